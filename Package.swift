@@ -1,0 +1,73 @@
+// swift-tools-version: 6.2
+//
+// Vigil — surgical-robot motion-control simulator and safety monitor.
+//
+// Module rules (see docs/architecture.md and ../shared/docs/ARCHITECTURE.md):
+//   * MotionTypes depends on nothing (not even Foundation).
+//   * SafetyInterlock depends on MotionTypes only; CI checks this from `swift package describe`.
+//   * Kinematics depends on MotionTypes only.
+import PackageDescription
+
+/// One strict settings block, applied to every target of this package (STYLE.md item 11).
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "Vigil",
+    products: [
+        .executable(name: "vigil", targets: ["vigil"]),
+        .library(name: "MotionTypes", targets: ["MotionTypes"]),
+        .library(name: "Kinematics", targets: ["Kinematics"]),
+        .library(name: "Scenarios", targets: ["Scenarios"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        .target(name: "MotionTypes"),
+        .target(name: "Kinematics", dependencies: ["MotionTypes"]),
+        .target(
+            name: "Scenarios",
+            dependencies: [
+                "MotionTypes", "Kinematics",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(
+            name: "vigil",
+            dependencies: [
+                "MotionTypes", "Kinematics", "Scenarios",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "MotionTypesTests",
+            dependencies: ["MotionTypes"]
+        ),
+        .testTarget(
+            name: "KinematicsTests",
+            dependencies: [
+                "MotionTypes", "Kinematics",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "ScenariosTests",
+            dependencies: ["MotionTypes", "Kinematics", "Scenarios"]
+        ),
+        .testTarget(
+            name: "VigilCLITests",
+            dependencies: ["vigil"]
+        ),
+    ]
+)
+
+for target in package.targets {
+    target.swiftSettings = (target.swiftSettings ?? []) + strict
+}

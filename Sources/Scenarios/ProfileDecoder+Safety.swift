@@ -1,0 +1,193 @@
+import Foundation
+import MotionTypes
+
+extension ProfileDecoding {
+    /// Every check must be present: with its thresholds, or `disabled: true` with a `reason`.
+    func safety(
+        _ field: Field, joints: [HardwareProfile.Joint], rate: Double?, actuators: [HardwareProfile.Actuator]?
+    ) -> SafetyThresholds? {
+        guard let m = MappingReader(reader, field) else { return nil }
+        typealias T = SafetyThresholds
+
+        let commandStep = check(m, "command_step", "H01") { c in
+            c.required("max_step", "per joint, largest command change in one tick").flatMap { perJoint($0, joints, .position) }
+                .map(T.PerJoint.init)
+        }
+        let trackingError = check(m, "tracking_error", "H02") { c in
+            c.required("limits", "per joint").flatMap { perJoint($0, joints, .position) }.map(T.PerJoint.init)
+        }
+        let jointVelocity = check(m, "joint_velocity", "H02") { c in
+            c.required("limits", "per joint").flatMap { perJoint($0, joints, .velocity) }.map(T.PerJoint.init)
+        }
+        let tipSpeed = check(m, "tip_speed", "H03") { c -> T.TipSpeed? in
+            let limit = c.required("limit").flatMap { positive($0, .linearVelocity) }
+            let hold = c.required("hold_after", "how long clamping may last before a hold").flatMap { ticks($0, rate: rate) }
+            guard let limit, let hold else { return nil }
+            return T.TipSpeed(limit: limit, holdAfter: hold)
+        }
+        let remoteCenter = check(m, "remote_center", "H04") { c -> T.RemoteCenterLimits? in
+            let distance = c.required("max_shaft_distance").flatMap { positive($0, .length) }
+            let depth = c.required("min_insertion_depth").flatMap { positive($0, .length) }
+            guard let distance, let depth else { return nil }
+            return T.RemoteCenterLimits(maxShaftDistance: distance, minInsertionDepth: depth)
+        }
+        let jointLimitMargin = check(m, "joint_limits", "H05") { c in
+            c.required("margin", "per joint, how far beyond a limit a measured position may be").flatMap {
+                perJoint($0, joints, .position)
+            }.map(T.PerJoint.init)
+        }
+        let encoderPotentiometer = check(m, "encoder_potentiometer", "H06/H07") { c -> T.Persistent<T.PerJoint>? in
+            let distance = c.required("distance", "per joint").flatMap { perJoint($0, joints, .position) }
+            let latency = c.required("latency").flatMap { ticks($0, rate: rate) }
+            guard let distance, let latency else { return nil }
+            return T.Persistent(value: T.PerJoint(values: distance), ticks: latency)
+        }
+        let encoderStall = check(m, "encoder_stall", "H06") { c -> T.Persistent<T.PerJoint>? in
+            let current = c.required("current", "per joint").flatMap { currents($0, joints) }
+            let persistence = c.required("persistence").flatMap { ticks($0, rate: rate) }
+            guard let current, let persistence else { return nil }
+            return T.Persistent(value: T.PerJoint(values: current), ticks: persistence)
+        }
+        let sensorFreshness = check(m, "sensor_freshness", "H08") { c in
+            c.required("max_age").flatMap { ticks($0, rate: rate) }
+        }
+        let overcurrent = check(m, "overcurrent", "H12") { c -> T.Overcurrent? in
+            let factor = c.required("factor", "of the drive's current_max").flatMap { positiveNumber($0) }
+            let margin = c.required("margin").flatMap { reader.quantity($0, .current) }.flatMap { v -> Double? in
+                v >= 0 ? v : nil
+            }
+            let persistence = c.required("persistence").flatMap { ticks($0, rate: rate) }
+            guard let factor, let margin, let persistence else { return nil }
+            return T.Overcurrent(factor: factor, margin: margin, ticks: persistence)
+        }
+        let temperature = check(m, "temperature", "H13") { c -> T.Temperature? in
+            let warningField = c.required("warning")
+            let errorField = c.required("error")
+            let warning = warningField.flatMap { positive($0, .temperature) }
+            let error = errorField.flatMap { positive($0, .temperature) }
+            guard let warning, let error, let errorField else { return nil }
+            guard warning < error else {
+                reader.report(errorField, "error (\(errorField.text)) must be above warning (\(warningField?.text ?? ""))")
+                return nil
+            }
+            return T.Temperature(warning: warning, error: error)
+        }
+        let brakeSlip = check(m, "brake_slip", "H14") { c -> T.Persistent<T.PerJoint>? in
+            let distance = c.required("distance", "per joint").flatMap { perJoint($0, joints, .position) }
+            let persistence = c.required("persistence").flatMap { ticks($0, rate: rate) }
+            guard let distance, let persistence else { return nil }
+            return T.Persistent(value: T.PerJoint(values: distance), ticks: persistence)
+        }
+        let deadline = check(m, "deadline", "H15") { c -> T.Deadline? in
+            let count = c.required("max_overruns").flatMap { reader.integer($0, in: 1...1_000_000) }
+            let window = c.required("window").flatMap { ticks($0, rate: rate) }
+            guard let count, let window else { return nil }
+            return T.Deadline(maxOverruns: count, window: window)
+        }
+        let supplyVoltage = check(m, "supply_voltage", "H16") { c -> T.Persistent<Double>? in
+            let minimum = c.required("min").flatMap { positive($0, .voltage) }
+            let persistence = c.required("persistence").flatMap { ticks($0, rate: rate) }
+            guard let minimum, let persistence else { return nil }
+            return T.Persistent(value: minimum, ticks: persistence)
+        }
+        let emergencyStop = check(m, "emergency_stop", "H17") { c in
+            c.required("category", "0: power off at once; 1: controlled stop, then power off").flatMap {
+                reader.integer($0, in: 0...1)
+            }
+        }
+        let operatorStep = check(m, "operator_input", "H18") { c in
+            c.required("max_step", "largest Cartesian operator step in one tick").flatMap { positive($0, .length) }
+        }
+        let operatorDropout = check(m, "operator_dropout", "H19") { c -> T.Dropout? in
+            let holdField = c.required("hold_after")
+            let stopField = c.required("stop_after")
+            let hold = holdField.flatMap { ticks($0, rate: rate) }
+            let stop = stopField.flatMap { ticks($0, rate: rate) }
+            guard let hold, let stop, let stopField else { return nil }
+            guard hold < stop else {
+                reader.report(stopField, "stop_after (\(stopField.text)) must be later than hold_after (\(holdField?.text ?? ""))")
+                return nil
+            }
+            return T.Dropout(holdAfter: hold, stopAfter: stop)
+        }
+        let boardWatchdog = check(m, "board_watchdog", "H09/H15") { c -> Int? in
+            guard let f = c.required("timeout") else { return nil }
+            guard let t = ticks(f, rate: rate) else { return nil }
+            if let rate, Double(t) / rate > 0.3 {
+                reader.report(f, "\(f.text) is above the boards' 0.3 s maximum")
+                return nil
+            }
+            return t
+        }
+        let communication = check(m, "communication", "H09-H11") { c -> T.Communication? in
+            let errors = c.required("max_consecutive_errors").flatMap { reader.integer($0, in: 1...1000) }
+            let roundTrip = c.required("max_round_trip").flatMap { positive($0, .time) }
+            guard let errors, let roundTrip else { return nil }
+            return T.Communication(maxConsecutiveErrors: errors, maxRoundTrip: roundTrip)
+        }
+        m.rejectUnknownKeys()
+
+        // A check that compares with the potentiometer needs one on every joint.
+        if case .enabled = encoderPotentiometer, let actuators, let f = m.optional("encoder_potentiometer") {
+            let missing = actuators.filter { $0.potentiometer == nil }.map { joints[$0.joint].name }
+            if !missing.isEmpty {
+                let list = missing.map { "'\($0)'" }.joined(separator: ", ")
+                reader.report(
+                    f,
+                    "is enabled, but \(missing.count == 1 ? "joint \(list) has" : "joints \(list) have") no potentiometer; write 'disabled: true' with a 'reason'"
+                )
+                return nil
+            }
+        }
+
+        guard let commandStep, let trackingError, let jointVelocity, let tipSpeed, let remoteCenter, let jointLimitMargin,
+            let encoderPotentiometer, let encoderStall, let sensorFreshness, let overcurrent, let temperature,
+            let brakeSlip, let deadline, let supplyVoltage, let emergencyStop, let operatorStep, let operatorDropout,
+            let boardWatchdog, let communication
+        else { return nil }
+        return SafetyThresholds(
+            commandStep: commandStep, trackingError: trackingError, jointVelocity: jointVelocity, tipSpeed: tipSpeed,
+            remoteCenter: remoteCenter, jointLimitMargin: jointLimitMargin, encoderPotentiometer: encoderPotentiometer,
+            encoderStall: encoderStall, sensorFreshness: sensorFreshness, overcurrent: overcurrent,
+            temperature: temperature, brakeSlip: brakeSlip, deadline: deadline, supplyVoltage: supplyVoltage,
+            emergencyStop: emergencyStop, operatorStep: operatorStep, operatorDropout: operatorDropout,
+            boardWatchdog: boardWatchdog, communication: communication)
+    }
+
+    /// One check: required; either `disabled: true` + `reason`, or the thresholds `body` reads.
+    func check<Threshold>(
+        _ safety: MappingReader, _ key: String, _ hazard: String, _ body: (MappingReader) -> Threshold?
+    ) -> CheckSetting<Threshold>? {
+        guard
+            let field = safety.required(
+                key, "hazard \(hazard); give its thresholds, or 'disabled: true' with a 'reason' to turn it off")
+        else { return nil }
+        guard let c = MappingReader(reader, field) else { return nil }
+        if let disabledField = c.optional("disabled") {
+            guard let disabled = reader.bool(disabledField) else { return nil }
+            if disabled {
+                let reason = c.required("reason", "why this check is off; it is logged at start").flatMap { reader.string($0) }
+                for extra in ["limits", "max_step", "limit", "distance", "latency", "current", "persistence", "margin"]
+                where c.contains(extra) {
+                    reader.report(c.optional(extra)!, "a disabled check takes only 'disabled' and 'reason'")
+                }
+                c.rejectUnknownKeys()
+                return reason.map { .disabled(reason: $0) }
+            }
+        }
+        _ = c.optional("reason")
+        let threshold = body(c)
+        c.rejectUnknownKeys()
+        return threshold.map { .enabled($0) }
+    }
+
+    func currents(_ field: Field, _ joints: [HardwareProfile.Joint]) -> JointVector? {
+        guard let elements = reader.sequence(field, count: joints.count, what: "values, one per joint") else { return nil }
+        var values = JointVector(count: joints.count)
+        var ok = true
+        for (i, element) in elements.enumerated() {
+            if let v = positive(element, .current) { values[i] = v } else { ok = false }
+        }
+        return ok ? values : nil
+    }
+}

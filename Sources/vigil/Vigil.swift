@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct Vigil: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "vigil",
+        abstract: "Surgical-robot motion-control simulator and safety monitor.",
+        discussion: """
+            Exit codes: 0 success; 1 a check or expectation failed (or no solution exists); \
+            2 invalid input (a malformed profile or scenario, or bad arguments).
+            """,
+        version: version,
+        subcommands: [ProfileCommand.self, KinematicsCommand.self]
+    )
+
+    /// Runs the command; invalid arguments exit 2 like invalid files, not ArgumentParser's 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let exit as VigilExit {
+            if let message = exit.message { printError(message) }
+            Foundation.exit(exit.code)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                Vigil.exit(withError: error)
+            }
+            printError(fullMessage(for: error))
+            Foundation.exit(code == .validationFailure ? VigilExit.invalidInput : code.rawValue)
+        }
+    }
+}
+
+/// Ends the process with a code and an optional message on standard error.
+struct VigilExit: Error {
+    static let failure: Int32 = 1
+    static let invalidInput: Int32 = 2
+
+    var code: Int32
+    var message: String?
+
+    static func invalid(_ message: String) -> VigilExit { VigilExit(code: invalidInput, message: message) }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+}

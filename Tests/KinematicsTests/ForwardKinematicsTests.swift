@@ -1,0 +1,64 @@
+import Kinematics
+import MotionTypes
+import PropertyBased
+import Testing
+
+@Suite struct ForwardKinematicsTests {
+    var scratch = KinematicScratch()
+
+    @Test mutating func psmTipIs113_5mmBelowTheRCMAtInsertion120mm() {
+        let model = Models.psm()
+        let pose = model.forward(JointVector([0, 0, 0.12, 0, 0, 0]), scratch: &scratch)
+        #expect(abs(pose.translation.x) < 1e-12)
+        #expect(abs(pose.translation.y) < 1e-12)
+        #expect(abs(pose.translation.z - -0.1135) < 1e-12)
+        // Tool z points down the shaft, away from the RCM.
+        #expect(abs(pose.rotation.zAxis.z - -1) < 1e-12)
+    }
+
+    @Test mutating func insertionMovesTheTipAlongTheShaftOnly() {
+        let model = Models.psm()
+        let a = model.forward(JointVector([0.2, -0.3, 0.10, 0.4, 0.1, -0.2]), scratch: &scratch).translation
+        let b = model.forward(JointVector([0.2, -0.3, 0.15, 0.4, 0.1, -0.2]), scratch: &scratch).translation
+        #expect(abs((b - a).norm - 0.05) < 1e-12)
+    }
+
+    @Test mutating func extraJointsBeyondTheChainAreIgnored() {
+        let model = Models.psm()
+        let six = model.forward(JointVector([0.1, 0.2, 0.1, 0.3, 0.2, 0.1]), scratch: &scratch)
+        let seven = model.forward(JointVector([0.1, 0.2, 0.1, 0.3, 0.2, 0.1, 0.9]), scratch: &scratch)
+        #expect(six == seven)
+    }
+
+    @Test(arguments: ["psm", "bench", "scara"])
+    func matchesPlainMatrixProductsAtRandomConfigurations(_ name: String) async {
+        let model = name == "psm" ? Models.psm() : name == "bench" ? Models.bench() : Models.scara()
+        await propertyCheck(count: 300, input: jointValues(model)) { q in
+            var scratch = KinematicScratch()
+            let pose = model.forward(JointVector(q), scratch: &scratch)
+            let expected = Reference.forward(model, q)
+            let actual = pose.matrixRows
+            for i in 0..<4 {
+                for j in 0..<4 {
+                    #expect(abs(actual[i][j] - expected[i][j]) < 1e-12, "element [\(i)][\(j)] at q = \(q)")
+                }
+            }
+        }
+    }
+
+    @Test mutating func benchArmPointsStraightUpAtZero() {
+        // Shoulder offset 90°, elbow −90°: upper arm vertical, forearm + tool horizontal.
+        let pose = Models.bench().forward(JointVector([0, 0, 0]), scratch: &scratch)
+        #expect(abs(pose.translation.x - 0.144) < 1e-12)
+        #expect(abs(pose.translation.y) < 1e-12)
+        #expect(abs(pose.translation.z - (0.077 + 0.130)) < 1e-12)
+    }
+}
+
+/// Joint values spread uniformly within each joint's limits (shrinks towards the lower limits).
+func jointValues(_ model: KinematicModel) -> Generator<[Double], some SendableSequenceType> {
+    let limits = model.links.map { ($0.lower, $0.upper) }
+    return Gen.double(in: 0...1).array(of: limits.count).map { fractions in
+        zip(fractions, limits).map { f, l in l.0 + f * (l.1 - l.0) }
+    }
+}

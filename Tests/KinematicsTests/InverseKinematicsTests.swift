@@ -1,0 +1,90 @@
+import Kinematics
+import MotionTypes
+import PropertyBased
+import Testing
+
+@Suite struct InverseKinematicsTests {
+    /// Random reachable configuration → FK → IK (from the default seed) → FK: the tip must land
+    /// within 1e-6 m of the target, inside the joint limits.
+    @Test(arguments: ["psm", "bench", "scara"])
+    func positionRoundTrip(_ name: String) async {
+        let model = name == "psm" ? Models.psm() : name == "bench" ? Models.bench() : Models.scara()
+        await propertyCheck(count: 500, input: jointValues(model)) { values in
+            var scratch = KinematicScratch()
+            let target = model.forward(JointVector(values), scratch: &scratch).translation
+            let seed = model.clamped(JointVector(count: model.jointCount))
+            let solution = model.inverse(position: target, seed: seed, scratch: &scratch)
+            #expect(solution.converged, "no solution for a reachable target from q = \(values)")
+            let reached = model.forward(solution.joints, scratch: &scratch).translation
+            #expect((reached - target).norm < 1e-6, "tip error for q = \(values)")
+            #expect(solution.positionError < 1e-6)
+            for (j, link) in model.links.enumerated() {
+                #expect(solution.joints[j] >= link.lower && solution.joints[j] <= link.upper, "joint \(j) out of limits")
+            }
+        }
+    }
+
+    /// Full-pose IK over the clinical workspace. With the wrist withdrawn to the RCM (insertion
+    /// near 15.6 mm) the 6×6 Jacobian is singular — yaw/pitch and the wrist give the same
+    /// rotations — and pose IK converges only to ~1e-7 m there; dVRK refuses Cartesian motion
+    /// with the tip within 45 mm of the RCM for the same reason. So insertion starts at 50 mm here.
+    @Test func poseRoundTripForThePSM() async {
+        let model = Models.psm()
+        let clinical = jointValues(model).map { q -> [Double] in
+            var q = q
+            q[2] = 0.05 + q[2] / 0.24 * 0.19
+            return q
+        }
+        await propertyCheck(count: 300, input: clinical) { values in
+            var scratch = KinematicScratch()
+            let target = model.forward(JointVector(values), scratch: &scratch)
+            // Seed near the answer, as a servo loop would (previous tick's joints).
+            var seed = JointVector(values)
+            for j in 0..<seed.count { seed[j] += 0.05 }
+            let solution = model.inverse(pose: target, seed: model.clamped(seed), scratch: &scratch)
+            #expect(solution.converged, "q = \(values)")
+            let reached = model.forward(solution.joints, scratch: &scratch)
+            #expect((reached.translation - target.translation).norm < 1e-6)
+            let r = reached.rotation * target.rotation.transposed
+            #expect(abs(r.trace - 3) < 1e-9, "orientation error at q = \(values)")
+        }
+    }
+
+    @Test func unreachableTargetIsReportedAndStaysWithinLimits() {
+        let model = Models.psm()
+        var scratch = KinematicScratch()
+        // Half a metre below the RCM: the insertion stage tops out at 0.24 m.
+        let solution = model.inverse(position: Vector3(0, 0, -0.5), seed: JointVector(count: 6), scratch: &scratch)
+        #expect(!solution.converged)
+        #expect(solution.positionError > 0.2)
+        for (j, link) in model.links.enumerated() {
+            #expect(solution.joints[j] >= link.lower && solution.joints[j] <= link.upper)
+        }
+        // The closest point is at full insertion, straight down the shaft.
+        #expect(abs(solution.joints[2] - 0.24) < 1e-6)
+    }
+
+    @Test func aJointAtItsLimitLeavesTheWorkToTheOthers() {
+        // Yaw limited to [0, 0]: the target must be reached with pitch and insertion only.
+        var links = Models.psm().links
+        links[0].lower = 0
+        links[0].upper = 0
+        let model = try! KinematicModel(convention: .modifiedDH, links: links, tool: Models.psm().tool)
+        var scratch = KinematicScratch()
+        let q = JointVector([0, 0.3, 0.15, 0.2, 0.1, 0])
+        let target = model.forward(q, scratch: &scratch).translation
+        let solution = model.inverse(position: target, seed: JointVector([0, 0, 0.1, 0, 0, 0]), scratch: &scratch)
+        #expect(solution.converged)
+        #expect(solution.joints[0] == 0)
+    }
+
+    @Test func extraJointsOfTheSeedAreKept() {
+        let model = Models.psm()
+        var scratch = KinematicScratch()
+        let target = model.forward(JointVector([0.1, 0.1, 0.12, 0, 0, 0]), scratch: &scratch).translation
+        let solution = model.inverse(position: target, seed: JointVector([0, 0, 0.1, 0, 0, 0, 0.7]), scratch: &scratch)
+        #expect(solution.converged)
+        #expect(solution.joints.count == 7)
+        #expect(solution.joints[6] == 0.7)
+    }
+}

@@ -1,0 +1,72 @@
+import Kinematics
+import MotionTypes
+import PropertyBased
+import Testing
+
+@Suite struct RemoteCenterTests {
+    /// The PSM is a mechanical RCM: whatever the joints, the shaft passes through the port.
+    @Test func psmShaftAlwaysPassesThroughTheRCM() async {
+        let model = Models.psm()
+        await propertyCheck(count: 300, input: jointValues(model)) { values in
+            var scratch = KinematicScratch()
+            let geometry = model.remoteCenterGeometry(JointVector(values), scratch: &scratch)!
+            #expect(geometry.shaftDistance < 1e-12)
+            // The wrist sits at insertion − (0.4318 − 0.4162) m along the shaft.
+            #expect(abs(geometry.insertionDepth - (values[2] - 0.0156)) < 1e-12)
+        }
+    }
+
+    @Test func tipDistanceAtTheReferenceConfiguration() {
+        var scratch = KinematicScratch()
+        let g = Models.psm().remoteCenterGeometry(JointVector([0, 0, 0.12, 0, 0, 0]), scratch: &scratch)!
+        #expect(abs(g.tipDistance - 0.1135) < 1e-12)
+    }
+
+    /// A port that is not where the kinematics put it (H04's fault): the distance is the offset
+    /// perpendicular to the shaft.
+    @Test func anRCMOffsetShowsAsShaftDistance() {
+        var scratch = KinematicScratch()
+        let model = Models.psm(remoteCenterPoint: Vector3(0.002, 0, 0))
+        // All joints 0: the shaft runs along −z through the origin.
+        let g = model.remoteCenterGeometry(JointVector([0, 0, 0.12, 0, 0, 0]), scratch: &scratch)!
+        #expect(abs(g.shaftDistance - 0.002) < 1e-12)
+    }
+
+    @Test func modelsWithoutAnRCMHaveNoGeometry() {
+        var scratch = KinematicScratch()
+        #expect(Models.bench().remoteCenterGeometry(JointVector([0, 0, 0]), scratch: &scratch) == nil)
+    }
+}
+
+@Suite struct KinematicModelValidationTests {
+    let link = KinematicModel.Link(kind: .revolute, alpha: 0, a: 0.1, d: 0, offset: 0, lower: -1, upper: 1)
+
+    @Test func rejectsEmptyAndOversizedChains() {
+        #expect(throws: KinematicModelError.self) { try KinematicModel(convention: .modifiedDH, links: []) }
+        #expect(throws: KinematicModelError.self) {
+            try KinematicModel(convention: .modifiedDH, links: Array(repeating: link, count: 9))
+        }
+    }
+
+    @Test func rejectsNonFiniteParametersAndInvertedLimits() {
+        var bad = link
+        bad.a = .nan
+        #expect(throws: KinematicModelError.self) { try KinematicModel(convention: .standardDH, links: [bad]) }
+        bad = link
+        bad.lower = 2
+        #expect(throws: KinematicModelError.self) { try KinematicModel(convention: .standardDH, links: [bad]) }
+    }
+
+    @Test func rejectsAToolThatIsNotARotation() {
+        let skewed = Pose(rotation: Rotation3(1, 0.1, 0, 0, 1, 0, 0, 0, 1))
+        #expect(throws: KinematicModelError.self) { try KinematicModel(convention: .standardDH, links: [link], tool: skewed) }
+        let mirrored = Pose(rotation: Rotation3(-1, 0, 0, 0, 1, 0, 0, 0, 1))
+        #expect(throws: KinematicModelError.self) { try KinematicModel(convention: .standardDH, links: [link], tool: mirrored) }
+    }
+
+    @Test func rejectsAShaftJointOutsideTheChain() {
+        #expect(throws: KinematicModelError.self) {
+            try KinematicModel(convention: .standardDH, links: [link], remoteCenter: .init(point: .zero, shaftJoint: 1))
+        }
+    }
+}

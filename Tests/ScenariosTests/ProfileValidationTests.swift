@@ -1,0 +1,198 @@
+import Foundation
+import Scenarios
+import Testing
+
+/// Every kind of invalid profile is rejected with the file, the line, the field and the reason.
+@Suite struct ProfileValidationTests {
+    @Test func unknownKeyIsRejectedWithASuggestion() throws {
+        let edit = try EditedProfile("dvrk-psm.yaml", replacing: "    hold_after: 20 ms", with: "    hold_aftr: 20 ms")
+        let d = edit.diagnostics()
+        // The misspelt key is unknown, and the real one is then missing.
+        #expect(d.contains { $0.location.line == edit.line && $0.field == "safety.tip_speed.hold_aftr" && $0.message.contains("did you mean 'hold_after'") })
+        #expect(d.contains { $0.field == "safety.tip_speed" && $0.message.contains("missing required field 'hold_after'") })
+    }
+
+    @Test func unknownTopLevelKey() throws {
+        let edit = try EditedProfile("bench-3dof.yaml", replacing: "name: Desk bench", with: "nickname: Desk bench")
+        let d = edit.diagnostics()
+        #expect(d.contains { $0.location.line == edit.line && $0.field == "nickname" && $0.message.contains("unknown field 'nickname'") })
+        #expect(d.contains { $0.message.contains("missing required field 'name'") })
+    }
+
+    @Test func missingSafetyCheckNamesTheHazardAndHowToDisableIt() throws {
+        let edit = try EditedProfile("bench-3dof.yaml", replacing: "  temperature:             # H13", with: "  temperature_x:           # H13")
+        let d = edit.diagnostics()
+        #expect(d.contains { $0.field == "safety" && $0.message.contains("missing required field 'temperature'") && $0.message.contains("H13") && $0.message.contains("disabled: true") })
+    }
+
+    @Test(arguments: [".nan", ".inf", "-.inf", "nan rad"])
+    func nonFiniteValuesAreRejected(_ bad: String) throws {
+        let edit = try EditedProfile("dvrk-psm.yaml", replacing: "limits: [0.5 rad, 0.5 rad, 0.05 m,", with: "limits: [\(bad), 0.5 rad, 0.05 m,")
+        expectSingle(edit.diagnostics(), line: edit.line, field: "safety.tracking_error.limits[0]", "not a finite number")
+    }
+
+    @Test func nanInADimensionlessField() throws {
+        let edit = try EditedProfile("dvrk-psm.yaml", replacing: "    factor: 1.2", with: "    factor: .nan")
+        expectSingle(edit.diagnostics(), line: edit.line, field: "safety.overcurrent.factor", "not a finite number")
+    }
+
+    @Test func minAboveMaxIsRejected() throws {
+        let edit = try EditedProfile("dvrk-psm.yaml", replacing: "limits: { min: -53 deg, max: 53 deg }", with: "limits: { min: 53 deg, max: -53 deg }")
+        expectSingle(edit.diagnostics(), line: edit.line, field: "joints[1].limits.max", "must be greater than min")
+    }
+
+    @Test func warningAboveErrorTemperatureIsRejected() throws {
+        let edit = try EditedProfile("dvrk-psm.yaml", replacing: "    error: 65 degC", with: "    error: 55 degC")
+        expectSingle(edit.diagnostics(), line: edit.line, field: "safety.temperature.error", "must be above warning")
+    }
+
+    @Test func zeroThresholdIsNotASilentDisable() throws {
+        let edit = try EditedProfile("dvrk-psm.yaml", replacing: "    latency: 10 ms", with: "    latency: 0 ms")
+        expectSingle(edit.diagnostics(), line: edit.line, field: "safety.encoder_potentiometer.latency", "disabled: true")
+    }
+
+    @Test func zeroInAPerJointList() throws {
+        let edit = try EditedProfile("dvrk-psm.yaml", replacing: "distance: [5 deg, 5 deg, 5 mm,", with: "distance: [5 deg, 0 deg, 5 mm,")
+        expectSingle(edit.diagnostics(), line: edit.line, field: "safety.encoder_potentiometer.distance[1]", "must be greater than 0")
+    }
+
+    @Test func disabledCheckNeedsAReason() throws {
+        let edit = try EditedProfile("bench-3dof.yaml", replacing: "    reason: the servos have no brakes", with: "")
+        let d = edit.diagnostics()
+        #expect(d.count == 1)
+        #expect(d.first?.field == "safety.brake_slip")
+        #expect(d.first?.message.contains("missing required field 'reason'") == true)
+    }
+
+    @Test func potentiometerCheckNeedsPotentiometers() throws {
+        let text = try shippedProfileText("bench-3dof.yaml").replacingOccurrences(
+            of: "    disabled: true\n    reason: XM430 servos have a single position sensor; no potentiometer to compare with",
+            with: "    distance: [5 deg, 5 deg, 5 deg]\n    latency: 10 ms")
+        #expect(throws: ValidationError.self) { try ProfileLoader.decode(text, path: "edited.yaml") }
+        do {
+            _ = try ProfileLoader.decode(text, path: "edited.yaml")
+        } catch {
+            #expect(error.diagnostics.count == 1)
+            #expect(error.diagnostics[0].field == "safety.encoder_potentiometer")
+            #expect(error.diagnostics[0].message.contains("'base_yaw', 'shoulder_pitch', 'elbow_pitch' have no potentiometer"))
+        }
+    }
+
+    @Test func valueWithoutAUnit() throws {
+        let edit = try EditedProfile("dvrk-psm.yaml", replacing: "    max_shaft_distance: 1 mm", with: "    max_shaft_distance: 0.001")
+        expectSingle(edit.diagnostics(), line: edit.line, field: "safety.remote_center.max_shaft_distance", "has no unit")
+    }
+
+    @Test func valueWithTheWrongUnit() throws {
+        let edit = try EditedProfile("dvrk-psm.yaml", replacing: "limits: { min: 0 m, max: 0.24 m }", with: "limits: { min: 0 m, max: 0.24 rad }")
+        expectSingle(edit.diagnostics(), line: edit.line, field: "joints[2].limits.max", "'rad' is not a unit of a length")
+    }
+
+    @Test func durationThatIsNotAWholeNumberOfTicks() throws {
+        let edit = try EditedProfile("dvrk-psm.yaml", replacing: "    persistence: 10 ms", with: "    persistence: 10.5 ms")
+        expectSingle(edit.diagnostics(), line: edit.line, field: "safety.brake_slip.persistence", "not a whole number of control periods")
+    }
+
+    @Test func perJointListOfTheWrongLength() throws {
+        let edit = try EditedProfile("bench-3dof.yaml", replacing: "max_step: [0.5 deg, 0.5 deg, 0.5 deg]", with: "max_step: [0.5 deg, 0.5 deg]")
+        expectSingle(edit.diagnostics(), line: edit.line, field: "safety.command_step.max_step", "expected 3 values, one per joint")
+    }
+
+    @Test func unknownJointNameInTheChain() throws {
+        let edit = try EditedProfile("bench-3dof.yaml", replacing: "- { joint: elbow_pitch,    alpha: 0 deg,", with: "- { joint: elbow_pich,    alpha: 0 deg,")
+        expectSingle(edit.diagnostics(), line: edit.line, field: "kinematics.chain[2].joint", "did you mean 'elbow_pitch'")
+    }
+
+    @Test func jointVariableGivenAsAConstant() throws {
+        let edit = try EditedProfile("bench-3dof.yaml", replacing: "a: 0.124 m, d: 0 m,     offset: -90 deg", with: "a: 0.124 m, d: 0 m, theta: 0 deg, offset: -90 deg")
+        expectSingle(edit.diagnostics(), line: edit.line, field: "kinematics.chain[2].theta", "joint variable")
+    }
+
+    @Test func toolRotationThatIsNotARotation() throws {
+        let edit = try EditedProfile("bench-3dof.yaml", replacing: "rotation: [[1, 0, 0], [0, 1, 0], [0, 0, 1]]", with: "rotation: [[1, 0, 0], [0, 1, 0], [0, 0, -1]]")
+        expectSingle(edit.diagnostics(), line: edit.line, field: "kinematics.tool.rotation", "not a rotation")
+    }
+
+    @Test func duplicateServoId() throws {
+        let edit = try EditedProfile("bench-3dof.yaml", replacing: "- { id: 3, joint: elbow_pitch,", with: "- { id: 2, joint: elbow_pitch,")
+        expectSingle(edit.diagnostics(), line: edit.line, field: "bus.servos[2].id", "servo id 2 is used twice")
+    }
+
+    @Test func unsupportedBaudRate() throws {
+        let edit = try EditedProfile("bench-3dof.yaml", replacing: "  baud: 4500000", with: "  baud: 4600000")
+        expectSingle(edit.diagnostics(), line: edit.line, field: "bus.baud", "not a DYNAMIXEL X-series baud rate")
+    }
+
+    @Test func unsupportedFormat() throws {
+        let edit = try EditedProfile("bench-3dof.yaml", replacing: "format: vigil-profile/1", with: "format: vigil-profile/9")
+        expectSingle(edit.diagnostics(), line: edit.line, field: "format", "unsupported format")
+    }
+
+    @Test func yamlSyntaxErrorHasALine() throws {
+        let edit = try EditedProfile("bench-3dof.yaml", replacing: "  rate: 1 kHz", with: "  rate: [1 kHz")
+        let d = edit.diagnostics()
+        #expect(d.count == 1)
+        #expect(d.first?.message.hasPrefix("not valid YAML") == true)
+        #expect((d.first?.location.line ?? 0) >= edit.line)
+    }
+
+    @Test func duplicateKey() throws {
+        let edit = try EditedProfile("bench-3dof.yaml", replacing: "  rate: 1 kHz", with: "  rate: 1 kHz\n  rate: 2 kHz")
+        let d = edit.diagnostics()
+        #expect(d.count == 1)
+        #expect(d.first?.message.contains("duplicate key 'rate'") == true)
+    }
+
+    @Test func everyProblemIsReportedNotJustTheFirst() throws {
+        var text = try shippedProfileText("bench-3dof.yaml")
+        text = text.replacingOccurrences(of: "  rate: 1 kHz", with: "  rate: 1")
+            .replacingOccurrences(of: "    factor: 1.2", with: "    factor: -1")
+            .replacingOccurrences(of: "    category: 0", with: "    category: 3")
+        do {
+            _ = try ProfileLoader.decode(text, path: "edited.yaml")
+            Issue.record("accepted")
+        } catch {
+            let fields = error.diagnostics.map(\.field)
+            #expect(fields.contains("control.rate"))
+            #expect(fields.contains("safety.overcurrent.factor"))
+            #expect(fields.contains("safety.emergency_stop.category"))
+            // Sorted by position in the file.
+            let lines = error.diagnostics.map(\.location.line)
+            #expect(lines == lines.sorted())
+        }
+    }
+
+    @Test func missingFileIsAClearError() {
+        #expect(throws: ValidationError.self) { try ProfileLoader.load(path: "/nonexistent/profile.yaml") }
+    }
+
+    @Test func notAMappingAtTheTop() {
+        do {
+            _ = try ProfileLoader.decode("- just\n- a list\n", path: "edited.yaml")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.diagnostics.first?.message.contains("expected a mapping") == true)
+            #expect(error.diagnostics.first?.location.line == 1)
+        }
+    }
+}
+
+@Suite struct QuantityTests {
+    @Test(arguments: [
+        ("5 deg", PhysicalDimension.angle, 5 * Double.pi / 180), ("0.5rad", .angle, 0.5), ("12 ms", .time, 0.012),
+        ("2 mm", .length, 0.002), ("1 kHz", .frequency, 1000), ("50 mA", .current, 0.05), ("4.97 N.m", .torque, 4.97),
+        ("90 deg/s", .angularVelocity, Double.pi / 2), ("-1.5e-3 m", .length, -0.0015), ("65 degC", .temperature, 65),
+        ("900 us", .time, 0.0009), ("5 °", .angle, 5 * Double.pi / 180),
+    ])
+    func parsesValuesWithUnits(_ text: String, _ dimension: PhysicalDimension, _ expected: Double) throws {
+        let value = try Quantity.parse(text, as: dimension).get()
+        #expect(abs(value - expected) <= 1e-15 * max(1, abs(expected)))
+    }
+
+    @Test func rejectsMissingAndForeignUnits() {
+        #expect(Quantity.parse("5", as: .angle) == .failure(.missingUnit))
+        #expect(Quantity.parse("5 mm", as: .angle) == .failure(.wrongUnit("mm")))
+        #expect(Quantity.parse("five deg", as: .angle) == .failure(.notANumber))
+        #expect(Quantity.parse("inf deg", as: .angle) == .failure(.notANumber))
+    }
+}
