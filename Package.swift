@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "vigil", targets: ["vigil"]),
         .library(name: "MotionTypes", targets: ["MotionTypes"]),
         .library(name: "Kinematics", targets: ["Kinematics"]),
+        .library(name: "SafetyInterlock", targets: ["SafetyInterlock"]),
         .library(name: "Scenarios", targets: ["Scenarios"]),
     ],
     dependencies: [
@@ -32,6 +33,7 @@ let package = Package(
     targets: [
         .target(name: "MotionTypes"),
         .target(name: "Kinematics", dependencies: ["MotionTypes"]),
+        .target(name: "SafetyInterlock", dependencies: ["MotionTypes"]),
         .target(
             name: "Scenarios",
             dependencies: [
@@ -49,6 +51,13 @@ let package = Package(
         .testTarget(
             name: "MotionTypesTests",
             dependencies: ["MotionTypes"]
+        ),
+        .testTarget(
+            name: "SafetyInterlockTests",
+            dependencies: [
+                "MotionTypes", "SafetyInterlock",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
         .testTarget(
             name: "KinematicsTests",

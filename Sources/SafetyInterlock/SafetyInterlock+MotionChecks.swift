@@ -1,0 +1,69 @@
+import MotionTypes
+
+// H01 command step, H02 tracking error and joint velocity, H03 tool-tip speed.
+extension SafetyInterlock {
+    /// H01: a setpoint that jumps more than `commandStep` in one tick is refused: the previous
+    /// setpoint is kept and a protective stop follows.
+    mutating func checkCommandStep(_ command: inout ActuatorCommand, _ trips: inout TripList) {
+        guard let maxStep = limits.commandStep, let last = lastPosition else { return }
+        var refused = false
+        for j in 0..<limits.jointCount {
+            let step = abs(command.position[j] - last[j])
+            if !(step <= maxStep[j]) {
+                trips.append(Trip(check: .commandStep, joint: j, measured: step, threshold: maxStep[j], response: .protectiveStop))
+                refused = true
+            }
+        }
+        if refused { command.position = last }
+    }
+
+    /// H02: |reference − measured| above the limit means the joint is not following: power off.
+    mutating func checkTracking(_ sensors: SensorFrame, _ inputs: MonitorInputs, _ trips: inout TripList) {
+        if let limit = limits.trackingError {
+            for j in 0..<limits.jointCount {
+                let error = abs(inputs.reference[j] - sensors.encoder[j])
+                if !(error <= limit[j]) {
+                    trips.append(Trip(check: .trackingError, joint: j, measured: error, threshold: limit[j], response: .powerOff))
+                }
+            }
+        }
+        if let limit = limits.jointVelocity {
+            for j in 0..<limits.jointCount {
+                let speed = abs(inputs.velocity[j])
+                if !(speed <= limit[j]) {
+                    trips.append(Trip(check: .jointVelocity, joint: j, measured: speed, threshold: limit[j], response: .powerOff))
+                }
+            }
+        }
+    }
+
+    /// H03: a setpoint step implying a tip speed above the limit is scaled down to it (clamp,
+    /// warned once per episode); clamping for more than `tipSpeedHoldAfter` ticks holds.
+    mutating func limitTipSpeed(_ command: inout ActuatorCommand, _ inputs: MonitorInputs, _ trips: inout TripList) {
+        guard let limit = limits.tipSpeed, let last = lastPosition else { return }
+        let over = inputs.tipSpeed > limit
+        if episodes.starts(Slot.tipSpeed, over) {
+            trips.append(Trip(check: .tipSpeed, joint: -1, measured: inputs.tipSpeed, threshold: limit, response: .clamp))
+        }
+        if over {
+            let scale = limit / inputs.tipSpeed
+            for j in 0..<limits.jointCount {
+                command.position[j] = last[j] + scale * (command.position[j] - last[j])
+            }
+        }
+        if tipSpeedCount.update(0, over, persistence: limits.tipSpeedHoldAfter) {
+            trips.append(
+                Trip(check: .tipSpeedPersistent, joint: -1, measured: Double(limits.tipSpeedHoldAfter + 1),
+                    threshold: Double(limits.tipSpeedHoldAfter), response: .hold))
+        }
+    }
+}
+
+/// Episode slots (bit positions) for warnings logged once per episode.
+enum Slot {
+    static let tipSpeed = 0
+    static let temperature = 1
+    static let insertion = 2
+    /// Joint-limit clamping, one slot per joint: 8…15.
+    static let jointLimit = 8
+}

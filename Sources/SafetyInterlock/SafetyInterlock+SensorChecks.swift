@@ -1,0 +1,44 @@
+import MotionTypes
+
+// H06/H07 position sensing, H08 stale data.
+extension SafetyInterlock {
+    /// H06/H07: |potentiometer − encoder| above the distance for more than the latency: power off.
+    mutating func checkEncoderPotentiometer(_ sensors: SensorFrame, _ trips: inout TripList) {
+        guard let distance = limits.encoderPotentiometer else { return }
+        for j in 0..<limits.jointCount {
+            let gap = abs(sensors.potentiometer[j] - sensors.encoder[j])
+            if encoderPotentiometerCount.update(j, !(gap <= distance[j]), persistence: limits.encoderPotentiometerLatency) {
+                trips.append(Trip(check: .encoderPotentiometer, joint: j, measured: gap, threshold: distance[j], response: .powerOff))
+            }
+        }
+    }
+
+    /// H06: the encoder shows no motion while more than the stall current flows: power off.
+    mutating func checkStall(_ sensors: SensorFrame, _ inputs: MonitorInputs, _ trips: inout TripList) {
+        guard let current = limits.encoderStallCurrent else { return }
+        for j in 0..<limits.jointCount {
+            let still = inputs.encoderStill & (1 << UInt8(j)) != 0
+            let amps = abs(sensors.current[j])
+            if stallCount.update(j, still && !(amps <= current[j]), persistence: limits.encoderStallPersistence) {
+                trips.append(Trip(check: .encoderStall, joint: j, measured: amps, threshold: current[j], response: .powerOff))
+            }
+        }
+    }
+
+    /// H08: the frame sequence has not advanced for more than `sensorMaxAge` ticks: hold; for
+    /// more than twice that: protective stop.
+    mutating func checkFreshness(_ sensors: SensorFrame, _ trips: inout TripList) {
+        guard let maxAge = limits.sensorMaxAge else { return }
+        if let last = lastSequence, sensors.sequence == last {
+            staleTicks += 1
+        } else {
+            staleTicks = 0
+        }
+        lastSequence = sensors.sequence
+        if staleTicks == maxAge + 1 {
+            trips.append(Trip(check: .sensorFreshness, joint: -1, measured: Double(staleTicks), threshold: Double(maxAge), response: .hold))
+        } else if staleTicks == 2 * maxAge + 1 {
+            trips.append(Trip(check: .sensorFreshnessStop, joint: -1, measured: Double(staleTicks), threshold: Double(2 * maxAge), response: .protectiveStop))
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import MotionTypes
+
+// H15 control-loop deadline overruns.
+extension SafetyInterlock {
+    /// Any overrun holds; `maxOverruns` overruns within `overrunWindow` ticks stop the arm.
+    mutating func checkTiming(_ tick: Tick, _ inputs: MonitorInputs, _ trips: inout TripList) {
+        guard let maxOverruns = limits.maxOverruns, inputs.overruns > 0 else { return }
+        for _ in 0..<inputs.overruns {
+            overrunTicks[overrunCursor] = tick.value
+            overrunCursor = (overrunCursor + 1) % 64
+        }
+        var recent = 0
+        for i in 0..<64 where overrunTicks[i] > tick.value - limits.overrunWindow { recent += 1 }
+        let response: Response = recent >= min(maxOverruns, 64) ? .protectiveStop : .hold
+        trips.append(
+            Trip(check: response == .hold ? .deadline : .deadlineStop, joint: -1, measured: Double(recent),
+                threshold: Double(maxOverruns), response: response))
+    }
+}
+
+// H04: remote centre of motion.
+extension SafetyInterlock {
+    /// The shaft strays from the RCM: hold; by more than twice the limit: protective stop. In
+    /// Cartesian modes, an insertion shallower than the minimum holds.
+    mutating func checkRemoteCenter(_ inputs: MonitorInputs, _ trips: inout TripList) {
+        guard let maxDistance = limits.maxShaftDistance, !inputs.shaftDistance.isNaN else { return }
+        if inputs.shaftDistance > 2 * maxDistance {
+            trips.append(Trip(check: .remoteCenterDistance, joint: -1, measured: inputs.shaftDistance, threshold: 2 * maxDistance, response: .protectiveStop))
+        } else if inputs.shaftDistance > maxDistance {
+            trips.append(Trip(check: .remoteCenterDistance, joint: -1, measured: inputs.shaftDistance, threshold: maxDistance, response: .hold))
+        }
+        let shallow = inputs.cartesian && inputs.insertionDepth < limits.minInsertionDepth
+        if episodes.starts(Slot.insertion, shallow) {
+            trips.append(Trip(check: .insertionDepth, joint: -1, measured: inputs.insertionDepth, threshold: limits.minInsertionDepth, response: .hold))
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import MotionTypes
+import SafetyInterlock
+import Testing
+
+/// Every persistence: a condition lasting N−1 or N ticks does not trip; N+1 ticks trips, on
+/// the (N+1)-th tick of the condition.
+@Suite struct PersistenceBoundaryTests {
+    static let durations = [9, 10, 11]
+
+    /// Runs `ticks` ticks with `set` applied, then clears it; returns the tick offsets (from the
+    /// first faulty tick) at which `check` tripped.
+    func pulse(_ h: inout Harness, ticks: Int, check: CheckID, set: (inout Harness) -> Void, clear: (inout Harness) -> Void) -> [Int64] {
+        h.step()
+        let start = h.tick
+        set(&h)
+        var trips = h.run(ticks)
+        clear(&h)
+        trips += h.run(5)
+        return trips.filter { $0.trip.check == check }.map { $0.tick - start }
+    }
+
+    @Test(arguments: durations)
+    func encoderPotentiometerLatency(_ ticks: Int) {
+        var h = Harness { $0.encoderPotentiometer = JointVector([0.0873, 0.0873]); $0.encoderPotentiometerLatency = 10 }
+        let hits = pulse(&h, ticks: ticks, check: .encoderPotentiometer, set: { $0.sensors.potentiometer[0] = 0.1 }, clear: { $0.sensors.potentiometer[0] = 0 })
+        #expect(hits == (ticks > 10 ? [10] : []))
+    }
+
+    @Test(arguments: [99, 100, 101])
+    func overcurrentPersistence(_ ticks: Int) {
+        var h = Harness { $0.overcurrentFactor = 1.2; $0.overcurrentMargin = 0.05; $0.overcurrentPersistence = 100 }
+        let hits = pulse(&h, ticks: ticks, check: .overcurrent, set: { $0.sensors.current[1] = 1.3 }, clear: { $0.sensors.current[1] = 0 })
+        #expect(hits == (ticks > 100 ? [100] : []))
+    }
+
+    @Test(arguments: durations)
+    func encoderStallPersistence(_ ticks: Int) {
+        var h = Harness { $0.encoderStallCurrent = JointVector([0.5, 0.5]); $0.encoderStallPersistence = 10 }
+        h.inputs.encoderStill = 0b11
+        let hits = pulse(&h, ticks: ticks, check: .encoderStall, set: { $0.sensors.current[0] = 0.6 }, clear: { $0.sensors.current[0] = 0 })
+        #expect(hits == (ticks > 10 ? [10] : []))
+    }
+
+    @Test(arguments: durations)
+    func brakeSlipPersistence(_ ticks: Int) {
+        var h = Harness { $0.brakeSlip = JointVector([0.01, 0.01]); $0.brakeSlipPersistence = 10 }
+        h.sensors.brakesEngaged = 0b01
+        let hits = pulse(&h, ticks: ticks, check: .brakeSlip, set: { $0.sensors.encoder[0] = 0.02 }, clear: { $0.sensors.encoder[0] = 0 })
+        #expect(hits == (ticks > 10 ? [10] : []))
+    }
+
+    @Test(arguments: [1, 2, 3])
+    func supplyPersistence(_ ticks: Int) {
+        var h = Harness { $0.minSupplyVoltage = 20; $0.supplyPersistence = 2 }
+        let hits = pulse(&h, ticks: ticks, check: .supplyVoltage, set: { $0.sensors.supplyVoltage = 0 }, clear: { $0.sensors.supplyVoltage = 24 })
+        #expect(hits == (ticks > 2 ? [2] : []))
+    }
+
+    @Test(arguments: [20, 21])
+    func tipSpeedHoldsAfterPersistentClamping(_ ticks: Int) {
+        var h = Harness { $0.tipSpeed = 0.1; $0.tipSpeedHoldAfter = 20 }
+        let hits = pulse(&h, ticks: ticks, check: .tipSpeedPersistent, set: { $0.inputs.tipSpeed = 0.2 }, clear: { $0.inputs.tipSpeed = 0 })
+        #expect(hits == (ticks > 20 ? [20] : []))
+    }
+
+    /// H08: a frozen frame sequence holds after more than `maxAge` ticks, and stops after more
+    /// than twice that.
+    @Test(arguments: [2, 3, 4, 6, 7])
+    func staleSensorData(_ frozen: Int) {
+        var h = Harness { $0.sensorMaxAge = 3 }
+        h.step()
+        let start = h.tick
+        var trips = h.run(frozen, fresh: false)
+        trips += h.run(3)
+        let hold = trips.filter { $0.trip.check == .sensorFreshness }.map { $0.tick - start }
+        let stop = trips.filter { $0.trip.check == .sensorFreshnessStop }.map { $0.tick - start }
+        #expect(hold == (frozen > 3 ? [3] : []))
+        #expect(stop == (frozen > 6 ? [6] : []))
+    }
+
+    /// H19: silence beyond `holdAfter` holds; beyond `stopAfter` stops.
+    @Test(arguments: [(50, false, false), (51, true, false), (500, true, false), (501, true, true)])
+    func operatorDropout(_ silent: Int64, _ holds: Bool, _ stops: Bool) {
+        var h = Harness { $0.operatorHoldAfter = 50; $0.operatorStopAfter = 500 }
+        h.inputs.teleoperation = true
+        var trips: [CheckID] = []
+        for s in 0...silent {
+            h.inputs.ticksSinceOperator = s
+            let v = h.step()
+            for i in 0..<v.trips.count { trips.append(v.trips[i].check) }
+        }
+        #expect(trips.contains(.operatorDropout) == holds)
+        #expect(trips.contains(.operatorDropoutStop) == stops)
+    }
+
+    /// H15: any overrun holds; `maxOverruns` within the window stop.
+    @Test func overrunsHoldThenStop() {
+        var h = Harness { $0.maxOverruns = 3; $0.overrunWindow = 100 }
+        h.inputs.overruns = 1
+        #expect(h.step().tripped(.deadline)?.response == .hold)
+        h.inputs.overruns = 0
+        h.run(50)
+        h.inputs.overruns = 1
+        #expect(h.step().tripped(.deadline) != nil, "2 within 100 ticks: still a hold")
+        h.inputs.overruns = 0
+        h.run(10)
+        h.inputs.overruns = 1
+        #expect(h.step().tripped(.deadlineStop)?.response == .protectiveStop, "3 within 100 ticks")
+    }
+
+    @Test func overrunsOutsideTheWindowDoNotAccumulate() {
+        var h = Harness { $0.maxOverruns = 2; $0.overrunWindow = 10 }
+        for _ in 0..<5 {
+            h.inputs.overruns = 1
+            #expect(h.step().tripped(.deadlineStop) == nil)
+            h.inputs.overruns = 0
+            h.run(10)
+            h.interlock.resume()
+        }
+    }
+}

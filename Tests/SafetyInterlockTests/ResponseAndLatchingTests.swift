@@ -1,0 +1,154 @@
+import MotionTypes
+import SafetyInterlock
+import Testing
+
+@Suite struct ResponseAndLatchingTests {
+    @Test func powerOffLatchesUntilAnExplicitReset() {
+        var h = Harness { $0.trackingError = JointVector([0.5, 0.5]) }
+        h.inputs.reference[0] = 0.6
+        let trip = h.step()
+        #expect(trip.state == .faulted(.powerOff))
+        #expect(!trip.gated.command.powerOn && !trip.gated.command.releaseBrakes)
+        #expect(trip.gated.command.current == JointVector(count: 2))
+        // The cause goes away; the fault stays.
+        h.inputs.reference[0] = 0
+        for _ in 0..<100 {
+            let v = h.step()
+            #expect(v.state == .faulted(.powerOff))
+            #expect(!v.gated.command.powerOn)
+        }
+        let accepted = h.interlock.reset(sensors: h.sensors)
+        #expect(accepted)
+        let after = h.step()
+        #expect(after.state == .normal)
+        #expect(after.gated.command.powerOn)
+    }
+
+    @Test func resetIsRefusedWhileTheEmergencyStopIsAsserted() {
+        var h = Harness { $0.emergencyStopCategory = 0 }
+        h.sensors.emergencyStop = true
+        #expect(h.step().tripped(.emergencyStop)?.response == .powerOff)
+        let refused = h.interlock.reset(sensors: h.sensors)
+        #expect(!refused)
+        #expect(h.isFaulted)
+        h.sensors.emergencyStop = false
+        let accepted = h.interlock.reset(sensors: h.sensors)
+        #expect(accepted)
+        #expect(!h.isFaulted)
+    }
+
+    @Test func emergencyStopCategoryOneStopsThenRemovesPower() {
+        var h = Harness { $0.emergencyStopCategory = 1; $0.stopTicks = 20 }
+        h.proposed.position[0] = 0.2
+        h.step()
+        h.inputs.velocity[0] = 0.5  // still moving: the stop takes its full time
+        h.sensors.emergencyStop = true
+        let first = h.step()
+        #expect(first.tripped(.emergencyStop)?.response == .protectiveStop)
+        guard case .stopping = first.state else {
+            Issue.record("expected a controlled stop, got \(first.state)")
+            return
+        }
+        #expect(first.gated.command.powerOn, "category 1: power kept while stopping")
+        #expect(first.gated.command.position[0] == 0.2, "holds the last gated setpoint")
+        var ticks = 1
+        while !h.isFaulted && ticks < 100 {
+            h.step()
+            ticks += 1
+        }
+        #expect(ticks == 21, "power off once the stop time has run out")
+        #expect(h.interlock.state == .faulted(.protectiveStop))
+    }
+
+    @Test func protectiveStopEndsEarlyWhenTheArmIsAtRest() {
+        var h = Harness { $0.jointLimitMargin = JointVector([0.05, 0.05]); $0.stopTicks = 20 }
+        h.sensors.encoder[0] = 1.2
+        let v = h.step()
+        #expect(v.tripped(.jointLimitMeasured) != nil)
+        #expect(v.state == .faulted(.protectiveStop), "already at rest: power off at once")
+    }
+
+    @Test func holdKeepsPowerAndIsReleasedByResume() {
+        var h = Harness { $0.maxShaftDistance = 0.001 }
+        h.proposed.position = JointVector([0.1, 0.2])
+        h.step()
+        h.inputs.shaftDistance = 0.0015
+        h.proposed.position = JointVector([0.3, 0.3])
+        let v = h.step()
+        #expect(v.state == .holding)
+        #expect(v.gated.command.powerOn)
+        #expect(v.gated.command.position == JointVector([0.1, 0.2]))
+        #expect(v.holdPosition == JointVector([0.1, 0.2]))
+        h.inputs.shaftDistance = 0
+        #expect(h.step().state == .holding, "a hold does not release itself")
+        h.interlock.resume()
+        let released = h.step()
+        #expect(released.state == .normal)
+        #expect(released.gated.command.position == JointVector([0.3, 0.3]))
+    }
+
+    @Test func aSevereTripDuringAHoldEscalates() {
+        var h = Harness { $0.maxShaftDistance = 0.001; $0.trackingError = JointVector([0.5, 0.5]) }
+        h.inputs.shaftDistance = 0.0015
+        #expect(h.step().state == .holding)
+        h.inputs.reference[1] = 0.7
+        #expect(h.step().state == .faulted(.powerOff))
+    }
+
+    @Test func warningsAreLoggedOncePerEpisode() {
+        var h = Harness { $0.temperatureWarning = 60; $0.temperatureError = 65 }
+        h.sensors.temperature[0] = 61
+        let trips = h.run(10).filter { $0.trip.check == .temperatureWarning }
+        #expect(trips.count == 1)
+        h.sensors.temperature[0] = 30
+        h.run(1)
+        h.sensors.temperature[0] = 61
+        let again = h.run(3).filter { $0.trip.check == .temperatureWarning }
+        #expect(again.count == 1, "a new episode warns again")
+    }
+
+    @Test func nanSensorValuesTrip() {
+        var h = Harness {
+            $0.trackingError = JointVector([0.5, 0.5])
+            $0.encoderPotentiometer = JointVector([0.1, 0.1])
+        }
+        h.sensors.encoder[1] = .nan
+        let v = h.step()
+        #expect(v.tripped(.trackingError) != nil)
+        #expect(v.tripped(.encoderPotentiometer) != nil)
+        #expect(v.gated.command.position.isFinite)
+    }
+
+    @Test func nonFiniteCommandIsReplacedAndStops() {
+        var h = Harness()
+        h.proposed.position = JointVector([0.1, 0.1])
+        h.step()
+        h.proposed.position[0] = .infinity
+        h.inputs.velocity[0] = 0.5  // moving, so the controlled stop holds the last good setpoint
+        let v = h.step()
+        #expect(v.tripped(.commandNonFinite)?.response == .protectiveStop)
+        #expect(v.gated.command.isFinite)
+        #expect(v.gated.command.position == JointVector([0.1, 0.1]))
+    }
+
+    @Test func disabledChecksNeverTrip() {
+        var h = Harness()
+        h.inputs.reference[0] = 100
+        h.inputs.velocity[0] = 100
+        h.sensors.potentiometer[0] = 1
+        h.sensors.temperature[0] = 500
+        h.sensors.supplyVoltage = 0
+        h.sensors.emergencyStop = true
+        let trips = h.run(200)
+        #expect(trips.isEmpty)
+    }
+
+    @Test func operatorChecksOnlyApplyDuringTeleoperation() {
+        var h = Harness { $0.operatorMaxStep = 0.0001; $0.operatorHoldAfter = 50; $0.operatorStopAfter = 500 }
+        h.inputs.operatorStep = .nan
+        h.inputs.ticksSinceOperator = 1000
+        #expect(h.run(5).isEmpty)
+        h.inputs.teleoperation = true
+        #expect(h.step().tripped(.operatorNonFinite)?.response == .hold)
+    }
+}
