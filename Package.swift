@@ -34,6 +34,8 @@ let package = Package(
         .target(name: "MotionTypes"),
         .target(name: "Kinematics", dependencies: ["MotionTypes"]),
         .target(name: "SafetyInterlock", dependencies: ["MotionTypes"]),
+        .target(name: "ActuatorInterface", dependencies: ["MotionTypes", "SafetyInterlock"]),
+        .target(name: "Simulator", dependencies: ["MotionTypes", "SafetyInterlock", "ActuatorInterface"]),
         .target(
             name: "Scenarios",
             dependencies: [

@@ -27,9 +27,11 @@ public struct KinematicModel: Sendable {
         public var alpha: Double
         /// Metres.
         public var a: Double
-        /// Metres; for a prismatic joint, the constant part is `offset` and `d` must be 0.
+        /// Metres. For a prismatic joint this is added to q + offset (profiles write 0 here and
+        /// put the constant in `offset`).
         public var d: Double
-        /// Radians; for a revolute joint, the constant part is `offset` and `theta` must be 0.
+        /// Radians. For a revolute joint this is added to q + offset (profiles write 0 here and
+        /// put the constant in `offset`).
         public var theta: Double
         /// Added to the joint value (radians for revolute, metres for prismatic).
         public var offset: Double

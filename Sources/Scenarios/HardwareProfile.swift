@@ -13,7 +13,7 @@ public struct HardwareProfile: Sendable {
     public var rate: Double
     public var joints: [Joint]
     public var kinematics: KinematicModel
-    /// Per-joint names of the chain, in order (a prefix of `joints`).
+    /// How many joints form the kinematic chain (they come first in `joints`).
     public var chainJointCount: Int
     public var actuators: [Actuator]
     public var coupling: Coupling?

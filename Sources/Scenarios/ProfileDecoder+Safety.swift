@@ -4,7 +4,8 @@ import MotionTypes
 extension ProfileDecoding {
     /// Every check must be present: with its thresholds, or `disabled: true` with a `reason`.
     func safety(
-        _ field: Field, joints: [HardwareProfile.Joint], rate: Double?, actuators: [HardwareProfile.Actuator]?
+        _ field: Field, joints: [HardwareProfile.Joint], rate: Double?, actuators: [HardwareProfile.Actuator]?,
+        hasRemoteCenter: Bool
     ) -> SafetyThresholds? {
         guard let m = MappingReader(reader, field) else { return nil }
         typealias T = SafetyThresholds
@@ -53,8 +54,13 @@ extension ProfileDecoding {
         }
         let overcurrent = check(m, "overcurrent", "H12") { c -> T.Overcurrent? in
             let factor = c.required("factor", "of the drive's current_max").flatMap { positiveNumber($0) }
-            let margin = c.required("margin").flatMap { reader.quantity($0, .current) }.flatMap { v -> Double? in
-                v >= 0 ? v : nil
+            let margin = c.required("margin").flatMap { f -> Double? in
+                guard let v = reader.quantity(f, .current) else { return nil }
+                guard v >= 0 else {
+                    reader.report(f, "must not be negative, got \(f.text)")
+                    return nil
+                }
+                return v
             }
             let persistence = c.required("persistence").flatMap { ticks($0, rate: rate) }
             guard let factor, let margin, let persistence else { return nil }
@@ -140,6 +146,15 @@ extension ProfileDecoding {
             }
         }
 
+        if case .enabled = remoteCenter, !hasRemoteCenter, let f = m.optional("remote_center") {
+            reader.report(f, "is enabled, but kinematics has no remote_center; write 'disabled: true' with a 'reason'")
+            return nil
+        }
+        if case .enabled = brakeSlip, let actuators, !actuators.contains(where: \.hasBrake), let f = m.optional("brake_slip") {
+            reader.report(f, "is enabled, but no drive has a brake; write 'disabled: true' with a 'reason'")
+            return nil
+        }
+
         guard let commandStep, let trackingError, let jointVelocity, let tipSpeed, let remoteCenter, let jointLimitMargin,
             let encoderPotentiometer, let encoderStall, let sensorFreshness, let overcurrent, let temperature,
             let brakeSlip, let deadline, let supplyVoltage, let emergencyStop, let operatorStep, let operatorDropout,
@@ -167,22 +182,23 @@ extension ProfileDecoding {
             guard let disabled = reader.bool(disabledField) else { return nil }
             if disabled {
                 let reason = c.required("reason", "why this check is off; it is logged at start").flatMap { reader.string($0) }
-                for extra in ["limits", "max_step", "limit", "distance", "latency", "current", "persistence", "margin"]
-                where c.contains(extra) {
-                    reader.report(c.optional(extra)!, "a disabled check takes only 'disabled' and 'reason'")
+                for key in c.keys where key != "disabled" && key != "reason" {
+                    reader.report(c.optional(key)!, "a disabled check takes only 'disabled' and 'reason'")
                 }
-                c.rejectUnknownKeys()
                 return reason.map { .disabled(reason: $0) }
             }
         }
-        _ = c.optional("reason")
+        if let reason = c.optional("reason") {
+            reader.report(reason, "'reason' belongs to a disabled check (disabled: true)")
+        }
         let threshold = body(c)
         c.rejectUnknownKeys()
         return threshold.map { .enabled($0) }
     }
 
     func currents(_ field: Field, _ joints: [HardwareProfile.Joint]) -> JointVector? {
-        guard let elements = reader.sequence(field, count: joints.count, what: "values, one per joint") else { return nil }
+        guard let elements = reader.sequence(field, count: joints.count, what: "values, one per joint (\(joints.map(\.name).joined(separator: ", ")))")
+        else { return nil }
         var values = JointVector(count: joints.count)
         var ok = true
         for (i, element) in elements.enumerated() {

@@ -85,7 +85,11 @@ struct ProfileDecoding {
         guard let (joints, jointsValid) = decodedJoints else { return nil }
         let kinematics = kinematicsField.flatMap { self.kinematics($0, joints: joints) }
         let actuators = actuatorsField.flatMap { self.actuators($0, joints: joints) }
-        let safety = safetyField.flatMap { self.safety($0, joints: joints, rate: rate, actuators: actuators?.drives) }
+        let safety = safetyField.flatMap {
+            self.safety(
+                $0, joints: joints, rate: rate, actuators: actuators?.drives,
+                hasRemoteCenter: kinematics.map { $0.model.remoteCenter != nil } ?? true)
+        }
         let bus = busField.flatMap { self.bus($0, joints: joints) }
 
         guard jointsValid, let id, let name, let rate, let kinematics, let actuators, let safety else { return nil }
@@ -148,6 +152,10 @@ struct ProfileDecoding {
                 return nil
             }
             return n
+        }
+        if case .failure(.missingUnit) = Quantity.parse(text, as: .time) {
+            reader.report(field, "'\(text)' has no unit: expected a duration (s, ms, us) or a number of ticks, e.g. '\(text) ms' or '\(text) ticks'")
+            return nil
         }
         guard let seconds = positive(field, .time) else { return nil }
         guard let rate else { return nil }  // the rate's own error is already reported
@@ -394,7 +402,7 @@ struct ProfileDecoding {
             if KinematicModel.isRigid(Pose(rotation: r)) {
                 rotation = r
             } else {
-                reader.report(rotationField, "is not a rotation: rows must be orthonormal with determinant +1 (to 1e-6)")
+                reader.report(rotationField, "is not a rotation: rows must be orthonormal with determinant +1 (to 1e-9; write enough digits, e.g. 0.8660254037844386)")
             }
         }
         guard let rotation, let translation else { return nil }
@@ -613,11 +621,14 @@ func determinant(_ matrix: [[Double]]) -> Double {
     return det
 }
 
-func formatRate(_ rate: Double) -> String {
-    rate >= 1000 && rate.truncatingRemainder(dividingBy: 1000) == 0 ? "\(Int(rate / 1000)) kHz" : "\(rate) Hz"
+/// "1 kHz", "333 Hz", "62.5 Hz".
+public func formatRate(_ rate: Double) -> String {
+    if rate >= 1000 && rate.truncatingRemainder(dividingBy: 1000) == 0 { return "\(Int(rate / 1000)) kHz" }
+    return rate == rate.rounded() ? "\(Int(rate)) Hz" : "\(rate) Hz"
 }
 
+/// "1 ms", "3.003 ms".
 func formatPeriod(_ rate: Double) -> String {
     let ms = 1000 / rate
-    return ms == ms.rounded() ? "\(Int(ms)) ms" : "\(ms) ms"
+    return ms == ms.rounded() ? "\(Int(ms)) ms" : String(format: "%.4g ms", ms)
 }

@@ -135,6 +135,9 @@ final class MappingReader {
 
     func contains(_ key: String) -> Bool { pairs.contains { $0.key == key } }
 
+    /// Every key of the mapping, in file order.
+    var keys: [String] { pairs.map(\.key) }
+
     /// Reports every key that no `required`/`optional` call asked for.
     func rejectUnknownKeys() {
         for pair in pairs where !used.contains(pair.key) {
@@ -252,8 +255,7 @@ extension YAMLReader {
         case let .success(value):
             return value
         case .failure(.missingUnit):
-            let example = dimension.units.dropFirst().first?.name ?? dimension.units[0].name
-            report(field, "'\(text)' has no unit: expected \(dimension.expectation), e.g. '\(text) \(example)'")
+            report(field, "'\(text)' has no unit: expected \(dimension.expectation), e.g. '\(text) \(dimension.units[0].name)' if it is in SI units")
         case let .failure(.wrongUnit(unit)):
             report(field, "'\(unit)' is not a unit of \(dimension.expectation)")
         case .failure(.notANumber):

@@ -129,7 +129,7 @@ struct KinematicsCommand: ParsableCommand {
             }
             print("Joint values reaching the target (within \(tolerance) m; residual \(String(format: "%.3g", solution.positionError)) m):")
             for (i, joint) in profile.joints.enumerated() {
-                let v = solution.joints[i]
+                let v = shown(solution.joints[i])
                 let shown =
                     joint.kind == .revolute
                     ? String(format: "%12.8f rad  (%9.4f deg)", v, v * 180 / .pi)
@@ -172,7 +172,7 @@ func parseJoints(_ text: String, profile: HardwareProfile, option: String) throw
         case let .success(v): q[i] = v
         case .failure:
             throw VigilExit.invalid(
-                "error: \(option): '\(part)' for \(joint.name) is not \(joint.kind == .revolute ? "an angle (a number in rad, or with rad/deg)" : "a length (a number in m, or with m/mm)")")
+                "error: \(option): '\(part)' for \(joint.name) is not \(joint.kind == .revolute ? "an angle (a number in rad, or with a unit: rad, deg, mrad)" : "a length (a number in m, or with a unit: m, mm, cm, um)")")
         }
     }
     return q
@@ -190,7 +190,7 @@ func parsePosition(_ text: String) throws -> Vector3 {
         } else if case let .success(v) = Quantity.parse(part, as: .length) {
             values.append(v)
         } else {
-            throw VigilExit.invalid("error: --position: '\(part)' is not a length (a number in m, or with m/mm)")
+            throw VigilExit.invalid("error: --position: '\(part)' is not a length (a number in m, or with a unit: m, mm, cm, um)")
         }
     }
     return Vector3(values[0], values[1], values[2])

@@ -23,7 +23,7 @@ struct ProfileCommand: ParsableCommand {
             for file in files {
                 do {
                     let profile = try ProfileLoader.load(path: file)
-                    print("\(file): valid — \(profile.id): \(profile.jointCount) joints (\(profile.chainJointCount) in the kinematic chain), \(formatHertz(profile.rate))")
+                    print("\(file): valid — \(profile.id): \(profile.jointCount) joints (\(profile.chainJointCount) in the kinematic chain), \(formatRate(profile.rate))")
                     for (check, reason) in profile.safety.disabledChecks {
                         print("  note: check '\(check)' is disabled: \(reason)")
                     }
@@ -37,6 +37,3 @@ struct ProfileCommand: ParsableCommand {
     }
 }
 
-func formatHertz(_ rate: Double) -> String {
-    rate >= 1000 ? "\(rate / 1000) kHz".replacingOccurrences(of: ".0 kHz", with: " kHz") : "\(rate) Hz"
-}

@@ -196,3 +196,56 @@ import Testing
         #expect(Quantity.parse("inf deg", as: .angle) == .failure(.notANumber))
     }
 }
+
+/// Cross-field rules found in review: each must name the field and the reason.
+@Suite struct ProfileCrossCheckTests {
+    @Test func negativeOvercurrentMarginIsReported() throws {
+        let edit = try EditedProfile("dvrk-psm.yaml", replacing: "    margin: 50 mA", with: "    margin: -50 mA")
+        expectSingle(edit.diagnostics(), line: edit.line, field: "safety.overcurrent.margin", "must not be negative")
+    }
+
+    @Test func remoteCenterCheckNeedsARemoteCenter() throws {
+        let text = try shippedProfileText("bench-3dof.yaml").replacingOccurrences(
+            of: "    disabled: true\n    reason: desk arm without a remote centre of motion",
+            with: "    max_shaft_distance: 1 mm\n    min_insertion_depth: 35 mm")
+        let d = diagnostics(text)
+        #expect(d.count == 1 && d.first?.field == "safety.remote_center")
+        #expect(d.first?.message.contains("kinematics has no remote_center") == true)
+    }
+
+    @Test func brakeSlipCheckNeedsABrake() throws {
+        let text = try shippedProfileText("bench-3dof.yaml").replacingOccurrences(
+            of: "    disabled: true\n    reason: the servos have no brakes",
+            with: "    distance: [1 deg, 1 deg, 1 deg]\n    persistence: 10 ms")
+        let d = diagnostics(text)
+        #expect(d.count == 1 && d.first?.field == "safety.brake_slip")
+        #expect(d.first?.message.contains("no drive has a brake") == true)
+    }
+
+    @Test func reasonOnAnEnabledCheckIsRejected() throws {
+        let edit = try EditedProfile("dvrk-psm.yaml", replacing: "    max_age: 3 ticks", with: "    max_age: 3 ticks\n    reason: because")
+        let d = edit.diagnostics()
+        #expect(d.count == 1 && d.first?.field == "safety.sensor_freshness.reason")
+    }
+
+    @Test func disabledCheckWithThresholdsIsRejected() throws {
+        let edit = try EditedProfile("bench-3dof.yaml", replacing: "    reason: the servos have no brakes", with: "    reason: the servos have no brakes\n    persistence: 10 ms")
+        let d = edit.diagnostics()
+        #expect(d.count == 1 && d.first?.field == "safety.brake_slip.persistence")
+        #expect(d.first?.message.contains("a disabled check takes only 'disabled' and 'reason'") == true)
+    }
+
+    @Test func durationWithoutAUnitMentionsTicks() throws {
+        let edit = try EditedProfile("dvrk-psm.yaml", replacing: "    latency: 10 ms", with: "    latency: 10")
+        expectSingle(edit.diagnostics(), line: edit.line, field: "safety.encoder_potentiometer.latency", "'10 ticks'")
+    }
+
+    func diagnostics(_ text: String) -> [Diagnostic] {
+        do {
+            _ = try ProfileLoader.decode(text, path: "edited.yaml")
+            return []
+        } catch {
+            return error.diagnostics
+        }
+    }
+}

@@ -1,0 +1,58 @@
+public import MotionTypes
+public import SafetyInterlock
+
+/// The hardware seam: what the control loop needs from actuators, real or simulated.
+///
+/// `write` accepts only a ``GatedCommand``, which only the safety interlock can make, so nothing
+/// commands an actuator around the interlock. Backends never throw from the tick: bus faults
+/// are counted and reported through the sensor frame (a frozen sequence, missing values).
+public protocol ActuatorBackend {
+    /// Connects and prepares the actuators (torque off, watchdogs armed).
+    mutating func start() throws(BackendError)
+    /// Fills `frame` with this tick's measurements (a simulator first advances its plant by one
+    /// control period under the last written command).
+    mutating func read(into frame: inout SensorFrame, tick: Tick)
+    /// Sends this tick's gated command.
+    mutating func write(_ command: GatedCommand)
+    /// Leaves every actuator stopped: torque off, brakes on. Called on every exit path.
+    mutating func stop()
+    /// Physical disturbances from the fault schedule (power, e-stop chain, brakes). Backends
+    /// that cannot apply them (real hardware) ignore them.
+    mutating func disturb(_ disturbance: PlantDisturbance)
+}
+
+/// Physical faults a simulator applies to its plant.
+public struct PlantDisturbance: Sendable, Equatable, BitwiseCopyable {
+    /// Supply voltage overriding the nominal one, V (nil: nominal).
+    public var supplyVoltage: Double?
+    /// The emergency-stop chain is open: the boards cut motor power and the input reads asserted.
+    public var emergencyStop: Bool
+    /// Per joint, the fraction of its brake's holding torque that is left (1: healthy).
+    public var brakeHolding: JointVector
+
+    public init(jointCount: Int) {
+        supplyVoltage = nil
+        emergencyStop = false
+        brakeHolding = JointVector(count: jointCount, repeating: 1)
+    }
+}
+
+/// An environment fault at start-up or shutdown: a port that cannot be opened, a board that
+/// does not answer, a model number that does not match the profile.
+public struct BackendError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case unavailable
+        case configurationMismatch
+        case io
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}
