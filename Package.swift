@@ -28,6 +28,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
@@ -36,17 +37,22 @@ let package = Package(
         .target(name: "SafetyInterlock", dependencies: ["MotionTypes"]),
         .target(name: "ActuatorInterface", dependencies: ["MotionTypes", "SafetyInterlock"]),
         .target(name: "Simulator", dependencies: ["MotionTypes", "SafetyInterlock", "ActuatorInterface"]),
+        .target(name: "FaultLog", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "ControlLoop",
+            dependencies: ["MotionTypes", "SafetyInterlock", "Kinematics", "ActuatorInterface"]
+        ),
         .target(
             name: "Scenarios",
             dependencies: [
-                "MotionTypes", "Kinematics",
+                "MotionTypes", "Kinematics", "SafetyInterlock", "ActuatorInterface", "Simulator", "ControlLoop", "FaultLog",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "MotionTypes", "Kinematics", "Scenarios",
+                "MotionTypes", "Kinematics", "Scenarios", "FaultLog", "ControlLoop",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

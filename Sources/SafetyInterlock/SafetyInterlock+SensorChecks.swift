@@ -13,12 +13,14 @@ extension SafetyInterlock {
         }
     }
 
-    /// H06: the encoder shows no motion while more than the stall current flows: power off.
-    mutating func checkStall(_ sensors: SensorFrame, _ inputs: MonitorInputs, _ trips: inout TripList) {
+    /// H06: the motor is driven with more than the stall current but the encoder shows no
+    /// motion: power off. It uses the commanded current — a biased current reading on a still
+    /// joint is a current-sensing fault (H12), not a lost encoder.
+    mutating func checkStall(_ proposed: ActuatorCommand, _ inputs: MonitorInputs, _ trips: inout TripList) {
         guard let current = limits.encoderStallCurrent else { return }
         for j in 0..<limits.jointCount {
             let still = inputs.encoderStill & (1 << UInt8(j)) != 0
-            let amps = abs(sensors.current[j])
+            let amps = abs(proposed.current[j])
             if stallCount.update(j, still && !(amps <= current[j]), persistence: limits.encoderStallPersistence) {
                 trips.append(Trip(check: .encoderStall, joint: j, measured: amps, threshold: current[j], response: .powerOff))
             }

@@ -83,7 +83,7 @@ public struct SafetyInterlock: Sendable {
         checkTiming(tick, inputs, &trips)
         if inputs.servoing {
             checkEncoderPotentiometer(sensors, &trips)
-            checkStall(sensors, inputs, &trips)
+            checkStall(proposed, inputs, &trips)
             checkOvercurrent(sensors, &trips)
             checkTracking(sensors, inputs, &trips)
             checkMeasuredLimits(sensors, &trips)
@@ -110,7 +110,11 @@ public struct SafetyInterlock: Sendable {
         case .powerOff:
             state = .faulted(.powerOff)
         case .protectiveStop:
-            if case .stopping = state {} else {
+            if zeroCurrent {
+                // With the current zeroed a controlled stop is impossible: brakes on now.
+                state = .faulted(.protectiveStop)
+            } else if case .stopping = state {
+            } else {
                 enterHold(sensors)
                 state = .stopping(powerOffTick: tick + limits.stopTicks)
             }

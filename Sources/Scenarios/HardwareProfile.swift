@@ -11,6 +11,8 @@ public struct HardwareProfile: Sendable {
     public var name: String
     /// Control-loop rate, Hz.
     public var rate: Double
+    /// Joint servo bandwidth, Hz: PD gains follow from each joint's inertia.
+    public var servoBandwidth: Double
     public var joints: [Joint]
     public var kinematics: KinematicModel
     /// How many joints form the kinematic chain (they come first in `joints`).
@@ -19,6 +21,7 @@ public struct HardwareProfile: Sendable {
     public var coupling: Coupling?
     public var safety: SafetyThresholds
     public var bus: Bus?
+    public var simulation: Simulation
 
     /// The control period in seconds.
     public var period: Double { 1 / rate }
@@ -54,6 +57,42 @@ public struct HardwareProfile: Sendable {
         public var currentMax: Double
         public var potentiometer: Potentiometer?
         public var hasBrake: Bool
+        public var dynamics: Dynamics
+        public var thermal: Thermal
+    }
+
+    /// Load dynamics reflected at the joint (revolute: kg·m², N·m·s/rad, N·m; prismatic: kg,
+    /// N·s/m, N).
+    public struct Dynamics: Sendable, Equatable {
+        public var inertia: Double
+        public var viscousFriction: Double
+        public var coulombFriction: Double
+        /// Gravity load amplitude: revolute −G·sin(q), prismatic +G.
+        public var gravity: Double
+        /// Brake holding torque or force; 0 without a brake.
+        public var brakeTorque: Double
+    }
+
+    public struct Thermal: Sendable, Equatable {
+        /// Ω.
+        public var windingResistance: Double
+        /// K/W.
+        public var thermalResistance: Double
+        /// s.
+        public var timeConstant: Double
+    }
+
+    /// Plant figures used only by the simulator.
+    public struct Simulation: Sendable, Equatable {
+        public var substeps: Int
+        /// V.
+        public var supplyVoltage: Double
+        public var brownoutVoltage: Double
+        /// °C.
+        public var ambientTemperature: Double
+        /// Standard deviations of the current (A) and temperature (°C) readings.
+        public var currentNoise: Double
+        public var temperatureNoise: Double
     }
 
     public struct Potentiometer: Sendable, Equatable {

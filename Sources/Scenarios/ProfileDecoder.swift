@@ -42,7 +42,7 @@ func readInputFile(_ path: String) throws(ValidationError) -> String {
 
 /// The quantities whose dimension depends on the joint kind.
 enum JointQuantity {
-    case position, velocity, acceleration, effort
+    case position, velocity, acceleration, effort, inertia, damping
 
     func dimension(_ kind: KinematicModel.JointKind) -> PhysicalDimension {
         switch (self, kind) {
@@ -54,6 +54,10 @@ enum JointQuantity {
         case (.acceleration, .prismatic): return .linearAcceleration
         case (.effort, .revolute): return .torque
         case (.effort, .prismatic): return .force
+        case (.inertia, .revolute): return .inertia
+        case (.inertia, .prismatic): return .mass
+        case (.damping, .revolute): return .rotationalDamping
+        case (.damping, .prismatic): return .linearDamping
         }
     }
 }
@@ -73,12 +77,14 @@ struct ProfileDecoding {
         }
         let id = top.required("id").flatMap { identifier($0) }
         let name = top.required("name").flatMap { reader.string($0) }
-        let rate = top.required("control").flatMap { control($0) }
+        let control = top.required("control").flatMap { self.control($0) }
+        let rate = control?.rate
         let decodedJoints = top.required("joints").flatMap { self.joints($0) }
         let kinematicsField = top.required("kinematics")
         let actuatorsField = top.required("actuators")
         let safetyField = top.required("safety")
         let busField = top.optional("bus")
+        let simulation = top.required("simulation", "plant figures for the simulator").flatMap { self.simulation($0) }
         top.rejectUnknownKeys()
 
         // Everything below needs the joints' names and types.
@@ -92,12 +98,13 @@ struct ProfileDecoding {
         }
         let bus = busField.flatMap { self.bus($0, joints: joints) }
 
-        guard jointsValid, let id, let name, let rate, let kinematics, let actuators, let safety else { return nil }
+        guard jointsValid, let id, let name, let control, let kinematics, let actuators, let safety, let simulation else { return nil }
         if busField != nil && bus == nil { return nil }
         return HardwareProfile(
-            path: path, id: id, name: name, rate: rate, joints: joints, kinematics: kinematics.model,
+            path: path, id: id, name: name, rate: control.rate, servoBandwidth: control.bandwidth, joints: joints,
+            kinematics: kinematics.model,
             chainJointCount: kinematics.model.jointCount, actuators: actuators.drives, coupling: actuators.coupling,
-            safety: safety, bus: bus)
+            safety: safety, bus: bus, simulation: simulation)
     }
 
     // MARK: Scalars with constraints
@@ -136,6 +143,33 @@ struct ProfileDecoding {
         return value
     }
 
+    /// A point in time or a duration that may be 0 (`at: 0 ms`), as a whole number of ticks.
+    func instant(_ field: Field, rate: Double) -> Int64? {
+        guard let text = reader.scalar(field) else { return nil }
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasSuffix("ticks") || trimmed.hasSuffix("tick") {
+            let number = trimmed.replacingOccurrences(of: "ticks", with: "").replacingOccurrences(of: "tick", with: "")
+                .trimmingCharacters(in: .whitespaces)
+            guard let n = Int64(number), n >= 0 else {
+                reader.report(field, "'\(text)' is not a whole, non-negative number of ticks")
+                return nil
+            }
+            return n
+        }
+        if case .failure(.missingUnit) = Quantity.parse(text, as: .time) {
+            reader.report(field, "'\(text)' has no unit: expected a time (s, ms, us) or a number of ticks, e.g. '\(text) ms'")
+            return nil
+        }
+        guard let seconds = nonNegative(field, .time) else { return nil }
+        let exact = seconds * rate
+        let n = exact.rounded()
+        guard abs(exact - n) < 1e-6 * max(1, exact) else {
+            reader.report(field, "\(text) is not a whole number of control periods (\(formatPeriod(rate)) at \(formatRate(rate)))")
+            return nil
+        }
+        return Int64(n)
+    }
+
     /// A duration written in time units or `ticks`, as a whole number of ticks ≥ 1.
     func ticks(_ field: Field, rate: Double?) -> Int? {
         guard let text = reader.scalar(field) else { return nil }
@@ -170,7 +204,7 @@ struct ProfileDecoding {
 
     // MARK: Sections
 
-    func control(_ field: Field) -> Double? {
+    func control(_ field: Field) -> (rate: Double, bandwidth: Double)? {
         guard let m = MappingReader(reader, field) else { return nil }
         let rate = m.required("rate").flatMap { f -> Double? in
             guard let r = positive(f, .frequency) else { return nil }
@@ -180,8 +214,39 @@ struct ProfileDecoding {
             }
             return r
         }
+        let bandwidthField = m.required("servo_bandwidth", "joint servo bandwidth; gains follow from each joint's inertia")
+        let bandwidth = bandwidthField.flatMap { positive($0, .frequency) }
         m.rejectUnknownKeys()
-        return rate
+        guard let rate, let bandwidth, let bandwidthField else { return nil }
+        guard bandwidth <= rate / 20 else {
+            reader.report(bandwidthField, "\(bandwidthField.text) is too close to the control rate; keep it at most rate / 20 (\(formatRate(rate / 20)))")
+            return nil
+        }
+        return (rate, bandwidth)
+    }
+
+    func simulation(_ field: Field) -> HardwareProfile.Simulation? {
+        guard let m = MappingReader(reader, field) else { return nil }
+        let substeps = m.required("substeps", "integration steps per control period").flatMap { reader.integer($0, in: 1...100) }
+        let supply = m.required("supply_voltage").flatMap { positive($0, .voltage) }
+        let brownout = m.required("brownout_voltage", "below it the amplifiers cannot drive").flatMap { positive($0, .voltage) }
+        let ambient = m.required("ambient_temperature").flatMap { reader.quantity($0, .temperature) }
+        let currentNoise = m.required("current_noise").flatMap { nonNegative($0, .current) }
+        let temperatureNoise = m.required("temperature_noise").flatMap { nonNegative($0, .temperature) }
+        m.rejectUnknownKeys()
+        guard let substeps, let supply, let brownout, let ambient, let currentNoise, let temperatureNoise else { return nil }
+        return HardwareProfile.Simulation(
+            substeps: substeps, supplyVoltage: supply, brownoutVoltage: brownout, ambientTemperature: ambient,
+            currentNoise: currentNoise, temperatureNoise: temperatureNoise)
+    }
+
+    func nonNegative(_ field: Field, _ dimension: PhysicalDimension) -> Double? {
+        guard let v = reader.quantity(field, dimension) else { return nil }
+        guard v >= 0 else {
+            reader.report(field, "must not be negative, got \(field.text)")
+            return nil
+        }
+        return v
     }
 
     /// The joints, and whether all of them were valid. A joint whose name and type are known
@@ -509,14 +574,57 @@ struct ProfileDecoding {
         } else {
             potOK = false
         }
+        let dynamicsField = m.required("dynamics", "inertia, friction, gravity and brake torque at the joint")
+        let thermalField = m.required("thermal", "winding resistance, thermal resistance and time constant")
         m.rejectUnknownKeys()
         guard let jointField, let joint, let reduction, let counts, let kt, let currentMax, let brake, potOK else { return nil }
+        guard let dynamicsField, let dynamics = dynamics(dynamicsField, kind: joints[joint].kind, brake: brake),
+            let thermalField, let thermal = thermal(thermalField)
+        else { return nil }
         return (
             HardwareProfile.Actuator(
                 joint: joint, reduction: reduction, encoderCountsPerRevolution: counts, torqueConstant: kt,
-                currentMax: currentMax, potentiometer: potentiometer, hasBrake: brake),
+                currentMax: currentMax, potentiometer: potentiometer, hasBrake: brake, dynamics: dynamics, thermal: thermal),
             jointField
         )
+    }
+
+    func dynamics(_ field: Field, kind: KinematicModel.JointKind, brake: Bool) -> HardwareProfile.Dynamics? {
+        guard let m = MappingReader(reader, field) else { return nil }
+        let inertia = m.required("inertia").flatMap { positive($0, JointQuantity.inertia.dimension(kind)) }
+        let viscous = m.required("viscous_friction").flatMap { nonNegative($0, JointQuantity.damping.dimension(kind)) }
+        let coulomb = m.required("coulomb_friction").flatMap { nonNegative($0, JointQuantity.effort.dimension(kind)) }
+        let gravity = m.required("gravity", "load amplitude: revolute -G sin(q), prismatic +G").flatMap {
+            reader.quantity($0, JointQuantity.effort.dimension(kind))
+        }
+        var brakeTorque = 0.0
+        var brakeOK = true
+        if brake {
+            if let f = m.required("brake_torque", "holding torque or force of the brake"),
+                let v = positive(f, JointQuantity.effort.dimension(kind))
+            {
+                brakeTorque = v
+            } else {
+                brakeOK = false
+            }
+        } else if let f = m.optional("brake_torque") {
+            reader.report(f, "this drive has no brake (brake: false)")
+            brakeOK = false
+        }
+        m.rejectUnknownKeys()
+        guard let inertia, let viscous, let coulomb, let gravity, brakeOK else { return nil }
+        return HardwareProfile.Dynamics(
+            inertia: inertia, viscousFriction: viscous, coulombFriction: coulomb, gravity: gravity, brakeTorque: brakeTorque)
+    }
+
+    func thermal(_ field: Field) -> HardwareProfile.Thermal? {
+        guard let m = MappingReader(reader, field) else { return nil }
+        let winding = m.required("winding_resistance").flatMap { positive($0, .resistance) }
+        let resistance = m.required("thermal_resistance").flatMap { positive($0, .thermalResistance) }
+        let timeConstant = m.required("time_constant").flatMap { positive($0, .time) }
+        m.rejectUnknownKeys()
+        guard let winding, let resistance, let timeConstant else { return nil }
+        return HardwareProfile.Thermal(windingResistance: winding, thermalResistance: resistance, timeConstant: timeConstant)
     }
 
     func coupling(_ field: Field, joints: [HardwareProfile.Joint]) -> HardwareProfile.Coupling? {

@@ -20,6 +20,10 @@ public enum PhysicalDimension: String, Sendable, CaseIterable {
     case torqueConstant
     case thermalResistance
     case resistance
+    case inertia
+    case mass
+    case rotationalDamping
+    case linearDamping
 
     /// Units accepted for this dimension and their factor to SI (the first is the SI unit).
     var units: [(name: String, factor: Double)] {
@@ -41,6 +45,10 @@ public enum PhysicalDimension: String, Sendable, CaseIterable {
         case .torqueConstant: return [("N.m/A", 1), ("mN.m/A", 1e-3)]
         case .thermalResistance: return [("K/W", 1), ("degC/W", 1)]
         case .resistance: return [("ohm", 1), ("mohm", 1e-3)]
+        case .inertia: return [("kg.m^2", 1), ("g.cm^2", 1e-7)]
+        case .mass: return [("kg", 1), ("g", 1e-3)]
+        case .rotationalDamping: return [("N.m.s/rad", 1), ("mN.m.s/rad", 1e-3)]
+        case .linearDamping: return [("N.s/m", 1)]
         }
     }
 
@@ -65,6 +73,10 @@ public enum PhysicalDimension: String, Sendable, CaseIterable {
         case .torqueConstant: noun = "a torque constant"
         case .thermalResistance: noun = "a thermal resistance"
         case .resistance: noun = "a resistance"
+        case .inertia: noun = "a moment of inertia"
+        case .mass: noun = "a mass"
+        case .rotationalDamping: noun = "a rotational damping"
+        case .linearDamping: noun = "a linear damping"
         }
         return "\(noun) (\(names))"
     }

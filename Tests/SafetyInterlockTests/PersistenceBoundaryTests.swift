@@ -37,7 +37,7 @@ import Testing
     func encoderStallPersistence(_ ticks: Int) {
         var h = Harness { $0.encoderStallCurrent = JointVector([0.5, 0.5]); $0.encoderStallPersistence = 10 }
         h.inputs.encoderStill = 0b11
-        let hits = pulse(&h, ticks: ticks, check: .encoderStall, set: { $0.sensors.current[0] = 0.6 }, clear: { $0.sensors.current[0] = 0 })
+        let hits = pulse(&h, ticks: ticks, check: .encoderStall, set: { $0.proposed.current[0] = 0.6 }, clear: { $0.proposed.current[0] = 0 })
         #expect(hits == (ticks > 10 ? [10] : []))
     }
 

@@ -87,7 +87,9 @@ import Testing
     func encoderStallCurrent(_ value: Double, _ trips: Bool) {
         var h = Harness { $0.encoderStallCurrent = JointVector([0.5, 0.5]); $0.encoderStallPersistence = 0 }
         h.inputs.encoderStill = 0b01
-        h.sensors.current[0] = value
+        h.proposed.current[0] = value
+        h.sensors.current[1] = 0.9  // a large reading on a still joint that is not driven: not a stall
+        h.inputs.encoderStill = 0b11
         #expect((h.step().tripped(.encoderStall) != nil) == trips)
     }
 

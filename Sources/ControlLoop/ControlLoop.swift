@@ -1,0 +1,420 @@
+public import ActuatorInterface
+import Kinematics
+public import MotionTypes
+public import SafetyInterlock
+
+/// The fixed-step executive: read → inject sensor faults → estimate → control → inject command
+/// faults → interlock → write → record events. Time is an input (`step(tick:)`); nothing here
+/// reads a clock. All state is allocated at start-up; a tick allocates nothing.
+public struct ControlLoop<Backend: ActuatorBackend> {
+    public let configuration: LoopConfiguration
+    public var backend: Backend
+    public private(set) var interlock: SafetyInterlock
+    public private(set) var injector: FaultInjector
+    public var events = EventRing()
+
+    public private(set) var state: OperatingState = .disabled
+    public private(set) var homed = false
+    /// The frame after sensor-side fault injection: what the loop and interlock saw.
+    public private(set) var frame: SensorFrame
+    /// Filtered encoder velocity.
+    public private(set) var velocity: JointVector
+    /// The controller's reference (what the arm should be at), after any hold.
+    public private(set) var reference: JointVector
+    public private(set) var lastVerdict: InterlockVerdict?
+    /// The operator's Cartesian target during teleoperation.
+    public private(set) var operatorTarget = Vector3.zero
+
+    enum Mode: BitwiseCopyable {
+        case idle
+        case move(JointMove, cartesian: Bool)
+        case sine(joint: Int, amplitude: Double, period: Double, center: Double, startTick: Int64)
+        case teleoperation(radius: Double, period: Double, center: Vector3, startTick: Int64)
+    }
+
+    var mode: Mode = .idle
+    var referenceVelocity: JointVector
+    var referenceAcceleration: JointVector
+    var rawFrame: SensorFrame
+    var previousEncoder: JointVector?
+    var scratch = KinematicScratch()
+    var lastGatedTip: Vector3?
+    var ticksSinceOperator: Int64 = 0
+    var operatorStep: Double = 0
+    var lastOperatorStep = Vector3.zero
+    var faultActive: [Bool]
+    let kp: JointVector
+    let kd: JointVector
+    let velocityFilter: Double
+
+    public init(configuration: LoopConfiguration, backend: Backend, faults: [Fault], seed: UInt64) {
+        let n = configuration.jointCount
+        self.configuration = configuration
+        self.backend = backend
+        interlock = SafetyInterlock(limits: configuration.limits)
+        injector = FaultInjector(faults: faults, rate: configuration.rate, seed: seed, jointCount: n)
+        frame = SensorFrame(jointCount: n)
+        rawFrame = SensorFrame(jointCount: n)
+        velocity = JointVector(count: n)
+        reference = JointVector(count: n)
+        referenceVelocity = JointVector(count: n)
+        referenceAcceleration = JointVector(count: n)
+        faultActive = Array(repeating: false, count: faults.count)
+        let omega = 2 * Double.pi * configuration.servoBandwidth
+        var kp = JointVector(count: n), kd = JointVector(count: n)
+        for j in 0..<n {
+            kp[j] = configuration.inertia[j] * omega * omega
+            kd[j] = 2 * configuration.inertia[j] * omega
+        }
+        self.kp = kp
+        self.kd = kd
+        // First-order low-pass at 100 Hz on the encoder velocity.
+        let dt = 1 / configuration.rate
+        velocityFilter = dt / (dt + 1 / (2 * Double.pi * 100))
+    }
+
+    public var isHolding: Bool {
+        switch interlock.state {
+        case .holding, .stopping: return true
+        default: return false
+        }
+    }
+
+    // MARK: Commands
+
+    /// Applies a timeline or console command at `tick`. Commands that do not fit the state are
+    /// rejected and recorded, never silently dropped.
+    public mutating func command(_ command: LoopCommand, tick: Int64, index: Int) {
+        var event = LoopEvent.make(.command, tick)
+        event.index = index
+        var accepted = true
+        var next: OperatingState?
+        switch command {
+        case .enable:
+            if state == .disabled {
+                // The reference starts from the next measurement, not from whatever frame was
+                // last seen (at tick 0 there is none yet).
+                resynchronize = true
+                mode = .idle
+                next = .enabled
+            } else {
+                accepted = state == .enabled
+            }
+        case .disable:
+            if state != .fault { next = .disabled } else { accepted = false }
+            homed = false
+        case .home:
+            if state == .enabled { homed = true } else { accepted = false }
+        case .pause:
+            if state == .enabled {
+                mode = .idle
+                next = .paused
+            } else {
+                accepted = false
+            }
+        case .resume:
+            if state == .paused {
+                interlock.resume()
+                reference = lastVerdict?.holdPosition ?? reference
+                mode = .idle
+                next = .enabled
+            } else {
+                accepted = false
+            }
+        case .reset:
+            if state == .fault, interlock.reset(sensors: frame) {
+                homed = false
+                mode = .idle
+                next = .disabled
+            } else {
+                accepted = false
+            }
+        case let .moveJoints(goal):
+            accepted = canMove
+            if accepted { startMove(to: goal, tick: tick, cartesian: false) }
+        case let .moveCartesian(position):
+            accepted = canMove
+            if accepted {
+                let solution = configuration.kinematics.inverse(position: position, seed: reference, scratch: &scratch)
+                if solution.converged {
+                    startMove(to: solution.joints, tick: tick, cartesian: true)
+                } else {
+                    accepted = false
+                }
+            }
+        case let .servoJointSine(joint, amplitude, period):
+            accepted = canMove && joint < configuration.jointCount
+            if accepted {
+                mode = .sine(joint: joint, amplitude: amplitude, period: period, center: reference[joint], startTick: tick)
+            }
+        case let .teleoperateCircle(radius, period):
+            accepted = canMove
+            if accepted {
+                let tip = configuration.kinematics.forward(reference, scratch: &scratch).translation
+                operatorTarget = tip
+                ticksSinceOperator = 0
+                mode = .teleoperation(radius: radius, period: period, center: tip, startTick: tick)
+            }
+        }
+        if !accepted { event.kind = .commandRejected }
+        events.append(event)
+        if let next { transition(to: next, tick: tick, reason: nil) }
+    }
+
+    var canMove: Bool { state == .enabled && homed && !isHolding }
+
+    mutating func startMove(to goal: JointVector, tick: Int64, cartesian: Bool) {
+        var target = reference
+        for j in 0..<min(goal.count, target.count) { target[j] = goal[j] }
+        var move = JointMove(
+            start: reference, goal: target, startTick: tick, maxVelocity: configuration.maxVelocity,
+            maxAcceleration: configuration.maxAcceleration, rate: configuration.rate)
+        // Also keep the tip below 80 % of the tip-speed limit: sample the path's Cartesian length
+        // per unit of path parameter and stretch the move if needed (peak speed 1.875 · |dp/ds| / T).
+        if let limit = configuration.limits.tipSpeed {
+            var steepest = 0.0
+            let samples = 32
+            var previous = configuration.kinematics.forward(reference, scratch: &scratch).translation
+            for i in 1...samples {
+                var q = reference
+                let s = Double(i) / Double(samples)
+                for j in 0..<q.count { q[j] = reference[j] + s * (target[j] - reference[j]) }
+                let p = configuration.kinematics.forward(q, scratch: &scratch).translation
+                steepest = max(steepest, (p - previous).norm * Double(samples))
+                previous = p
+            }
+            let seconds = 1.875 * steepest / (0.8 * limit)
+            move.ticks = max(move.ticks, Int64((seconds * configuration.rate).rounded(.up)))
+        }
+        mode = .move(move, cartesian: cartesian)
+    }
+
+    mutating func transition(to next: OperatingState, tick: Int64, reason: CheckID?) {
+        guard next != state else { return }
+        var event = LoopEvent.make(.stateTransition, tick)
+        event.from = state
+        event.to = next
+        event.reasonCheck = reason
+        events.append(event)
+        state = next
+    }
+
+    // MARK: The tick
+
+    public mutating func step(tick k: Int64) {
+        let n = configuration.jointCount
+        let rate = configuration.rate
+
+        // Plant-side faults, then the measurement, then sensor-side faults.
+        let d = injector.disturbance(jointCount: n, tick: k)
+        var disturbance = PlantDisturbance(jointCount: n)
+        disturbance.supplyVoltage = d.supply
+        disturbance.brakeHolding = d.brakeHolding
+        for fault in injector.faults where fault.target == .emergencyStop && fault.isActive(at: k) {
+            disturbance.emergencyStop = true
+        }
+        backend.disturb(disturbance)
+        backend.read(into: &rawFrame, tick: Tick(k))
+        frame = rawFrame
+        injector.applySensors(&frame, tick: k)
+        recordFaultWindows(k)
+
+        // Estimate.
+        var still: UInt8 = 0
+        if let previous = previousEncoder {
+            for j in 0..<n {
+                let raw = (frame.encoder[j] - previous[j]) * rate
+                velocity[j] += velocityFilter * (raw - velocity[j])
+                if !velocity[j].isFinite { velocity[j] = raw }
+                if frame.encoder[j] == previous[j] { still |= 1 << UInt8(j) }
+            }
+        }
+        previousEncoder = frame.encoder
+        if resynchronize {
+            reference = interlock.withinLimitsOrZero(frame.encoder)
+            resynchronize = false
+        }
+
+        // Control.
+        var inputs = MonitorInputs(jointCount: n)
+        let powered = state == .enabled || state == .paused
+        updateReference(k, &inputs)
+        var proposed = ActuatorCommand(jointCount: n)
+        if powered {
+            proposed.powerOn = true
+            proposed.releaseBrakes = true
+            proposed.position = reference
+            for j in 0..<n {
+                let error = reference[j] - frame.encoder[j]
+                let gravity =
+                    configuration.prismatic & (1 << UInt8(j)) != 0
+                    ? -configuration.gravity[j] : configuration.gravity[j] * sin(reference[j])
+                let effort =
+                    configuration.inertia[j] * referenceAcceleration[j] + kp[j] * error
+                    + kd[j] * (referenceVelocity[j] - velocity[j]) + gravity
+                    + configuration.viscousFriction[j] * referenceVelocity[j]
+                let amps = effort / configuration.effortPerAmp[j]
+                proposed.current[j] = min(max(amps, -configuration.currentMax[j]), configuration.currentMax[j])
+            }
+        } else {
+            proposed.position = interlock.withinLimitsOrZero(frame.encoder)
+            reference = proposed.position
+        }
+        injector.applyCommand(&proposed, tick: k)
+
+        // What the interlock needs and cannot compute.
+        inputs.reference = reference
+        inputs.velocity = velocity
+        inputs.encoderStill = still
+        inputs.servoing = powered && homed
+        inputs.overruns = injector.overruns(tick: k)
+        if configuration.limits.tipSpeed != nil, let lastTip = lastGatedTip, proposed.position.isFinite {
+            // The tip speed of what can be sent: the setpoint within the joint limits (H05
+            // clamps the rest), so a clamped setpoint does not look like a tip jump.
+            let limited = interlock.withinLimitsOrZero(proposed.position)
+            let tip = configuration.kinematics.forward(limited, scratch: &scratch).translation
+            inputs.tipSpeed = (tip - lastTip).norm * rate
+        }
+        if configuration.limits.maxShaftDistance != nil,
+            let g = configuration.kinematics.remoteCenterGeometry(frame.encoder, scratch: &scratch)
+        {
+            inputs.shaftDistance = g.shaftDistance
+            inputs.insertionDepth = g.insertionDepth
+        }
+
+        let verdict = interlock.step(tick: Tick(k), sensors: frame, inputs: inputs, proposed: proposed)
+        backend.write(verdict.gated)
+        lastVerdict = verdict
+        for _ in 0..<inputs.overruns {
+            events.append(LoopEvent.make(.overrun, k))
+        }
+
+        // Follow up: the tip of what was sent, rejected operator samples, state changes.
+        if configuration.limits.tipSpeed != nil {
+            let position = verdict.gated.command.position
+            lastGatedTip = verdict.gated.command.powerOn ? configuration.kinematics.forward(position, scratch: &scratch).translation : nil
+        }
+        if verdict.operatorSampleRejected, lastOperatorStep.isFinite {
+            operatorTarget = operatorTarget - lastOperatorStep
+        }
+        var reason: CheckID?
+        var worst = Response.none
+        for i in 0..<verdict.trips.count {
+            let trip = verdict.trips[i]
+            var event = LoopEvent.make(.trip, k)
+            event.trip = trip
+            events.append(event)
+            if trip.response > worst {
+                worst = trip.response
+                reason = trip.check
+            }
+        }
+        switch verdict.state {
+        case .faulted:
+            if state != .fault {
+                transition(to: .fault, tick: k, reason: reason ?? lastReason)
+                mode = .idle
+                homed = false
+            }
+        case .holding, .stopping:
+            if state == .enabled {
+                transition(to: .paused, tick: k, reason: reason)
+                mode = .idle
+            }
+            if reason != nil { lastReason = reason }
+        case .normal:
+            break
+        }
+        let dropped = events.takeDropped()
+        if dropped > 0 {
+            var event = LoopEvent.make(.eventsDropped, k)
+            event.index = dropped
+            events.append(event)
+        }
+    }
+
+    var lastReason: CheckID?
+    /// Take the reference from the next measurement (after enable).
+    var resynchronize = false
+
+    /// The reference for this tick, from the active mode or the interlock's hold.
+    mutating func updateReference(_ k: Int64, _ inputs: inout MonitorInputs) {
+        let n = configuration.jointCount
+        let rate = configuration.rate
+        referenceVelocity = JointVector(count: n)
+        referenceAcceleration = JointVector(count: n)
+        operatorStep = 0
+        if isHolding, let hold = lastVerdict?.holdPosition {
+            reference = hold
+            mode = .idle
+            return
+        }
+        switch mode {
+        case .idle:
+            break
+        case let .move(move, cartesian):
+            let s = move.sample(k, rate: rate)
+            reference = s.position
+            referenceVelocity = s.velocity
+            referenceAcceleration = s.acceleration
+            inputs.cartesian = cartesian
+            if move.isDone(at: k) { mode = .idle }
+        case let .sine(joint, amplitude, period, center, startTick):
+            let w = 2 * Double.pi / period
+            let t = Double(k - startTick) / rate
+            reference[joint] = center + amplitude * sin(w * t)
+            referenceVelocity[joint] = amplitude * w * cos(w * t)
+            referenceAcceleration[joint] = -amplitude * w * w * sin(w * t)
+        case let .teleoperation(radius, period, center, startTick):
+            inputs.cartesian = true
+            inputs.teleoperation = true
+            let w = 2 * Double.pi / period
+            func point(_ tick: Int64) -> Vector3 {
+                let t = Double(tick - startTick) / rate
+                return center + Vector3(radius * (cos(w * t) - 1), radius * sin(w * t), 0)
+            }
+            let ideal = point(k) - point(k - 1)
+            if let step = injector.applyOperator(ideal, tick: k) {
+                ticksSinceOperator = 0
+                lastOperatorStep = step
+                operatorStep = step.isFinite ? step.norm : .nan
+                if step.isFinite {
+                    operatorTarget = operatorTarget + step
+                    let solution = configuration.kinematics.inverse(position: operatorTarget, seed: reference, scratch: &scratch)
+                    // Velocity feedforward from the change of the IK solution.
+                    for j in 0..<n { referenceVelocity[j] = (solution.joints[j] - reference[j]) * rate }
+                    reference = solution.joints
+                }
+            } else {
+                ticksSinceOperator += 1
+                lastOperatorStep = .zero
+            }
+            inputs.operatorStep = operatorStep
+            inputs.ticksSinceOperator = ticksSinceOperator
+        }
+    }
+
+    mutating func recordFaultWindows(_ k: Int64) {
+        for i in injector.faults.indices {
+            let active = injector.faults[i].isActive(at: k)
+            if active != faultActive[i] {
+                var event = LoopEvent.make(active ? .faultInjected : .faultCleared, k)
+                event.index = i
+                events.append(event)
+                faultActive[i] = active
+            }
+        }
+    }
+}
+
+extension SafetyInterlock {
+    /// `q` clamped into the joint limits, non-finite values replaced by 0 (clamped).
+    public func withinLimitsOrZero(_ q: JointVector) -> JointVector {
+        var r = q
+        for j in 0..<limits.jointCount {
+            let v = r[j].isFinite ? r[j] : 0
+            r[j] = min(max(v, limits.lower[j]), limits.upper[j])
+        }
+        return r
+    }
+}

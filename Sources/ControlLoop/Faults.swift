@@ -1,0 +1,215 @@
+public import MotionTypes
+
+/// Where a fault is injected.
+public enum FaultTarget: String, Sendable, CaseIterable {
+    case encoder
+    case potentiometer
+    case currentSensor = "current_sensor"
+    case temperatureSensor = "temperature_sensor"
+    /// The supply (plant: the amplifiers lose drive; the voltage reading follows).
+    case power
+    /// The emergency-stop input (sensor side: what the host reads).
+    case emergencyStop = "emergency_stop"
+    /// A brake's holding torque (plant).
+    case brake
+    /// The position setpoint after the controller.
+    case command
+    /// The current command after the controller.
+    case commandCurrent = "command_current"
+    /// The operator (teleoperation) input stream.
+    case `operator`
+    /// The whole sensor frame (stale data).
+    case sensorFrame = "sensor_frame"
+    /// The loop's own timing.
+    case loopTiming = "loop_timing"
+}
+
+/// What a fault does to its signal.
+public enum FaultKind: Sendable, Equatable {
+    /// value + magnitude.
+    case offset(Double)
+    /// value + rate × (time since onset, s).
+    case ramp(perSecond: Double)
+    /// Frozen at the value seen at onset.
+    case stuck
+    /// value × factor.
+    case gain(Double)
+    /// −value.
+    case signFlip
+    /// Replaced by a constant.
+    case set(Double)
+    /// value + Gaussian noise of this standard deviation.
+    case noise(Double)
+    /// value + magnitude for one tick at onset.
+    case spike(Double)
+    /// NaN.
+    case nonFinite
+    /// No samples at all (operator stream, sensor frame).
+    case dropout
+    /// A binary input asserted.
+    case asserted
+    /// The brake keeps only this fraction of its holding torque.
+    case slip(Double)
+    /// One deadline overrun per tick.
+    case overrun
+
+    public var name: String {
+        switch self {
+        case .offset: return "offset"
+        case .ramp: return "ramp"
+        case .stuck: return "stuck"
+        case .gain: return "gain"
+        case .signFlip: return "sign_flip"
+        case .set: return "set"
+        case .noise: return "noise"
+        case .spike: return "spike"
+        case .nonFinite: return "non_finite"
+        case .dropout: return "dropout"
+        case .asserted: return "asserted"
+        case .slip: return "slip"
+        case .overrun: return "overrun"
+        }
+    }
+}
+
+/// One scheduled fault: target, kind, joint, and its window in ticks.
+public struct Fault: Sendable, Equatable {
+    public var target: FaultTarget
+    public var kind: FaultKind
+    /// Joint index, or nil for every joint / a non-joint target.
+    public var joint: Int?
+    public var onset: Int64
+    /// First tick after the fault (nil: until the end of the run).
+    public var end: Int64?
+
+    public init(target: FaultTarget, kind: FaultKind, joint: Int?, onset: Int64, end: Int64?) {
+        self.target = target
+        self.kind = kind
+        self.joint = joint
+        self.onset = onset
+        self.end = end
+    }
+
+    @inlinable public func isActive(at tick: Int64) -> Bool { tick >= onset && (end.map { tick < $0 } ?? true) }
+}
+
+/// Applies a scheduled list of faults to signals, tick by tick. Allocation-free after init.
+public struct FaultInjector: Sendable {
+    public let faults: [Fault]
+    let rate: Double
+    var random: SeededGenerator
+    /// Values captured at onset for `stuck` faults, per fault and joint.
+    var captured: [JointVector]
+    var capturedValid: [Bool]
+    var lastFrame: SensorFrame?
+
+    public init(faults: [Fault], rate: Double, seed: UInt64, jointCount: Int) {
+        self.faults = faults
+        self.rate = rate
+        random = SeededGenerator(seed: seed ^ 0x5EED_FA17)
+        captured = Array(repeating: JointVector(count: jointCount), count: faults.count)
+        capturedValid = Array(repeating: false, count: faults.count)
+    }
+
+    /// Applies `fault` (index `i`) to one joint value.
+    mutating func apply(_ i: Int, _ value: Double, joint j: Int, tick: Int64) -> Double {
+        let fault = faults[i]
+        switch fault.kind {
+        case let .offset(m): return value + m
+        case let .ramp(perSecond): return value + perSecond * Double(tick - fault.onset) / rate
+        case .stuck:
+            return captured[i][j]
+        case let .gain(k): return value * k
+        case .signFlip: return -value
+        case let .set(v): return v
+        case let .noise(sigma): return value + sigma * gaussian()
+        case let .spike(m): return tick == fault.onset ? value + m : value
+        case .nonFinite: return .nan
+        case .dropout, .asserted, .slip, .overrun: return value
+        }
+    }
+
+    /// Applies every active fault on `target` to the joint values in `values`.
+    mutating func apply(_ target: FaultTarget, _ values: inout JointVector, tick: Int64) {
+        for i in faults.indices where faults[i].target == target && faults[i].isActive(at: tick) {
+            if faults[i].kind == .stuck && !capturedValid[i] {
+                captured[i] = values
+                capturedValid[i] = true
+            }
+            for j in 0..<values.count where faults[i].joint == nil || faults[i].joint == j {
+                values[j] = apply(i, values[j], joint: j, tick: tick)
+            }
+        }
+    }
+
+    /// Sensor-side injection: edits the frame the loop sees.
+    public mutating func applySensors(_ frame: inout SensorFrame, tick: Int64) {
+        for i in faults.indices where faults[i].target == .sensorFrame && faults[i].isActive(at: tick) {
+            if let last = lastFrame {
+                frame = last
+                return
+            }
+        }
+        apply(.encoder, &frame.encoder, tick: tick)
+        apply(.potentiometer, &frame.potentiometer, tick: tick)
+        apply(.currentSensor, &frame.current, tick: tick)
+        apply(.temperatureSensor, &frame.temperature, tick: tick)
+        for i in faults.indices where faults[i].target == .emergencyStop && faults[i].isActive(at: tick) {
+            frame.emergencyStop = true
+        }
+        lastFrame = frame
+    }
+
+    /// Command-path injection, after the controller and before the interlock.
+    public mutating func applyCommand(_ command: inout ActuatorCommand, tick: Int64) {
+        apply(.command, &command.position, tick: tick)
+        apply(.commandCurrent, &command.current, tick: tick)
+    }
+
+    /// Operator-stream injection on a Cartesian step; nil when the sample is dropped.
+    public mutating func applyOperator(_ step: Vector3, tick: Int64) -> Vector3? {
+        var s = step
+        for i in faults.indices where faults[i].target == .operator && faults[i].isActive(at: tick) {
+            switch faults[i].kind {
+            case .dropout: return nil
+            case .nonFinite: s = Vector3(.nan, s.y, s.z)
+            case let .spike(m) where tick == faults[i].onset:
+                let n = s.norm
+                let direction = n > 0 ? (1 / n) * s : Vector3(1, 0, 0)
+                s = s + m * direction
+            case let .offset(m): s = s + Vector3(m, 0, 0)
+            default: break
+            }
+        }
+        return s
+    }
+
+    /// Plant disturbances active at `tick`.
+    public func disturbance(jointCount: Int, tick: Int64) -> (supply: Double?, emergencyStop: Bool, brakeHolding: JointVector) {
+        var supply: Double?
+        var brakes = JointVector(count: jointCount, repeating: 1)
+        for fault in faults where fault.isActive(at: tick) {
+            switch (fault.target, fault.kind) {
+            case let (.power, .set(v)): supply = v
+            case let (.brake, .slip(fraction)):
+                for j in 0..<jointCount where fault.joint == nil || fault.joint == j { brakes[j] = fraction }
+            default: break
+            }
+        }
+        return (supply, false, brakes)
+    }
+
+    /// Overruns injected at `tick`.
+    public func overruns(tick: Int64) -> Int {
+        var n = 0
+        for fault in faults where fault.target == .loopTiming && fault.kind == .overrun && fault.isActive(at: tick) { n += 1 }
+        return n
+    }
+
+    mutating func gaussian() -> Double {
+        // Irwin–Hall approximation (sum of 12 uniforms − 6): no libm needed, deterministic.
+        var s = 0.0
+        for _ in 0..<12 { s += random.nextUnit() }
+        return s - 6
+    }
+}

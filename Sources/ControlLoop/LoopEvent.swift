@@ -1,0 +1,69 @@
+public import MotionTypes
+
+/// Something that happened in one tick, recorded without allocating.
+public struct LoopEvent: Sendable, BitwiseCopyable {
+    public enum Kind: UInt8, Sendable, BitwiseCopyable {
+        case faultInjected
+        case faultCleared
+        case trip
+        case stateTransition
+        case command
+        case commandRejected
+        case overrun
+        case eventsDropped
+    }
+
+    public var kind: Kind
+    public var tick: Int64
+    /// For trips.
+    public var trip: Trip
+    /// For transitions.
+    public var from: OperatingState
+    public var to: OperatingState
+    /// Fault index for fault events; command index for command events; count for drops.
+    public var index: Int
+    /// The reason of a transition, as the trip that caused it (check), or none.
+    public var reasonCheck: CheckID?
+
+    static func make(_ kind: Kind, _ tick: Int64) -> LoopEvent {
+        LoopEvent(
+            kind: kind, tick: tick, trip: Trip(check: .commandStep, joint: -1, measured: 0, threshold: 0, response: .none),
+            from: .disabled, to: .disabled, index: 0, reasonCheck: nil)
+    }
+}
+
+/// A preallocated ring of loop events. The tick appends; the runner drains between ticks. A full
+/// ring drops the newest events and counts them (the drop is itself logged).
+public struct EventRing: Sendable {
+    var storage: [LoopEvent]
+    var head = 0
+    public private(set) var count = 0
+    public private(set) var dropped = 0
+
+    public init(capacity: Int = 1024) {
+        storage = Array(repeating: LoopEvent.make(.command, 0), count: capacity)
+    }
+
+    public mutating func append(_ event: LoopEvent) {
+        guard count < storage.count else {
+            dropped += 1
+            return
+        }
+        storage[(head + count) % storage.count] = event
+        count += 1
+    }
+
+    /// Removes and returns the oldest event.
+    public mutating func pop() -> LoopEvent? {
+        guard count > 0 else { return nil }
+        let e = storage[head]
+        head = (head + 1) % storage.count
+        count -= 1
+        return e
+    }
+
+    public mutating func takeDropped() -> Int {
+        defer { dropped = 0 }
+        return dropped
+    }
+}

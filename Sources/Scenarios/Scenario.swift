@@ -1,0 +1,48 @@
+public import ControlLoop
+public import MotionTypes
+
+/// A fault-injection scenario: what to run, which faults to inject when, and what must happen.
+public struct Scenario: Sendable {
+    /// The scenario file's path as given.
+    public var path: String
+    public var name: String
+    public var description: String
+    /// Hazard ids (H01…H22) this scenario gives evidence for.
+    public var hazards: [String]
+    /// The profile path as written in the scenario, and as resolved from the scenario's folder.
+    public var profileReference: String
+    public var profilePath: String
+    public var profile: HardwareProfile
+    public var seed: UInt64
+    public var durationTicks: Int64
+    public var initialJoints: JointVector
+    public var timeline: [TimedCommand]
+    public var faults: [Fault]
+    /// How each fault was written, for the log.
+    public var faultTexts: [String]
+    public var expectations: [Expectation]
+
+    public struct TimedCommand: Sendable, Equatable {
+        public var tick: Int64
+        public var command: LoopCommand
+        /// As written (for the log).
+        public var text: String
+    }
+
+    /// The first fault onset (ticks), from which detection latency and excursion are measured.
+    public var firstOnset: Int64? { faults.map(\.onset).min() }
+}
+
+/// Something a scenario asserts about its run.
+public enum Expectation: Sendable, Equatable {
+    /// `check` trips (on `joint`, if given) within `within` ticks after the first fault onset.
+    case trips(check: CheckID, joint: Int?, within: Int64?)
+    /// `check` never trips; nil: no check trips at all (warnings included).
+    case noTrip(check: CheckID?)
+    /// The most severe response of the run.
+    case response(Response)
+    case finalState(OperatingState)
+    /// Largest distance, metres, between the true tool tip and the tip of the controller's
+    /// reference after the first fault onset (or over the whole run without faults).
+    case maxExcursion(Double)
+}

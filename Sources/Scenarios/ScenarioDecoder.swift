@@ -1,0 +1,456 @@
+import ControlLoop
+import Foundation
+import Kinematics
+import MotionTypes
+import Yams
+
+/// Reads and validates scenario files, as strictly as profiles: every problem with file, line,
+/// column, field and reason.
+public enum ScenarioLoader {
+    public static let format = "vigil-scenario/1"
+
+    public static func load(path: String) throws(ValidationError) -> Scenario {
+        let text = try readInputFile(path)
+        return try decode(text, path: path)
+    }
+
+    public static func decode(_ text: String, path: String) throws(ValidationError) -> Scenario {
+        let reader = YAMLReader(file: path)
+        var loadedProfile: HardwareProfile?
+        var profileErrors: [Diagnostic] = []
+        let scenario = reader.compose(text).flatMap {
+            ScenarioDecoding(reader: reader, path: path).decode($0, loadedProfile: &loadedProfile, profileErrors: &profileErrors)
+        }
+        let all = reader.diagnostics + profileErrors
+        guard let scenario, all.isEmpty else { throw ValidationError(all) }
+        return scenario
+    }
+}
+
+/// Which fault types apply to which targets, and what parameter each type takes.
+enum FaultCatalogue {
+    static let types: [FaultTarget: [String]] = [
+        .encoder: ["offset", "ramp", "stuck", "gain", "sign_flip", "set", "noise", "spike", "non_finite"],
+        .potentiometer: ["offset", "ramp", "stuck", "gain", "set", "noise", "spike", "non_finite"],
+        .currentSensor: ["offset", "ramp", "stuck", "gain", "set", "noise", "spike"],
+        .temperatureSensor: ["offset", "ramp", "stuck", "set", "noise"],
+        .power: ["set"],
+        .emergencyStop: ["asserted"],
+        .brake: ["slip"],
+        .command: ["offset", "ramp", "stuck", "gain", "set", "spike", "non_finite"],
+        .commandCurrent: ["offset", "stuck", "gain", "set"],
+        .operator: ["spike", "offset", "non_finite", "dropout"],
+        .sensorFrame: ["stuck"],
+        .loopTiming: ["overrun"],
+    ]
+
+    /// Targets whose faults act on one joint (or all when `joint` is omitted).
+    static let perJoint: Set<FaultTarget> = [.encoder, .potentiometer, .currentSensor, .temperatureSensor, .brake, .command, .commandCurrent]
+}
+
+struct ScenarioDecoding {
+    let reader: YAMLReader
+    let path: String
+
+    func decode(_ root: Node, loadedProfile: inout HardwareProfile?, profileErrors: inout [Diagnostic]) -> Scenario? {
+        guard let top = MappingReader(reader, Field(node: root, path: "")) else { return nil }
+        if let f = top.required("format", "write 'format: \(ScenarioLoader.format)'"), let value = reader.string(f),
+            value != ScenarioLoader.format
+        {
+            reader.report(f, "unsupported format '\(value)'; this Vigil reads '\(ScenarioLoader.format)'")
+        }
+        let name = top.required("name").flatMap { reader.string($0) }
+        let description = top.required("description").flatMap { reader.string($0) }
+        let hazards = top.required("hazards", "hazard ids, e.g. [H07]").flatMap { hazardList($0) }
+        let profileField = top.required("profile", "path of the hardware profile, relative to this file")
+        let seed = top.required("seed").flatMap { f -> UInt64? in
+            guard let text = reader.scalar(f), let v = UInt64(text) else {
+                reader.report(f, "expected a whole number ≥ 0")
+                return nil
+            }
+            return v
+        }
+        let durationField = top.required("duration")
+        let initialField = top.optional("initial_joints")
+        let timelineField = top.required("timeline", "the commands, each with 'at' and 'command'")
+        let faultsField = top.optional("faults")
+        let expectField = top.required("expect", "what the run must show")
+        top.rejectUnknownKeys()
+
+        // The profile gives the joints, units and rate everything else is read against.
+        guard let profileField, let reference = reader.string(profileField) else { return nil }
+        let resolved = resolve(reference)
+        do {
+            loadedProfile = try ProfileLoader.load(path: resolved)
+        } catch {
+            if error.diagnostics.count == 1 && error.diagnostics[0].message == "no such file" {
+                reader.report(profileField, "no profile at '\(resolved)' (paths are relative to the scenario file)")
+            } else {
+                reader.report(profileField, "the profile '\(resolved)' is not valid (its problems follow)")
+                profileErrors = error.diagnostics
+            }
+            return nil
+        }
+        guard let profile = loadedProfile else { return nil }
+        let helper = ProfileDecoding(reader: reader, path: path)
+        let duration = durationField.flatMap { helper.ticks($0, rate: profile.rate) }.map(Int64.init)
+
+        var initial = profile.kinematics.clamped(JointVector(count: profile.jointCount))
+        for j in profile.chainJointCount..<profile.jointCount {
+            initial[j] = min(max(0, profile.joints[j].lower), profile.joints[j].upper)
+        }
+        var initialOK = true
+        if let initialField {
+            if let q = jointValues(initialField, profile: profile, helper: helper, quantity: .position) {
+                for j in 0..<profile.jointCount where q[j] < profile.joints[j].lower || q[j] > profile.joints[j].upper {
+                    reader.report(initialField.element(j, initialField.node), "\(profile.joints[j].name) starts outside its limits")
+                    initialOK = false
+                }
+                initial = q
+            } else {
+                initialOK = false
+            }
+        }
+
+        let timeline = timelineField.flatMap { self.timeline($0, profile: profile, helper: helper, duration: duration) }
+        var faults: [Fault] = []
+        var faultTexts: [String] = []
+        var faultsOK = true
+        if let faultsField, let elements = reader.sequence(faultsField) {
+            for element in elements {
+                if let (fault, text) = fault(element, profile: profile, helper: helper, duration: duration) {
+                    faults.append(fault)
+                    faultTexts.append(text)
+                } else {
+                    faultsOK = false
+                }
+            }
+        } else if faultsField != nil {
+            faultsOK = false
+        }
+        let expectations = expectField.flatMap { self.expectations($0, profile: profile, helper: helper, hasFaults: !faults.isEmpty) }
+
+        guard let name, let description, let hazards, let seed, let duration, let timeline, let expectations, initialOK,
+            faultsOK
+        else { return nil }
+        return Scenario(
+            path: path, name: name, description: description, hazards: hazards, profileReference: reference,
+            profilePath: resolved, profile: profile, seed: seed, durationTicks: duration, initialJoints: initial,
+            timeline: timeline, faults: faults, faultTexts: faultTexts, expectations: expectations)
+    }
+
+    /// `reference` relative to the scenario's folder, with `.` and `..` resolved.
+    func resolve(_ reference: String) -> String {
+        let folder = (path as NSString).deletingLastPathComponent
+        let joined = reference.hasPrefix("/") || folder.isEmpty ? reference : (folder as NSString).appendingPathComponent(reference)
+        var parts: [String] = []
+        for part in joined.split(separator: "/", omittingEmptySubsequences: true).map(String.init) {
+            if part == "." { continue }
+            if part == "..", let last = parts.last, last != ".." {
+                parts.removeLast()
+            } else {
+                parts.append(part)
+            }
+        }
+        let result = parts.joined(separator: "/")
+        return joined.hasPrefix("/") ? "/" + result : (result.isEmpty ? "." : result)
+    }
+
+    func hazardList(_ field: Field) -> [String]? {
+        guard let elements = reader.sequence(field) else { return nil }
+        var ids: [String] = []
+        for element in elements {
+            guard let id = reader.string(element) else { return nil }
+            guard id.count == 3, id.hasPrefix("H"), let n = Int(id.dropFirst()), (1...22).contains(n) else {
+                reader.report(element, "'\(id)' is not a hazard id (H01…H22, see HAZARDS.md)")
+                return nil
+            }
+            ids.append(id)
+        }
+        if ids.isEmpty {
+            reader.report(field, "name at least one hazard")
+            return nil
+        }
+        return ids
+    }
+
+    func jointValues(_ field: Field, profile: HardwareProfile, helper: ProfileDecoding, quantity: JointQuantity) -> JointVector? {
+        let names = profile.joints.map(\.name).joined(separator: ", ")
+        guard let elements = reader.sequence(field) else { return nil }
+        guard elements.count == profile.jointCount || elements.count == profile.chainJointCount else {
+            reader.report(field, "expected \(profile.jointCount) values, one per joint (\(names)), got \(elements.count)")
+            return nil
+        }
+        var q = JointVector(count: profile.jointCount)
+        var ok = true
+        for (j, element) in elements.enumerated() {
+            if let v = reader.quantity(element, quantity.dimension(profile.joints[j].kind)) { q[j] = v } else { ok = false }
+        }
+        return ok ? q : nil
+    }
+
+    func timeline(_ field: Field, profile: HardwareProfile, helper: ProfileDecoding, duration: Int64?) -> [Scenario.TimedCommand]? {
+        guard let elements = reader.sequence(field) else { return nil }
+        var result: [Scenario.TimedCommand] = []
+        var ok = true
+        var previous: Int64 = 0
+        for element in elements {
+            guard let m = MappingReader(reader, element) else {
+                ok = false
+                continue
+            }
+            let atField = m.required("at")
+            let at = atField.flatMap { helper.instant($0, rate: profile.rate) }
+            let commandField = m.required("command", "enable, disable, home, pause, resume, reset, move_jp, move_cp, servo_jp or servo_cp")
+            var command: LoopCommand?
+            var text = ""
+            if let commandField, let name = reader.string(commandField) {
+                text = name
+                switch name {
+                case "enable": command = .enable
+                case "disable": command = .disable
+                case "home": command = .home
+                case "pause": command = .pause
+                case "resume": command = .resume
+                case "reset": command = .reset
+                case "move_jp":
+                    if let g = m.required("goal", "joint positions, one per joint").flatMap({ jointValues($0, profile: profile, helper: helper, quantity: .position) }) {
+                        command = .moveJoints(g)
+                        text += " " + g.description
+                    }
+                case "move_cp":
+                    if let p = m.required("position", "[x, y, z] of the tool tip in the base frame").flatMap({ helper.vector($0) }) {
+                        command = .moveCartesian(p)
+                        text += " [\(p.x), \(p.y), \(p.z)]"
+                    }
+                case "servo_jp":
+                    let joint = m.required("joint").flatMap { helper.jointIndex($0, profile.joints) }
+                    let amplitude = joint.flatMap { j in
+                        m.required("amplitude").flatMap { helper.positive($0, JointQuantity.position.dimension(profile.joints[j].kind)) }
+                    }
+                    let period = m.required("period").flatMap { helper.positive($0, .time) }
+                    if let joint, let amplitude, let period {
+                        command = .servoJointSine(joint: joint, amplitude: amplitude, period: period)
+                        text += " \(profile.joints[joint].name) ±\(amplitude) period \(period) s"
+                    }
+                case "servo_cp":
+                    let radius = m.required("radius", "of the operator's circle").flatMap { helper.positive($0, .length) }
+                    let period = m.required("period").flatMap { helper.positive($0, .time) }
+                    if let radius, let period {
+                        command = .teleoperateCircle(radius: radius, period: period)
+                        text += " circle r \(radius) m period \(period) s"
+                    }
+                default:
+                    var message = "'\(name)' is not a command (enable, disable, home, pause, resume, reset, move_jp, move_cp, servo_jp, servo_cp)"
+                    if let s = closest(name, in: ["enable", "disable", "home", "pause", "resume", "reset", "move_jp", "move_cp", "servo_jp", "servo_cp"]) {
+                        message += "; did you mean '\(s)'?"
+                    }
+                    reader.report(commandField, message)
+                }
+            }
+            m.rejectUnknownKeys()
+            guard let at, let command else {
+                ok = false
+                continue
+            }
+            if at < previous, let atField {
+                reader.report(atField, "the timeline must be in time order")
+                ok = false
+            }
+            if let duration, at >= duration, let atField {
+                reader.report(atField, "is at or after the end of the run")
+                ok = false
+            }
+            previous = at
+            result.append(.init(tick: at, command: command, text: text))
+        }
+        return ok ? result : nil
+    }
+
+    func fault(_ field: Field, profile: HardwareProfile, helper: ProfileDecoding, duration: Int64?) -> (Fault, String)? {
+        guard let m = MappingReader(reader, field) else { return nil }
+        let targetField = m.required("target")
+        let target = targetField.flatMap { reader.choice($0, FaultTarget.self) }
+        let typeField = m.required("type")
+        let typeName = typeField.flatMap { reader.string($0) }
+        let onset = m.required("onset").flatMap { helper.instant($0, rate: profile.rate) }
+        let durationTicks = m.optional("duration").flatMap { helper.ticks($0, rate: profile.rate) }.map(Int64.init)
+        let durationGiven = m.contains("duration")
+        var joint: Int?
+        var jointOK = true
+        if let jointField = m.optional("joint") {
+            if let target, !FaultCatalogue.perJoint.contains(target) {
+                reader.report(jointField, "target '\(target.rawValue)' is not per joint")
+                jointOK = false
+            } else if let j = helper.jointIndex(jointField, profile.joints) {
+                joint = j
+            } else {
+                jointOK = false
+            }
+        }
+        var kind: FaultKind?
+        if let target, let typeName, let typeField {
+            let allowed = FaultCatalogue.types[target] ?? []
+            if !allowed.contains(typeName) {
+                reader.report(typeField, "type '\(typeName)' does not apply to target '\(target.rawValue)' (it takes: \(allowed.joined(separator: ", ")))")
+            } else {
+                kind = parameters(typeName, target: target, joint: joint, m: m, profile: profile, helper: helper)
+            }
+        } else {
+            for key in ["magnitude", "rate", "factor", "value", "sigma", "holding"] { _ = m.optional(key) }
+        }
+        m.rejectUnknownKeys()
+        guard let target, let kind, let onset, jointOK, !durationGiven || durationTicks != nil else { return nil }
+        if let duration, onset >= duration, let f = m.optional("onset") {
+            reader.report(f, "is at or after the end of the run")
+            return nil
+        }
+        let end = durationTicks.map { onset + $0 }
+        let jointText = joint.map { " on \(profile.joints[$0].name)" } ?? ""
+        let window = end.map { "ticks \(onset)..<\($0)" } ?? "from tick \(onset)"
+        return (Fault(target: target, kind: kind, joint: joint, onset: onset, end: end), "\(target.rawValue) \(kind.name)\(jointText), \(window)")
+    }
+
+    /// The type's parameter, in the unit the target needs.
+    func parameters(_ type: String, target: FaultTarget, joint: Int?, m: MappingReader, profile: HardwareProfile, helper: ProfileDecoding) -> FaultKind? {
+        let kind = joint.map { profile.joints[$0].kind }
+        // The dimension of the target's signal.
+        func signal() -> PhysicalDimension? {
+            switch target {
+            case .encoder, .potentiometer, .command:
+                guard let kind else {
+                    if case let f? = m.optional("joint") ?? Optional<Field>.none { reader.report(f, "name the joint") }
+                    let anyField = m.optional("magnitude") ?? m.optional("value") ?? m.optional("sigma") ?? m.optional("rate")
+                    if let anyField { reader.report(anyField, "give 'joint': the unit depends on the joint's type") }
+                    return nil
+                }
+                return JointQuantity.position.dimension(kind)
+            case .currentSensor, .commandCurrent: return .current
+            case .temperatureSensor: return .temperature
+            case .power: return .voltage
+            case .operator: return .length
+            default: return nil
+            }
+        }
+        switch type {
+        case "offset", "spike":
+            guard let d = signal(), let v = m.required("magnitude").flatMap({ reader.quantity($0, d) }) else { return nil }
+            return type == "offset" ? .offset(v) : .spike(v)
+        case "ramp":
+            guard let d = signal(), let f = m.required("rate", "change per second, e.g. '2 deg/s'") else { return nil }
+            // "<value> <unit>/s": the signal's unit per second.
+            guard let text = reader.scalar(f), text.hasSuffix("/s") else {
+                reader.report(f, "expected a rate such as '2 \(d.units[0].name)/s'")
+                return nil
+            }
+            switch Quantity.parse(String(text.dropLast(2)), as: d) {
+            case let .success(v): return .ramp(perSecond: v)
+            default:
+                reader.report(f, "expected a rate in \(d.expectation) per second, e.g. '2 \(d.units[0].name)/s'")
+                return nil
+            }
+        case "gain":
+            return m.required("factor").flatMap { reader.number($0) }.map { .gain($0) }
+        case "set":
+            guard let d = signal(), let v = m.required("value").flatMap({ reader.quantity($0, d) }) else { return nil }
+            return .set(v)
+        case "noise":
+            guard let d = signal(), let v = m.required("sigma").flatMap({ helper.nonNegative($0, d) }) else { return nil }
+            return .noise(v)
+        case "slip":
+            guard let f = m.required("holding", "fraction of the holding torque left, 0…1"), let v = reader.number(f) else { return nil }
+            guard (0...1).contains(v) else {
+                reader.report(f, "must be between 0 and 1")
+                return nil
+            }
+            return .slip(v)
+        case "stuck": return .stuck
+        case "sign_flip": return .signFlip
+        case "non_finite": return .nonFinite
+        case "dropout": return .dropout
+        case "asserted": return .asserted
+        case "overrun": return .overrun
+        default: return nil
+        }
+    }
+
+    func expectations(_ field: Field, profile: HardwareProfile, helper: ProfileDecoding, hasFaults: Bool) -> [Expectation]? {
+        guard let elements = reader.sequence(field) else { return nil }
+        var result: [Expectation] = []
+        var ok = true
+        let checks = CheckID.allCases.map(\.name)
+        func check(_ f: Field) -> CheckID? {
+            guard let name = reader.string(f) else { return nil }
+            if let c = CheckID(name: name) { return c }
+            var message = "'\(name)' is not a check (\(checks.joined(separator: ", ")))"
+            if let s = closest(name, in: checks) { message += "; did you mean '\(s)'?" }
+            reader.report(f, message)
+            return nil
+        }
+        for element in elements {
+            guard let m = MappingReader(reader, element) else {
+                ok = false
+                continue
+            }
+            var expectation: Expectation?
+            if let f = m.optional("trips") {
+                let c = check(f)
+                var joint: Int?
+                var jointOK = true
+                if let jf = m.optional("joint") {
+                    joint = helper.jointIndex(jf, profile.joints)
+                    jointOK = joint != nil
+                }
+                var within: Int64?
+                var withinOK = true
+                if let wf = m.optional("within") {
+                    within = helper.instant(wf, rate: profile.rate)
+                    withinOK = within != nil
+                    if withinOK && !hasFaults {
+                        reader.report(wf, "'within' counts from the first fault's onset, and this scenario has no faults")
+                        withinOK = false
+                    }
+                }
+                if let c, jointOK, withinOK { expectation = .trips(check: c, joint: joint, within: within) }
+            } else if let f = m.optional("no_trip") {
+                if reader.scalar(f) == "any" {
+                    expectation = .noTrip(check: nil)
+                } else if let c = check(f) {
+                    expectation = .noTrip(check: c)
+                }
+            } else if let f = m.optional("response") {
+                if let r = reader.choice(f, ResponseName.self) { expectation = .response(r.response) }
+            } else if let f = m.optional("final_state") {
+                if let s = reader.choice(f, OperatingState.self) { expectation = .finalState(s) }
+            } else if let f = m.optional("max_excursion") {
+                if let v = helper.positive(f, .length) { expectation = .maxExcursion(v) }
+            } else {
+                reader.report(element, "an expectation is one of: trips, no_trip, response, final_state, max_excursion")
+            }
+            m.rejectUnknownKeys()
+            if let expectation { result.append(expectation) } else { ok = false }
+        }
+        if ok && result.isEmpty {
+            reader.report(field, "a scenario must expect something")
+            return nil
+        }
+        return ok ? result : nil
+    }
+}
+
+/// Response names as written in scenarios.
+enum ResponseName: String, CaseIterable {
+    case none, clamp, hold
+    case protectiveStop = "protective_stop"
+    case powerOff = "power_off"
+
+    var response: Response {
+        switch self {
+        case .none: return .none
+        case .clamp: return .clamp
+        case .hold: return .hold
+        case .protectiveStop: return .protectiveStop
+        case .powerOff: return .powerOff
+        }
+    }
+}

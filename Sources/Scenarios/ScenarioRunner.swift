@@ -1,0 +1,268 @@
+public import ActuatorInterface
+public import ControlLoop
+import FaultLog
+import Foundation
+import Kinematics
+public import MotionTypes
+import SafetyInterlock
+import Simulator
+
+/// Facts about this Vigil build and run that go in the log header.
+public struct RunMetadata: Sendable {
+    public var vigilVersion: String
+    public var gitCommit: String
+    public var backend: String
+
+    public init(vigilVersion: String, gitCommit: String, backend: String) {
+        self.vigilVersion = vigilVersion
+        self.gitCommit = gitCommit
+        self.backend = backend
+    }
+}
+
+/// One expectation's verdict.
+public struct ExpectationResult: Sendable, Equatable {
+    public var expectation: String
+    public var passed: Bool
+    /// The figure behind the verdict, e.g. "tripped at tick 811 (11 ms after onset)".
+    public var figure: String
+}
+
+/// What a run showed.
+public struct RunResult: Sendable {
+    public var scenario: String
+    public var seed: UInt64
+    public var logPath: String
+    public var finalHash: String
+    public var expectations: [ExpectationResult]
+    public var trips: [(tick: Int64, trip: Trip)]
+    public var firstDetectionTick: Int64?
+    public var safeStateTick: Int64?
+    /// Metres.
+    public var peakExcursion: Double
+    public var finalState: OperatingState
+    public var worstResponse: Response
+
+    public var passed: Bool { expectations.allSatisfy(\.passed) }
+}
+
+public enum ScenarioRunner {
+    /// Runs `scenario` on the simulator with `seed` and writes its log to `logPath`.
+    public static func runSimulated(_ scenario: Scenario, seed: UInt64, logPath: String, metadata: RunMetadata) throws -> RunResult {
+        let simulator = Simulator(model: scenario.profile.plantModel(), seed: seed, initialPosition: scenario.initialJoints)
+        return try run(scenario, backend: simulator, seed: seed, logPath: logPath, metadata: metadata) { $0.position }
+    }
+
+    /// Runs `scenario` on `backend`. `truth` gives the true joint positions when the backend
+    /// knows them (a simulator); otherwise the measured ones are used for the excursion.
+    public static func run<Backend: ActuatorBackend>(
+        _ scenario: Scenario, backend: Backend, seed: UInt64, logPath: String, metadata: RunMetadata,
+        truth: (Backend) -> JointVector?
+    ) throws -> RunResult {
+        let profile = scenario.profile
+        var loop = ControlLoop(configuration: profile.loopConfiguration(), backend: backend, faults: scenario.faults, seed: seed)
+        let log = try FaultLogWriter(path: logPath)
+        try log.append(header(scenario, seed: seed, metadata: metadata))
+        do {
+            try loop.backend.start()
+        } catch {
+            throw error
+        }
+        defer { loop.backend.stop() }
+
+        let onset = scenario.firstOnset ?? 0
+        var scratch = KinematicScratch()
+        var trips: [(Int64, Trip)] = []
+        var firstDetection: Int64?
+        var safeState: Int64?
+        var peak = 0.0
+        var worst = Response.none
+        var commandIndex = 0
+        var heldReference = loop.reference
+        for k in 0..<scenario.durationTicks {
+            while commandIndex < scenario.timeline.count && scenario.timeline[commandIndex].tick == k {
+                loop.command(scenario.timeline[commandIndex].command, tick: k, index: commandIndex)
+                commandIndex += 1
+            }
+            loop.step(tick: k)
+
+            while let event = loop.events.pop() {
+                if event.kind == .trip {
+                    trips.append((event.tick, event.trip))
+                    worst = max(worst, event.trip.response)
+                    if firstDetection == nil && event.tick >= onset && !scenario.faults.isEmpty { firstDetection = event.tick }
+                }
+                try log.append(record(event, scenario: scenario))
+            }
+            if let verdict = loop.lastVerdict, safeState == nil, k >= onset, !scenario.faults.isEmpty {
+                switch verdict.state {
+                case .holding, .faulted: safeState = k
+                default: break
+                }
+            }
+            // Excursion: the true tip against the tip of the last powered reference.
+            if loop.state == .enabled || loop.state == .paused { heldReference = loop.reference }
+            if k >= onset, let q = truth(loop.backend) ?? Optional(loop.frame.encoder), q.isFinite, heldReference.isFinite {
+                let tip = profile.kinematics.forward(q, scratch: &scratch).translation
+                let wanted = profile.kinematics.forward(heldReference, scratch: &scratch).translation
+                peak = max(peak, (tip - wanted).norm)
+            }
+        }
+
+        var result = RunResult(
+            scenario: scenario.path, seed: seed, logPath: logPath, finalHash: "", expectations: [],
+            trips: trips, firstDetectionTick: firstDetection, safeStateTick: safeState, peakExcursion: peak,
+            finalState: loop.state, worstResponse: worst)
+        result.expectations = scenario.expectations.map { evaluate($0, result, scenario) }
+        try log.append(summary(result, scenario))
+        try log.sync()
+        result.finalHash = log.lastHash
+        return result
+    }
+
+    // MARK: Expectations
+
+    static func evaluate(_ expectation: Expectation, _ r: RunResult, _ scenario: Scenario) -> ExpectationResult {
+        let profile = scenario.profile
+        let onset = scenario.firstOnset ?? 0
+        let ms = 1000 / profile.rate
+        let text = describe(expectation, profile)
+        switch expectation {
+        case let .trips(check, joint, within):
+            let first = r.trips.first { $0.trip.check == check && (joint == nil || $0.trip.joint == joint) && $0.tick >= (scenario.faults.isEmpty ? 0 : onset) }
+            guard let first else { return ExpectationResult(expectation: text, passed: false, figure: "did not trip") }
+            let latency = first.tick - onset
+            let figure = scenario.faults.isEmpty
+                ? "tripped at tick \(first.tick)" : "tripped at tick \(first.tick), \(format(Double(latency) * ms)) ms after onset"
+            return ExpectationResult(expectation: text, passed: within.map { latency <= $0 } ?? true, figure: figure)
+        case let .noTrip(check):
+            let hits = r.trips.filter { check == nil || $0.trip.check == check }
+            guard let first = hits.first else { return ExpectationResult(expectation: text, passed: true, figure: "no trip") }
+            return ExpectationResult(
+                expectation: text, passed: false,
+                figure: "\(hits.count) trip\(hits.count == 1 ? "" : "s"), first \(first.trip.check.name) at tick \(first.tick)")
+        case let .response(response):
+            return ExpectationResult(expectation: text, passed: r.worstResponse == response, figure: "most severe response: \(r.worstResponse.name)")
+        case let .finalState(state):
+            return ExpectationResult(expectation: text, passed: r.finalState == state, figure: "final state \(r.finalState.rawValue)")
+        case let .maxExcursion(limit):
+            return ExpectationResult(
+                expectation: text, passed: r.peakExcursion <= limit, figure: "peak excursion \(format(r.peakExcursion * 1000)) mm")
+        }
+    }
+
+    static func describe(_ e: Expectation, _ profile: HardwareProfile) -> String {
+        let ms = 1000 / profile.rate
+        switch e {
+        case let .trips(check, joint, within):
+            var s = "\(check.name) trips"
+            if let joint { s += " on \(profile.joints[joint].name)" }
+            if let within { s += " within \(format(Double(within) * ms)) ms of onset" }
+            return s
+        case let .noTrip(check): return check.map { "\($0.name) does not trip" } ?? "no check trips"
+        case let .response(r): return "most severe response is \(r.name)"
+        case let .finalState(s): return "final state is \(s.rawValue)"
+        case let .maxExcursion(m): return "tip excursion at most \(format(m * 1000)) mm"
+        }
+    }
+
+    static func format(_ v: Double) -> String {
+        v == v.rounded() && abs(v) < 1e9 ? "\(Int(v))" : String(format: "%.3f", v)
+    }
+
+    // MARK: Log records
+
+    static func header(_ s: Scenario, seed: UInt64, metadata: RunMetadata) throws -> JSONRecord {
+        var r = JSONRecord(type: "header", tick: 0)
+        r.add("format", FaultLogWriter.format)
+        r.add("vigil_version", metadata.vigilVersion)
+        r.add("git_commit", metadata.gitCommit)
+        var scenario = JSONRecord.object()
+        scenario.add("path", s.path)
+        scenario.add("sha256", try FaultLogWriter.fileHash(s.path))
+        scenario.add("name", s.name)
+        scenario.add("hazards", s.hazards)
+        r.add("scenario", scenario)
+        var profile = JSONRecord.object()
+        profile.add("path", s.profilePath)
+        profile.add("sha256", try FaultLogWriter.fileHash(s.profilePath))
+        profile.add("id", s.profile.id)
+        r.add("profile", profile)
+        r.add("seed", seed)
+        r.add("rate_hz", s.profile.rate)
+        r.add("duration_ticks", s.durationTicks)
+        r.add("backend", metadata.backend)
+        r.add("joints", s.profile.joints.map(\.name))
+        let disabled = s.profile.safety.disabledChecks.map { item -> String in
+            var o = JSONRecord.object()
+            o.add("check", item.check)
+            o.add("reason", item.reason)
+            return o.json
+        }
+        r.add("disabled_checks", raw: "[" + disabled.joined(separator: ",") + "]")
+        r.add("faults", s.faultTexts)
+        r.add("expectations", s.expectations.map { describe($0, s.profile) })
+        return r
+    }
+
+    static func record(_ e: LoopEvent, scenario: Scenario) -> JSONRecord {
+        let joints = scenario.profile.joints
+        switch e.kind {
+        case .faultInjected, .faultCleared:
+            var r = JSONRecord(type: e.kind == .faultInjected ? "fault_injected" : "fault_cleared", tick: e.tick)
+            let f = scenario.faults[e.index]
+            r.add("fault", e.index)
+            r.add("target", f.target.rawValue)
+            r.add("kind", f.kind.name)
+            if let j = f.joint { r.add("joint", joints[j].name) } else { r.addNull("joint") }
+            r.add("description", scenario.faultTexts[e.index])
+            return r
+        case .trip:
+            var r = JSONRecord(type: "check_tripped", tick: e.tick)
+            r.add("check", e.trip.check.name)
+            r.add("hazards", e.trip.check.hazards)
+            if e.trip.joint >= 0 { r.add("joint", joints[e.trip.joint].name) } else { r.addNull("joint") }
+            r.add("measured", e.trip.measured)
+            r.add("threshold", e.trip.threshold)
+            r.add("response", e.trip.response.name)
+            return r
+        case .stateTransition:
+            var r = JSONRecord(type: "state_transition", tick: e.tick)
+            r.add("from", e.from.rawValue)
+            r.add("to", e.to.rawValue)
+            r.add("reason", e.reasonCheck.map(\.name) ?? "command")
+            return r
+        case .command, .commandRejected:
+            var r = JSONRecord(type: "command", tick: e.tick)
+            r.add("command", scenario.timeline[e.index].text)
+            r.add("accepted", e.kind == .command)
+            return r
+        case .overrun:
+            return JSONRecord(type: "overrun", tick: e.tick)
+        case .eventsDropped:
+            var r = JSONRecord(type: "events_dropped", tick: e.tick)
+            r.add("count", e.index)
+            return r
+        }
+    }
+
+    static func summary(_ result: RunResult, _ s: Scenario) -> JSONRecord {
+        var r = JSONRecord(type: "summary", tick: s.durationTicks)
+        r.add("verdict", result.passed ? "PASS" : "FAIL")
+        let items = result.expectations.map { e -> String in
+            var o = JSONRecord.object()
+            o.add("expectation", e.expectation)
+            o.add("passed", e.passed)
+            o.add("figure", e.figure)
+            return o.json
+        }
+        r.add("expectations", raw: "[" + items.joined(separator: ",") + "]")
+        if let t = result.firstDetectionTick { r.add("first_detection_tick", t) } else { r.addNull("first_detection_tick") }
+        if let t = result.safeStateTick { r.add("safe_state_tick", t) } else { r.addNull("safe_state_tick") }
+        r.add("peak_excursion_m", result.peakExcursion)
+        r.add("final_state", result.finalState.rawValue)
+        r.add("worst_response", result.worstResponse.name)
+        r.add("trips", result.trips.count)
+        return r
+    }
+}

@@ -1,0 +1,141 @@
+import ArgumentParser
+import FaultLog
+import Foundation
+import ControlLoop
+import Scenarios
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a fault-injection scenario on the simulator and write its log.",
+        discussion: """
+            Prints each expectation with PASS or FAIL and its figure, and the log's path. Exits 0 \
+            when every expectation holds, 1 when one fails, 2 when the scenario or its profile is \
+            invalid. The same scenario, profile, seed and Vigil version give a byte-identical log.
+            """
+    )
+
+    @Argument(help: "Scenario file (YAML).")
+    var scenario: String
+
+    @Option(help: "Seed for the simulator's noise (default: the scenario's own).")
+    var seed: UInt64?
+
+    @Option(help: "Folder for the log.")
+    var out = "vigil-out"
+
+    func run() throws {
+        let loaded: Scenario
+        do {
+            loaded = try ScenarioLoader.load(path: scenario)
+        } catch {
+            throw VigilExit.invalid(error.description)
+        }
+        let seed = self.seed ?? loaded.seed
+        let stem = ((scenario as NSString).lastPathComponent as NSString).deletingPathExtension
+        let logPath = (out as NSString).appendingPathComponent("\(stem)-seed\(seed).jsonl")
+        let result = try ScenarioRunner.runSimulated(loaded, seed: seed, logPath: logPath, metadata: runMetadata(backend: "simulator"))
+        print(report(result, loaded))
+        if !result.passed { throw VigilExit(code: VigilExit.failure) }
+    }
+}
+
+/// The human-readable run summary.
+func report(_ r: RunResult, _ s: Scenario) -> String {
+    var lines = ["\(s.name)  [\(s.hazards.joined(separator: " "))]  seed \(r.seed)"]
+    for e in r.expectations {
+        lines.append("  \(e.passed ? "PASS" : "FAIL")  \(e.expectation) — \(e.figure)")
+    }
+    let ms = 1000 / s.profile.rate
+    if let onset = s.firstOnset {
+        let detection = r.firstDetectionTick.map { "tick \($0) (\(Int(Double($0 - onset) * ms)) ms after onset)" } ?? "none"
+        let safe = r.safeStateTick.map { "tick \($0) (\(Int(Double($0 - onset) * ms)) ms after onset)" } ?? "none"
+        lines.append("  first fault at tick \(onset); first detection \(detection); safe state \(safe)")
+    }
+    lines.append("  \(r.trips.count) trip\(r.trips.count == 1 ? "" : "s"), final state \(r.finalState.rawValue), peak excursion \(String(format: "%.3f", r.peakExcursion * 1000)) mm")
+    lines.append("  log: \(r.logPath)")
+    lines.append(r.passed ? "PASS" : "FAIL")
+    return lines.joined(separator: "\n")
+}
+
+/// Version and provenance for log headers: the git commit of the checkout `vigil` was built in.
+func runMetadata(backend: String) -> RunMetadata {
+    RunMetadata(vigilVersion: Vigil.version, gitCommit: gitCommit(), backend: backend)
+}
+
+func gitCommit() -> String {
+    let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["git", "-C", executable.path, "describe", "--always", "--dirty", "--abbrev=40"]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    do {
+        try process.run()
+    } catch {
+        return "unknown"
+    }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    return process.terminationStatus == 0 && !text.isEmpty ? text : "unknown"
+}
+
+struct VerifyLogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify-log",
+        abstract: "Check a fault-injection log's hash chain.",
+        discussion: "Exits 0 for an intact log, 1 naming the first bad line for an edited or truncated one, 2 when the file cannot be read."
+    )
+
+    @Argument(help: "Log file (JSON Lines).")
+    var file: String
+
+    func run() throws {
+        let report: FaultLogVerifier.Report
+        do {
+            report = try FaultLogVerifier.verify(path: file)
+        } catch {
+            throw VigilExit.invalid("\(file): error: cannot read the log: \(error.localizedDescription)")
+        }
+        if let problem = report.problem {
+            throw VigilExit(
+                code: VigilExit.failure,
+                message: "\(file):\(problem.line): error: \(problem.reason) (the \(report.records) record\(report.records == 1 ? "" : "s") before it are intact)")
+        }
+        print("\(file): intact — \(report.records) records, final hash \(report.finalHash)")
+    }
+}
+
+struct ScenarioCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scenario",
+        abstract: "Work with scenario files.",
+        subcommands: [Check.self]
+    )
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate scenarios (and the profiles they name).",
+            discussion: "Exits 0 when every file is valid, 2 when any is not."
+        )
+
+        @Argument(help: "Scenario files (YAML).")
+        var files: [String]
+
+        func run() throws {
+            var invalid = false
+            for file in files {
+                do {
+                    let s = try ScenarioLoader.load(path: file)
+                    print("\(file): valid — \(s.name) [\(s.hazards.joined(separator: " "))] on \(s.profile.id), \(s.durationTicks) ticks, \(s.faults.count) fault\(s.faults.count == 1 ? "" : "s"), \(s.expectations.count) expectation\(s.expectations.count == 1 ? "" : "s")")
+                } catch {
+                    invalid = true
+                    printError(error.description)
+                }
+            }
+            if invalid { throw VigilExit(code: VigilExit.invalidInput) }
+        }
+    }
+}
