@@ -68,6 +68,18 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "SimulatorTests",
+            dependencies: ["MotionTypes", "SafetyInterlock", "ActuatorInterface", "Simulator"]
+        ),
+        .testTarget(
+            name: "ControlLoopTests",
+            dependencies: ["MotionTypes", "SafetyInterlock", "ActuatorInterface", "Simulator", "ControlLoop", "Kinematics"]
+        ),
+        .testTarget(
+            name: "FaultLogTests",
+            dependencies: ["FaultLog"]
+        ),
+        .testTarget(
             name: "KinematicsTests",
             dependencies: [
                 "MotionTypes", "Kinematics",
@@ -76,7 +88,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ScenariosTests",
-            dependencies: ["MotionTypes", "Kinematics", "Scenarios"]
+            dependencies: ["MotionTypes", "Kinematics", "Scenarios", "ControlLoop", "FaultLog", "SafetyInterlock"]
         ),
         .testTarget(
             name: "VigilCLITests",

@@ -1,0 +1,129 @@
+import ActuatorInterface
+import ControlLoop
+import Kinematics
+import MotionTypes
+import SafetyInterlock
+import Simulator
+import Testing
+
+/// A two-joint planar arm (revolute, 0.3 m and 0.2 m links) with a simulated plant.
+enum Arm {
+    static func configuration(tipSpeed: Double? = nil) -> LoopConfiguration {
+        let links: [KinematicModel.Link] = [
+            .init(kind: .revolute, alpha: 0, a: 0.3, d: 0, offset: 0, lower: -2, upper: 2),
+            .init(kind: .revolute, alpha: 0, a: 0.2, d: 0, offset: 0, lower: -2, upper: 2),
+        ]
+        let model = try! KinematicModel(convention: .standardDH, links: links)
+        var limits = SafetyLimits(lower: JointVector([-2, -2]), upper: JointVector([2, 2]), currentMax: JointVector([2, 2]))
+        limits.trackingError = JointVector([0.2, 0.2])
+        limits.tipSpeed = tipSpeed
+        limits.tipSpeedHoldAfter = 20
+        return LoopConfiguration(
+            rate: 1000, kinematics: model, lower: limits.lower, upper: limits.upper, maxVelocity: JointVector([1, 2]),
+            maxAcceleration: JointVector([4, 8]), inertia: JointVector([0.05, 0.02]), gravity: JointVector([0, 0]),
+            viscousFriction: JointVector([0.01, 0.01]), prismatic: 0, effortPerAmp: JointVector([1, 1]),
+            currentMax: JointVector([2, 2]), servoBandwidth: 10, limits: limits)
+    }
+
+    static func plant(_ start: JointVector) -> Simulator {
+        let joint = PlantModel.Joint(
+            prismatic: false, inertia: 0.05, viscousFriction: 0.01, coulombFriction: 0, gravity: 0, brakeTorque: 0,
+            reduction: 100, torqueConstant: 0.01, currentMax: 2, encoderCountsPerRevolution: 4096, potentiometerNoise: nil,
+            windingResistance: 1, thermalResistance: 5, thermalTimeConstant: 30)
+        var second = joint
+        second.inertia = 0.02
+        return Simulator(
+            model: PlantModel(
+                joints: [joint, second], rate: 1000, substeps: 4, supplyVoltage: 24, ambientTemperature: 25,
+                currentNoise: 0, temperatureNoise: 0, watchdogTicks: 30, minimumDriveVoltage: 12),
+            seed: 1, initialPosition: start)
+    }
+}
+
+@Suite struct ControlLoopTests {
+    @Test func enableTakesTheReferenceFromTheFirstMeasurement() {
+        var loop = ControlLoop(configuration: Arm.configuration(), backend: Arm.plant(JointVector([0.5, -0.3])), faults: [], seed: 1)
+        loop.command(.enable, tick: 0, index: 0)
+        loop.command(.home, tick: 0, index: 1)
+        for k in 0..<100 { loop.step(tick: Int64(k)) }
+        #expect(loop.state == .enabled)
+        #expect(abs(loop.reference[0] - 0.5) < 1e-3 && abs(loop.reference[1] + 0.3) < 1e-3)
+        #expect(abs(loop.backend.position[0] - 0.5) < 1e-3, "the arm did not jump at enable")
+    }
+
+    @Test func motionIsRejectedUntilHomed() {
+        var loop = ControlLoop(configuration: Arm.configuration(), backend: Arm.plant(JointVector([0, 0])), faults: [], seed: 1)
+        loop.command(.enable, tick: 0, index: 0)
+        loop.step(tick: 0)
+        loop.command(.moveJoints(JointVector([1, 1])), tick: 1, index: 1)
+        var rejected = false
+        while let e = loop.events.pop() {
+            if e.kind == .commandRejected { rejected = true }
+        }
+        #expect(rejected)
+    }
+
+    @Test func moveReachesItsGoalWithinVelocityAndAccelerationLimits() {
+        var loop = ControlLoop(configuration: Arm.configuration(), backend: Arm.plant(JointVector([0, 0])), faults: [], seed: 1)
+        loop.command(.enable, tick: 0, index: 0)
+        loop.command(.home, tick: 0, index: 1)
+        loop.step(tick: 0)
+        loop.command(.moveJoints(JointVector([1.2, -0.8])), tick: 1, index: 2)
+        var previous = loop.reference
+        var previousVelocity = JointVector(count: 2)
+        var peakVelocity = JointVector(count: 2), peakAcceleration = JointVector(count: 2)
+        for k in 1..<4000 {
+            loop.step(tick: Int64(k))
+            for j in 0..<2 {
+                let v = (loop.reference[j] - previous[j]) * 1000
+                peakVelocity[j] = max(peakVelocity[j], abs(v))
+                if k > 2 { peakAcceleration[j] = max(peakAcceleration[j], abs(v - previousVelocity[j]) * 1000) }
+                previousVelocity[j] = v
+            }
+            previous = loop.reference
+        }
+        #expect(abs(loop.backend.position[0] - 1.2) < 2e-3 && abs(loop.backend.position[1] + 0.8) < 2e-3)
+        #expect(peakVelocity[0] <= 1 * 1.001 && peakVelocity[1] <= 2 * 1.001, "peak velocity \(peakVelocity)")
+        #expect(peakAcceleration[0] <= 4 * 1.01 && peakAcceleration[1] <= 8 * 1.01, "peak acceleration \(peakAcceleration)")
+        #expect(loop.state == .enabled)
+    }
+
+    @Test func movesAreSlowedToKeepTheTipUnderItsSpeedLimit() {
+        var loop = ControlLoop(configuration: Arm.configuration(tipSpeed: 0.1), backend: Arm.plant(JointVector([0, 0])), faults: [], seed: 1)
+        loop.command(.enable, tick: 0, index: 0)
+        loop.command(.home, tick: 0, index: 1)
+        loop.step(tick: 0)
+        loop.command(.moveJoints(JointVector([1, 0])), tick: 1, index: 2)
+        var scratch = KinematicScratch()
+        var previous = loop.configuration.kinematics.forward(loop.reference, scratch: &scratch).translation
+        var peak = 0.0
+        for k in 1..<12000 {
+            loop.step(tick: Int64(k))
+            let tip = loop.configuration.kinematics.forward(loop.reference, scratch: &scratch).translation
+            peak = max(peak, (tip - previous).norm * 1000)
+            previous = tip
+        }
+        #expect(peak <= 0.08 * 1.02, "planned for 80 % of the 0.1 m/s limit, got \(peak)")
+        var trips = 0
+        while let e = loop.events.pop() {
+            if e.kind == .trip { trips += 1 }
+        }
+        #expect(trips == 0)
+    }
+
+    @Test func aTripPutsTheLoopInFaultAndMotionIsRefusedUntilReset() {
+        let faults = [Fault(target: .encoder, kind: .offset(0.3), joint: 0, onset: 50, end: 60)]
+        var loop = ControlLoop(configuration: Arm.configuration(), backend: Arm.plant(JointVector([0, 0])), faults: faults, seed: 1)
+        loop.command(.enable, tick: 0, index: 0)
+        loop.command(.home, tick: 0, index: 1)
+        for k in 0..<100 { loop.step(tick: Int64(k)) }
+        #expect(loop.state == .fault)
+        #expect(!loop.backend.amplifiersOn)
+        loop.command(.enable, tick: 100, index: 2)
+        #expect(loop.state == .fault, "no automatic recovery")
+        loop.command(.reset, tick: 100, index: 3)
+        #expect(loop.state == .disabled)
+        loop.command(.enable, tick: 100, index: 4)
+        #expect(loop.state == .enabled)
+    }
+}

@@ -1,0 +1,122 @@
+import ControlLoop
+import MotionTypes
+import Testing
+
+/// Each fault type's effect on the signal it targets, at 1 kHz, for ticks inside and outside
+/// its window.
+@Suite struct FaultInjectorTests {
+    func injector(_ kind: FaultKind, target: FaultTarget = .encoder, joint: Int? = 1, onset: Int64 = 10, end: Int64? = 20) -> FaultInjector {
+        FaultInjector(faults: [Fault(target: target, kind: kind, joint: joint, onset: onset, end: end)], rate: 1000, seed: 3, jointCount: 2)
+    }
+
+    func encoder(_ injector: inout FaultInjector, _ values: [Double], tick: Int64) -> JointVector {
+        var frame = SensorFrame(jointCount: 2)
+        frame.encoder = JointVector(values)
+        injector.applySensors(&frame, tick: tick)
+        return frame.encoder
+    }
+
+    @Test func offsetAppliesOnlyInsideItsWindowAndOnlyToItsJoint() {
+        var i = injector(.offset(0.5))
+        #expect(encoder(&i, [1, 1], tick: 9) == JointVector([1, 1]))
+        #expect(encoder(&i, [1, 1], tick: 10) == JointVector([1, 1.5]))
+        #expect(encoder(&i, [1, 1], tick: 19) == JointVector([1, 1.5]))
+        #expect(encoder(&i, [1, 1], tick: 20) == JointVector([1, 1]))
+    }
+
+    @Test func rampGrowsWithTimeSinceOnset() {
+        var i = injector(.ramp(perSecond: 2), end: nil)
+        #expect(encoder(&i, [0, 0], tick: 10)[1] == 0)
+        #expect(abs(encoder(&i, [0, 0], tick: 15)[1] - 0.01) < 1e-15)
+        #expect(abs(encoder(&i, [0, 0], tick: 510)[1] - 1.0) < 1e-12)
+    }
+
+    @Test func stuckHoldsTheValueSeenAtOnset() {
+        var i = injector(.stuck)
+        #expect(encoder(&i, [0, 0.3], tick: 10)[1] == 0.3)
+        #expect(encoder(&i, [0, 0.7], tick: 15)[1] == 0.3)
+        #expect(encoder(&i, [0, 0.7], tick: 20)[1] == 0.7, "released after the window")
+    }
+
+    @Test func gainSignFlipSetAndNonFinite() {
+        var g = injector(.gain(1.5))
+        #expect(encoder(&g, [0, 2], tick: 12)[1] == 3)
+        var f = injector(.signFlip)
+        #expect(encoder(&f, [0, 0.25], tick: 12)[1] == -0.25)
+        var s = injector(.set(0))
+        #expect(encoder(&s, [0, 0.25], tick: 12)[1] == 0)
+        var n = injector(.nonFinite)
+        #expect(encoder(&n, [0, 0.25], tick: 12)[1].isNaN)
+    }
+
+    @Test func spikeLastsOneTick() {
+        var i = injector(.spike(1))
+        #expect(encoder(&i, [0, 0], tick: 10)[1] == 1)
+        #expect(encoder(&i, [0, 0], tick: 11)[1] == 0)
+    }
+
+    @Test func noiseIsSeededAndZeroMeanWithTheGivenSpread() {
+        func samples() -> [Double] {
+            var i = injector(.noise(0.1), end: nil)
+            return (10..<10_010).map { encoder(&i, [0, 0], tick: Int64($0))[1] }
+        }
+        let a = samples()
+        #expect(a == samples(), "same seed, same noise")
+        let mean = a.reduce(0, +) / Double(a.count)
+        let sd = (a.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(a.count)).squareRoot()
+        #expect(abs(mean) < 0.005)
+        #expect(abs(sd - 0.1) < 0.005)
+    }
+
+    @Test func frozenSensorFrameRepeatsTheLastFrame() {
+        var i = injector(.stuck, target: .sensorFrame, joint: nil)
+        var frame = SensorFrame(jointCount: 2)
+        frame.sequence = 9
+        i.applySensors(&frame, tick: 9)
+        frame.sequence = 10
+        frame.encoder[0] = 5
+        i.applySensors(&frame, tick: 10)
+        #expect(frame.sequence == 9 && frame.encoder[0] == 0)
+    }
+
+    @Test func emergencyStopInputIsAsserted() {
+        var i = injector(.asserted, target: .emergencyStop, joint: nil)
+        var frame = SensorFrame(jointCount: 2)
+        i.applySensors(&frame, tick: 12)
+        #expect(frame.emergencyStop)
+    }
+
+    @Test func commandPathFaultsEditTheProposal() {
+        var i = injector(.offset(0.1), target: .command)
+        var c = ActuatorCommand(jointCount: 2)
+        i.applyCommand(&c, tick: 12)
+        #expect(c.position == JointVector([0, 0.1]))
+        var k = injector(.set(2), target: .commandCurrent)
+        k.applyCommand(&c, tick: 12)
+        #expect(c.current == JointVector([0, 2]))
+    }
+
+    @Test func operatorFaults() {
+        var drop = injector(.dropout, target: .operator, joint: nil)
+        #expect(drop.applyOperator(Vector3(1e-5, 0, 0), tick: 12) == nil)
+        var spike = injector(.spike(2e-4), target: .operator, joint: nil)
+        let s = spike.applyOperator(Vector3(1e-5, 0, 0), tick: 10)!
+        #expect(abs(s.norm - 2.1e-4) < 1e-15)
+        var nan = injector(.nonFinite, target: .operator, joint: nil)
+        #expect(!(nan.applyOperator(Vector3(1e-5, 0, 0), tick: 12)!.isFinite))
+    }
+
+    @Test func plantFaultsAndOverruns() {
+        let i = FaultInjector(
+            faults: [
+                Fault(target: .power, kind: .set(0), joint: nil, onset: 5, end: nil),
+                Fault(target: .brake, kind: .slip(0.2), joint: 0, onset: 5, end: nil),
+                Fault(target: .loopTiming, kind: .overrun, joint: nil, onset: 7, end: 8),
+            ], rate: 1000, seed: 1, jointCount: 2)
+        #expect(i.disturbance(jointCount: 2, tick: 4).supply == nil)
+        let d = i.disturbance(jointCount: 2, tick: 6)
+        #expect(d.supply == 0)
+        #expect(d.brakeHolding == JointVector([0.2, 1]))
+        #expect(i.overruns(tick: 7) == 1 && i.overruns(tick: 8) == 0)
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+
+/// Every shipped scenario, through the real `vigil run`.
+@Suite struct RunCLITests {
+    static let scenarios: [String] = {
+        let root = repositoryRoot.appendingPathComponent("Scenarios")
+        let files = FileManager.default.enumerator(atPath: root.path)?.compactMap { $0 as? String } ?? []
+        return files.filter { $0.hasSuffix(".yaml") }.sorted().map { "Scenarios/\($0)" }
+    }()
+
+    func temporaryFolder() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    @Test func theCatalogueCoversTheRequiredHazardsWithTwins() {
+        for hazard in ["H01", "H02", "H05", "H06", "H07", "H12", "H13", "H16", "H17", "H18"] {
+            let files = Self.scenarios.filter { $0.contains("/\(hazard)-") }
+            #expect(files.count >= 2, "\(hazard) needs a scenario and a twin")
+        }
+        #expect(Self.scenarios.contains { $0.hasPrefix("Scenarios/nominal/") })
+    }
+
+    @Test(arguments: scenarios)
+    func shippedScenarioPasses(_ scenario: String) throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let run = try vigil("run", scenario, "--out", out.path)
+        #expect(run.status == 0, "\(scenario):\n\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.hasSuffix("PASS\n"))
+        let name = ((scenario as NSString).lastPathComponent as NSString).deletingPathExtension
+        let log = out.appendingPathComponent("\(name)-seed1.jsonl").path
+        let verify = try vigil("verify-log", log)
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+    }
+
+    @Test func sameScenarioAndSeedGiveAByteIdenticalLog() throws {
+        let a = try temporaryFolder(), b = try temporaryFolder()
+        defer {
+            try? FileManager.default.removeItem(at: a)
+            try? FileManager.default.removeItem(at: b)
+        }
+        let scenario = "Scenarios/H18-operator-input/operator-spike-above.yaml"
+        _ = try vigil("run", scenario, "--out", a.path)
+        _ = try vigil("run", scenario, "--out", b.path)
+        let first = try Data(contentsOf: a.appendingPathComponent("operator-spike-above-seed1.jsonl"))
+        let second = try Data(contentsOf: b.appendingPathComponent("operator-spike-above-seed1.jsonl"))
+        #expect(first.count > 1000)
+        #expect(first == second)
+    }
+
+    @Test func anotherSeedGivesOtherNoiseButTheSameVerdicts() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let scenario = "Scenarios/nominal/psm-nominal-move.yaml"
+        var logs: [Data] = []
+        for seed in ["1", "2", "3"] {
+            let run = try vigil("run", scenario, "--seed", seed, "--out", out.path)
+            #expect(run.status == 0, "seed \(seed): \(run.stdout)")
+            logs.append(try Data(contentsOf: out.appendingPathComponent("psm-nominal-move-seed\(seed).jsonl")))
+        }
+        #expect(logs[0] != logs[1] && logs[1] != logs[2])
+        // Same verdicts: every summary says PASS with no trip.
+        for log in logs {
+            let summary = String(decoding: log, as: UTF8.self).split(separator: "\n").last!
+            #expect(summary.contains("\"verdict\":\"PASS\"") && summary.contains("\"trips\":0"))
+        }
+    }
+
+    @Test func aFailingExpectationExitsOne() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let text = try String(contentsOfFile: repositoryRoot.appendingPathComponent("Scenarios/H07-encoder-potentiometer/pot-offset-below.yaml").path, encoding: .utf8)
+            .replacingOccurrences(of: "magnitude: 4.5 deg", with: "magnitude: 5.5 deg")
+            .replacingOccurrences(of: "../../HardwareProfiles", with: repositoryRoot.appendingPathComponent("HardwareProfiles").path)
+        let file = out.appendingPathComponent("broken.yaml")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        let run = try vigil("run", file.path, "--out", out.path)
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("FAIL  no check trips — 1 trip, first encoder_potentiometer at tick 510"))
+    }
+
+    @Test func anInvalidScenarioExitsTwo() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let file = out.appendingPathComponent("bad.yaml")
+        try "format: vigil-scenario/1\nname: x\n".write(to: file, atomically: true, encoding: .utf8)
+        let run = try vigil("run", file.path)
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("\(file.path):1:1: error: missing required field 'description'"))
+    }
+
+    @Test func verifyLogNamesTheFirstBadLine() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        _ = try vigil("run", "Scenarios/H07-encoder-potentiometer/pot-offset-above.yaml", "--out", out.path)
+        let log = out.appendingPathComponent("pot-offset-above-seed1.jsonl")
+        let text = try String(contentsOf: log, encoding: .utf8)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let tripLine = lines.firstIndex { $0.contains("\"check_tripped\"") }!
+        lines[tripLine] = lines[tripLine].replacingOccurrences(of: "\"power_off\"", with: "\"power_of\"")
+        try lines.joined(separator: "\n").write(to: log, atomically: true, encoding: .utf8)
+        let edited = try vigil("verify-log", log.path)
+        #expect(edited.status == 1)
+        #expect(edited.stderr.contains(":\(tripLine + 1): error: the record does not match its hash (edited)"))
+
+        try String(text.dropLast(5)).write(to: log, atomically: true, encoding: .utf8)
+        let truncated = try vigil("verify-log", log.path)
+        #expect(truncated.status == 1)
+        #expect(truncated.stderr.contains("incomplete last line"))
+
+        let missing = try vigil("verify-log", out.appendingPathComponent("nope.jsonl").path)
+        #expect(missing.status == 2)
+    }
+
+    @Test func scenarioCheckValidatesFiles() throws {
+        let run = try vigil("scenario", "check", "Scenarios/H07-encoder-potentiometer/pot-offset-above.yaml", "Scenarios/nominal/psm-nominal-move.yaml")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("valid — H07 potentiometer offset above the distance [H07] on dvrk-psm-classic-lnd"))
+    }
+}
