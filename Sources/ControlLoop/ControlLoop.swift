@@ -44,7 +44,12 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     var lastOperatorStep = Vector3.zero
     var faultActive: [Bool]
     let kp: JointVector
+    let ki: JointVector
     let kd: JointVector
+    /// The integral of the position error, per joint (joint units × s), bounded for anti-windup.
+    var integral: JointVector
+    /// The most effort the integral term may contribute: 20 % of the drive's current limit.
+    let integralEffortLimit: JointVector
     let velocityFilter: Double
 
     public init(configuration: LoopConfiguration, backend: Backend, faults: [Fault], seed: UInt64) {
@@ -60,14 +65,24 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         referenceVelocity = JointVector(count: n)
         referenceAcceleration = JointVector(count: n)
         faultActive = Array(repeating: false, count: faults.count)
+        lastServoCurrent = JointVector(count: n)
+        // PID by pole placement: a triple pole at the servo bandwidth, (s + ω)³ = s³ + 3ωs² +
+        // 3ω²s + ω³, on each joint's inertia: Kp = 3Jω², Ki = Jω³, Kd = 3Jω.
         let omega = 2 * Double.pi * configuration.servoBandwidth
-        var kp = JointVector(count: n), kd = JointVector(count: n)
+        var kp = JointVector(count: n), ki = JointVector(count: n), kd = JointVector(count: n)
+        var integralLimit = JointVector(count: n)
         for j in 0..<n {
-            kp[j] = configuration.inertia[j] * omega * omega
-            kd[j] = 2 * configuration.inertia[j] * omega
+            let inertia = configuration.inertia[j]
+            kp[j] = 3 * inertia * omega * omega
+            ki[j] = inertia * omega * omega * omega
+            kd[j] = 3 * inertia * omega
+            integralLimit[j] = 0.2 * configuration.currentMax[j] * configuration.effortPerAmp[j]
         }
         self.kp = kp
+        self.ki = ki
         self.kd = kd
+        integral = JointVector(count: n)
+        integralEffortLimit = integralLimit
         // First-order low-pass at 100 Hz on the encoder velocity.
         let dt = 1 / configuration.rate
         velocityFilter = dt / (dt + 1 / (2 * Double.pi * 100))
@@ -95,6 +110,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
                 // The reference starts from the next measurement, not from whatever frame was
                 // last seen (at tick 0 there is none yet).
                 resynchronize = true
+                integral = JointVector(count: configuration.jointCount)
                 mode = .idle
                 next = .enabled
             } else {
@@ -235,7 +251,8 @@ public struct ControlLoop<Backend: ActuatorBackend> {
             resynchronize = false
         }
 
-        // Control.
+        // Control: the setpoint (with command-path faults), the interlock's first stage, then
+        // the servo on the position the interlock returned, then the second stage.
         var inputs = MonitorInputs(jointCount: n)
         let powered = state == .enabled || state == .paused
         updateReference(k, &inputs)
@@ -244,23 +261,12 @@ public struct ControlLoop<Backend: ActuatorBackend> {
             proposed.powerOn = true
             proposed.releaseBrakes = true
             proposed.position = reference
-            for j in 0..<n {
-                let error = reference[j] - frame.encoder[j]
-                let gravity =
-                    configuration.prismatic & (1 << UInt8(j)) != 0
-                    ? -configuration.gravity[j] : configuration.gravity[j] * sin(reference[j])
-                let effort =
-                    configuration.inertia[j] * referenceAcceleration[j] + kp[j] * error
-                    + kd[j] * (referenceVelocity[j] - velocity[j]) + gravity
-                    + configuration.viscousFriction[j] * referenceVelocity[j]
-                let amps = effort / configuration.effortPerAmp[j]
-                proposed.current[j] = min(max(amps, -configuration.currentMax[j]), configuration.currentMax[j])
-            }
         } else {
             proposed.position = interlock.withinLimitsOrZero(frame.encoder)
             reference = proposed.position
+            integral = JointVector(count: n)
         }
-        injector.applyCommand(&proposed, tick: k)
+        injector.applyCommand(position: &proposed.position, tick: k)
 
         // What the interlock needs and cannot compute.
         inputs.reference = reference
@@ -281,8 +287,36 @@ public struct ControlLoop<Backend: ActuatorBackend> {
             inputs.shaftDistance = g.shaftDistance
             inputs.insertionDepth = g.insertionDepth
         }
+        // The servo's current for the last tick's target, for the stall check (H06).
+        proposed.current = lastServoCurrent
 
-        let verdict = interlock.step(tick: Tick(k), sensors: frame, inputs: inputs, proposed: proposed)
+        let target = interlock.gateSetpoint(tick: Tick(k), sensors: frame, inputs: inputs, proposed: proposed)
+        var current = JointVector(count: n)
+        if powered {
+            let following = interlock.state == .normal
+            for j in 0..<n {
+                let error = target[j] - frame.encoder[j]
+                // Integrate, bounded so the integral term stays within its effort share.
+                let bound = integralEffortLimit[j] / ki[j]
+                integral[j] = min(max(integral[j] + error / rate, -bound), bound)
+                if !integral[j].isFinite { integral[j] = 0 }
+                let gravity =
+                    configuration.prismatic & (1 << UInt8(j)) != 0
+                    ? -configuration.gravity[j] : configuration.gravity[j] * sin(target[j])
+                // Trajectory feedforward only while the interlock lets the trajectory through.
+                let v = following ? referenceVelocity[j] : 0
+                let a = following ? referenceAcceleration[j] : 0
+                let effort =
+                    configuration.inertia[j] * a + kp[j] * error + ki[j] * integral[j] + kd[j] * (v - velocity[j]) + gravity
+                    + configuration.viscousFriction[j] * v
+                let amps = effort / configuration.effortPerAmp[j]
+                current[j] = min(max(amps, -configuration.currentMax[j]), configuration.currentMax[j])
+                if !current[j].isFinite { current[j] = 0 }
+            }
+        }
+        lastServoCurrent = current
+        injector.applyCommand(current: &current, tick: k)
+        let verdict = interlock.gateCurrent(current)
         backend.write(verdict.gated)
         lastVerdict = verdict
         for _ in 0..<inputs.overruns {
@@ -336,6 +370,8 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     var lastReason: CheckID?
     /// Take the reference from the next measurement (after enable).
     var resynchronize = false
+    /// The servo's current of the previous tick.
+    var lastServoCurrent: JointVector
 
     /// The reference for this tick, from the active mode or the interlock's hold.
     mutating func updateReference(_ k: Int64, _ inputs: inout MonitorInputs) {
@@ -345,6 +381,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         referenceAcceleration = JointVector(count: n)
         operatorStep = 0
         if isHolding, let hold = lastVerdict?.holdPosition {
+            if case .idle = mode {} else { integral = JointVector(count: n) }
             reference = hold
             mode = .idle
             return

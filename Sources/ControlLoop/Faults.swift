@@ -162,8 +162,18 @@ public struct FaultInjector: Sendable {
 
     /// Command-path injection, after the controller and before the interlock.
     public mutating func applyCommand(_ command: inout ActuatorCommand, tick: Int64) {
-        apply(.command, &command.position, tick: tick)
-        apply(.commandCurrent, &command.current, tick: tick)
+        applyCommand(position: &command.position, tick: tick)
+        applyCommand(current: &command.current, tick: tick)
+    }
+
+    /// Faults on the position setpoint (target `command`).
+    public mutating func applyCommand(position: inout JointVector, tick: Int64) {
+        apply(.command, &position, tick: tick)
+    }
+
+    /// Faults on the current command (target `command_current`), after the servo.
+    public mutating func applyCommand(current: inout JointVector, tick: Int64) {
+        apply(.commandCurrent, &current, tick: tick)
     }
 
     /// Operator-stream injection on a Cartesian step; nil when the sample is dropped.

@@ -18,7 +18,7 @@ public struct LoopConfiguration: Sendable {
     /// Joint effort per ampere and the controller's current saturation.
     public var effortPerAmp: JointVector
     public var currentMax: JointVector
-    /// Servo bandwidth, Hz: Kp = J ω², Kd = 2 ζ J ω with ζ = 1.
+    /// Servo bandwidth, Hz: PID gains place a triple pole there (Kp = 3Jω², Ki = Jω³, Kd = 3Jω).
     public var servoBandwidth: Double
     public var limits: SafetyLimits
 

@@ -8,6 +8,7 @@ extension SafetyInterlock {
         for j in 0..<limits.jointCount {
             let cap = limits.currentMax[j]
             let amps = abs(command.current[j])
+            if command.current[j].isNaN { continue }  // reported as non-finite; zeroed below
             if !(amps <= cap) {
                 trips.append(Trip(check: .commandCurrent, joint: j, measured: amps, threshold: cap, response: .protectiveStop))
                 zeroCurrent = true

@@ -30,6 +30,17 @@ public struct SafetyInterlock: Sendable {
     var brakeReferenceValid: UInt8 = 0
     var overrunTicks: InlineArray<64, Int64> = InlineArray(repeating: Int64.min)
     var overrunCursor = 0
+    /// Stage-1 results waiting for stage 2 of the same tick.
+    var pending: Pending?
+
+    struct Pending: Sendable {
+        var tick: Tick
+        var sensors: SensorFrame
+        var inputs: MonitorInputs
+        var command: ActuatorCommand
+        var trips = TripList()
+        var operatorRejected = false
+    }
 
     public init(limits: SafetyLimits) {
         self.limits = limits
@@ -61,76 +72,92 @@ public struct SafetyInterlock: Sendable {
         return true
     }
 
-    /// One tick. `proposed` is the controller's command after any command-path fault injection.
+    /// One tick in a single call: `proposed` is the controller's command after any command-path
+    /// fault injection. Equivalent to ``gateSetpoint(tick:sensors:inputs:proposed:)`` followed
+    /// by ``gateCurrent(_:)`` with `proposed.current`.
     public mutating func step(
         tick: Tick, sensors: SensorFrame, inputs: MonitorInputs, proposed: ActuatorCommand
     ) -> InterlockVerdict {
-        var trips = TripList()
-        var command = proposed
-        let n = limits.jointCount
+        _ = gateSetpoint(tick: tick, sensors: sensors, inputs: inputs, proposed: proposed)
+        return gateCurrent(proposed.current)
+    }
 
+    /// Stage 1 of a tick: every check on what was measured, then the shaping of the proposed
+    /// position setpoint (joint-limit clamp, step refusal, tip-speed limit). Returns the position
+    /// the servo must track this tick — the gated setpoint, or the hold position once a hold or
+    /// stop is under way — so that what the interlock decided is what the arm does.
+    /// ``gateCurrent(_:)`` must follow in the same tick.
+    public mutating func gateSetpoint(
+        tick: Tick, sensors: SensorFrame, inputs: MonitorInputs, proposed: ActuatorCommand
+    ) -> JointVector {
+        var pending = Pending(tick: tick, sensors: sensors, inputs: inputs, command: proposed)
+        defer { self.pending = pending }
         if case .faulted = state {
-            checkBrakes(sensors, &trips)
-            return verdict(tick, safeCommand(sensors), trips, operatorRejected: inputs.operatorStep != 0)
+            checkBrakes(sensors, &pending.trips)
+            return safeCommand(sensors).position
         }
-
         // Checks on what was measured.
-        checkEmergencyStop(sensors, &trips)
-        checkSupply(sensors, &trips)
-        checkTemperature(sensors, &trips)
-        checkFreshness(sensors, &trips)
-        checkBrakes(sensors, &trips)
-        checkTiming(tick, inputs, &trips)
+        checkEmergencyStop(sensors, &pending.trips)
+        checkSupply(sensors, &pending.trips)
+        checkTemperature(sensors, &pending.trips)
+        checkFreshness(sensors, &pending.trips)
+        checkBrakes(sensors, &pending.trips)
+        checkTiming(tick, inputs, &pending.trips)
         if inputs.servoing {
-            checkEncoderPotentiometer(sensors, &trips)
-            checkStall(proposed, inputs, &trips)
-            checkOvercurrent(sensors, &trips)
-            checkTracking(sensors, inputs, &trips)
-            checkMeasuredLimits(sensors, &trips)
-            checkRemoteCenter(inputs, &trips)
+            checkEncoderPotentiometer(sensors, &pending.trips)
+            checkStall(proposed, inputs, &pending.trips)
+            checkOvercurrent(sensors, &pending.trips)
+            checkTracking(sensors, inputs, &pending.trips)
+            checkMeasuredLimits(sensors, &pending.trips)
+            checkRemoteCenter(inputs, &pending.trips)
         }
-        let operatorRejected = checkOperator(inputs, &trips)
+        pending.operatorRejected = checkOperator(inputs, &pending.trips)
 
-        // Checks on, and shaping of, what is proposed.
-        if !command.isFinite {
-            trips.append(Trip(check: .commandNonFinite, joint: -1, measured: .nan, threshold: 0, response: .protectiveStop))
-            command.position = lastPosition ?? sensors.encoder
-            command.current = JointVector(count: n)
+        // Checks on, and shaping of, the proposed setpoint.
+        if !pending.command.position.isFinite {
+            pending.trips.append(Trip(check: .commandNonFinite, joint: -1, measured: .nan, threshold: 0, response: .protectiveStop))
+            pending.command.position = lastPosition ?? withinLimits(sensors.encoder)
         }
-        gateCurrent(&command, &trips)
-        clampToLimits(&command, &trips)
-        if command.powerOn {
-            checkCommandStep(&command, &trips)
-            limitTipSpeed(&command, inputs, &trips)
+        clampToLimits(&pending.command, &pending.trips)
+        if pending.command.powerOn {
+            checkCommandStep(&pending.command, &pending.trips)
+            limitTipSpeed(&pending.command, inputs, &pending.trips)
         }
+        respond(to: pending.trips.worst, sensors: sensors, tick: tick)
+        switch state {
+        case .normal: return pending.command.position
+        case .holding, .stopping: return holdPosition
+        case .faulted: return safeCommand(sensors).position
+        }
+    }
 
-        // Respond.
-        let worst = trips.worst
-        switch worst {
-        case .powerOff:
-            state = .faulted(.powerOff)
-        case .protectiveStop:
-            if zeroCurrent {
-                // With the current zeroed a controlled stop is impossible: brakes on now.
-                state = .faulted(.protectiveStop)
-            } else if case .stopping = state {
-            } else {
-                enterHold(sensors)
-                state = .stopping(powerOffTick: tick + limits.stopTicks)
-            }
-        case .hold:
-            if case .normal = state {
-                enterHold(sensors)
-                state = .holding
-            }
-        case .clamp, .none:
-            break
+    /// Stage 2 of a tick: gates the current the servo computed for the stage-1 target (hard cap;
+    /// zero and stop on a current trip), settles the state and makes the ``GatedCommand``.
+    public mutating func gateCurrent(_ current: JointVector) -> InterlockVerdict {
+        guard var pending else { preconditionFailure("gateCurrent without gateSetpoint in the same tick") }
+        self.pending = nil
+        let sensors = pending.sensors
+        let tick = pending.tick
+        if case .faulted = state {
+            return verdict(tick, safeCommand(sensors), pending.trips, operatorRejected: pending.inputs.operatorStep != 0)
         }
-        if case let .stopping(powerOffTick) = state, tick >= powerOffTick || isAtRest(inputs) {
+        var command = pending.command
+        command.current = current
+        let before = pending.trips.count
+        if !command.current.isFinite {
+            pending.trips.append(Trip(check: .commandNonFinite, joint: -1, measured: .nan, threshold: 0, response: .protectiveStop))
+            zeroCurrent = true
+        }
+        gateCurrent(&command, &pending.trips)
+        var worst = Response.none
+        for i in before..<pending.trips.count where pending.trips[i].response > worst { worst = pending.trips[i].response }
+        respond(to: worst, sensors: sensors, tick: tick)
+        if case let .stopping(powerOffTick) = state, tick >= powerOffTick || isAtRest(pending.inputs) {
             state = .faulted(.protectiveStop)
         }
 
         let output: ActuatorCommand
+        let n = limits.jointCount
         switch state {
         case .faulted:
             output = safeCommand(sensors)
@@ -145,7 +172,32 @@ public struct SafetyInterlock: Sendable {
             output = command
         }
         if output.powerOn { lastPosition = output.position } else { lastPosition = nil }
-        return verdict(tick, output, trips, operatorRejected: operatorRejected)
+        return verdict(tick, output, pending.trips, operatorRejected: pending.operatorRejected)
+    }
+
+    /// Moves the state machine for the most severe response of some trips.
+    mutating func respond(to worst: Response, sensors: SensorFrame, tick: Tick) {
+        switch worst {
+        case .powerOff:
+            state = .faulted(.powerOff)
+        case .protectiveStop:
+            if zeroCurrent {
+                // With the current zeroed a controlled stop is impossible: brakes on now.
+                state = .faulted(.protectiveStop)
+            } else if case .stopping = state {
+            } else if case .faulted = state {
+            } else {
+                enterHold(sensors)
+                state = .stopping(powerOffTick: tick + limits.stopTicks)
+            }
+        case .hold:
+            if case .normal = state {
+                enterHold(sensors)
+                state = .holding
+            }
+        case .clamp, .none:
+            break
+        }
     }
 
     func verdict(_ tick: Tick, _ command: ActuatorCommand, _ trips: TripList, operatorRejected: Bool) -> InterlockVerdict {

@@ -11,7 +11,7 @@ public struct HardwareProfile: Sendable {
     public var name: String
     /// Control-loop rate, Hz.
     public var rate: Double
-    /// Joint servo bandwidth, Hz: PD gains follow from each joint's inertia.
+    /// Joint servo bandwidth, Hz: PID gains follow from it and each joint's inertia.
     public var servoBandwidth: Double
     public var joints: [Joint]
     public var kinematics: KinematicModel

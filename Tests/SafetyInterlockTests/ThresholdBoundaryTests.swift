@@ -59,6 +59,25 @@ import Testing
         #expect((v.state == .holding) == trips)
     }
 
+    /// H04: in Cartesian modes, an insertion shallower than the minimum holds. Mirrored: the
+    /// value is the depth, and shallower (smaller) trips.
+    @Test(arguments: boundary(0.035))
+    func insertionDepth(_ value: Double, _ trips: Bool) {
+        var h = Harness { $0.maxShaftDistance = 0.001; $0.minInsertionDepth = 0.035 }
+        h.inputs.shaftDistance = 0
+        h.inputs.cartesian = true
+        h.inputs.insertionDepth = 0.07 - value
+        let v = h.step()
+        #expect((v.tripped(.insertionDepth)?.response == .hold) == trips)
+    }
+
+    @Test func insertionDepthIsOnlyCheckedInCartesianModes() {
+        var h = Harness { $0.maxShaftDistance = 0.001; $0.minInsertionDepth = 0.035 }
+        h.inputs.shaftDistance = 0
+        h.inputs.insertionDepth = 0.01
+        #expect(h.step().tripped(.insertionDepth) == nil)
+    }
+
     @Test(arguments: boundary(1.05))
     func measuredJointLimitWithMargin(_ value: Double, _ trips: Bool) {
         var h = Harness { $0.jointLimitMargin = JointVector([0.05, 0.05]) }
