@@ -145,61 +145,45 @@ struct ProfileDecoding {
 
     /// A point in time or a duration that may be 0 (`at: 0 ms`), as a whole number of ticks.
     func instant(_ field: Field, rate: Double) -> Int64? {
-        guard let text = reader.scalar(field) else { return nil }
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if trimmed.hasSuffix("ticks") || trimmed.hasSuffix("tick") {
-            let number = trimmed.replacingOccurrences(of: "ticks", with: "").replacingOccurrences(of: "tick", with: "")
-                .trimmingCharacters(in: .whitespaces)
-            guard let n = Int64(number), n >= 0 else {
-                reader.report(field, "'\(text)' is not a whole, non-negative number of ticks")
-                return nil
-            }
-            return n
-        }
-        if case .failure(.missingUnit) = Quantity.parse(text, as: .time) {
-            reader.report(field, "'\(text)' has no unit: expected a time (s, ms, us) or a number of ticks, e.g. '\(text) ms'")
-            return nil
-        }
-        guard let seconds = nonNegative(field, .time) else { return nil }
-        let exact = seconds * rate
-        let n = exact.rounded()
-        guard abs(exact - n) < 1e-6 * max(1, exact) else {
-            reader.report(field, "\(text) is not a whole number of control periods (\(formatPeriod(rate)) at \(formatRate(rate)))")
-            return nil
-        }
-        return Int64(n)
+        tickCount(field, rate: rate, minimum: 0)
     }
 
     /// A duration written in time units or `ticks`, as a whole number of ticks ≥ 1.
     func ticks(_ field: Field, rate: Double?) -> Int? {
+        tickCount(field, rate: rate, minimum: 1).map(Int.init)
+    }
+
+    /// `N ticks`, or a time that is a whole number of control periods, as ticks ≥ `minimum`.
+    /// Without a rate (its own error is already reported) only the tick form can be read.
+    private func tickCount(_ field: Field, rate: Double?, minimum: Int64) -> Int64? {
         guard let text = reader.scalar(field) else { return nil }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if trimmed.hasSuffix("ticks") || trimmed.hasSuffix("tick") {
-            let number = trimmed.replacingOccurrences(of: "ticks", with: "").replacingOccurrences(of: "tick", with: "")
-                .trimmingCharacters(in: .whitespaces)
-            guard let n = Int(number) else {
+        let disableHint = minimum > 0 ? " (to turn the check off write 'disabled: true' with a 'reason')" : ""
+        if trimmed.hasSuffix("tick") || trimmed.hasSuffix("ticks") {
+            let number = trimmed.dropLast(trimmed.hasSuffix("ticks") ? 5 : 4).trimmingCharacters(in: .whitespaces)
+            guard let n = Int64(number) else {
                 reader.report(field, "'\(text)' is not a whole number of ticks")
                 return nil
             }
-            guard n >= 1 else {
-                reader.report(field, "must be at least 1 tick (to turn the check off write 'disabled: true' with a 'reason')")
+            guard n >= minimum else {
+                reader.report(field, "must be at least \(minimum) tick\(minimum == 1 ? "" : "s")\(disableHint)")
                 return nil
             }
             return n
         }
         if case .failure(.missingUnit) = Quantity.parse(text, as: .time) {
-            reader.report(field, "'\(text)' has no unit: expected a duration (s, ms, us) or a number of ticks, e.g. '\(text) ms' or '\(text) ticks'")
+            reader.report(field, "'\(text)' has no unit: expected a time (s, ms, us) or a number of ticks, e.g. '\(text) ms' or '\(text) ticks'")
             return nil
         }
-        guard let seconds = positive(field, .time) else { return nil }
-        guard let rate else { return nil }  // the rate's own error is already reported
+        guard let seconds = minimum > 0 ? positive(field, .time) : nonNegative(field, .time) else { return nil }
+        guard let rate else { return nil }
         let exact = seconds * rate
         let n = exact.rounded()
-        guard abs(exact - n) < 1e-6 * max(1, exact), n >= 1 else {
+        guard abs(exact - n) < 1e-6 * max(1, exact), n >= Double(minimum) else {
             reader.report(field, "\(text) is not a whole number of control periods (\(formatPeriod(rate)) at \(formatRate(rate)))")
             return nil
         }
-        return Int(n)
+        return Int64(n)
     }
 
     // MARK: Sections
