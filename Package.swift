@@ -49,10 +49,11 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        .target(name: "Reports", dependencies: ["Scenarios", "FaultLog"]),
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "MotionTypes", "Kinematics", "Scenarios", "FaultLog", "ControlLoop",
+                "MotionTypes", "Kinematics", "Scenarios", "FaultLog", "ControlLoop", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

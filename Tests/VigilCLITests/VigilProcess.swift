@@ -31,6 +31,10 @@ func vigilExecutable() throws -> URL {
 
 /// Runs `vigil` with `arguments` from the repository root and collects its output.
 func vigil(_ arguments: String...) throws -> VigilRun {
+    try vigil(arguments)
+}
+
+func vigil(_ arguments: [String]) throws -> VigilRun {
     let process = Process()
     process.executableURL = try vigilExecutable()
     process.arguments = arguments

@@ -1,0 +1,149 @@
+import ControlLoop
+import Foundation
+import MotionTypes
+import SafetyInterlock
+import Synchronization
+
+/// One run of a campaign: a scenario with one seed, and what it showed.
+public struct CampaignRun: Sendable {
+    public enum Status: String, Sendable {
+        case passed = "PASS"
+        case failed = "FAIL"
+        /// The run could not complete (e.g. its log could not be written).
+        case error = "ERROR"
+    }
+
+    public var scenarioPath: String
+    public var scenarioName: String
+    /// The scenario's path relative to the campaign root it was found under, without `.yaml`.
+    public var scenarioID: String
+    public var hazards: [String]
+    public var seed: UInt64
+    public var status: Status
+    public var expectations: [ExpectationResult]
+    public var errorMessage: String?
+    public var logPath: String
+    /// The log's path relative to the campaign's output folder (what reports show).
+    public var relativeLogPath: String
+    public var finalHash: String
+    /// Ticks from the first fault onset to the first trip (nil: no fault, or no trip).
+    public var detectionLatencyTicks: Int64?
+    /// Metres.
+    public var peakExcursion: Double
+    /// Trips before the first fault's onset, or in a run without faults.
+    public var falseTrips: Int
+    /// Simulated duration, seconds.
+    public var simulatedSeconds: Double
+    /// Control period, seconds (for converting ticks).
+    public var period: Double
+    /// Checks that tripped, for the traceability matrix.
+    public var trippedChecks: [String]
+}
+
+/// Scenarios × seeds, run on all cores. Results are in plan order whatever the number of jobs,
+/// and each run is deterministic, so summaries, JUnit and logs do not depend on `jobs`.
+public struct CampaignPlan: Sendable {
+    public struct Item: Sendable {
+        public var scenario: Scenario
+        public var scenarioID: String
+        public var seed: UInt64
+    }
+
+    public var items: [Item]
+
+    /// Every `.yaml` file under `paths` (files or folders, searched recursively, in sorted
+    /// order), each with `seeds` consecutive seeds starting at its own.
+    public static func load(paths: [String], seeds: Int) throws(ValidationError) -> CampaignPlan {
+        var files: [(path: String, id: String)] = []
+        var missing: [Diagnostic] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                missing.append(Diagnostic(location: FileLocation(file: path, line: 1, column: 1), field: "", message: "no such file or folder"))
+                continue
+            }
+            if isDirectory.boolValue {
+                let found = (FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String } ?? [])
+                    .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+                for relative in found {
+                    let base = (path as NSString).lastPathComponent
+                    let id = (base == "." ? relative : "\(base)/\(relative)") as NSString
+                    files.append(((path as NSString).appendingPathComponent(relative), id.deletingPathExtension))
+                }
+            } else {
+                files.append((path, ((path as NSString).lastPathComponent as NSString).deletingPathExtension))
+            }
+        }
+        var diagnostics = missing
+        var items: [Item] = []
+        for file in files {
+            do {
+                let scenario = try ScenarioLoader.load(path: file.path)
+                for i in 0..<max(1, seeds) {
+                    items.append(Item(scenario: scenario, scenarioID: file.id, seed: scenario.seed &+ UInt64(i)))
+                }
+            } catch {
+                diagnostics += error.diagnostics
+            }
+        }
+        guard diagnostics.isEmpty else { throw ValidationError(diagnostics) }
+        return CampaignPlan(items: items)
+    }
+}
+
+public enum CampaignRunner {
+    /// Runs every item of `plan` with `jobs` workers, writing logs under `logFolder`.
+    /// `progress` is called (from any thread, one call at a time) after each run.
+    /// Logs go under `outFolder/logs/`.
+    public static func run(
+        _ plan: CampaignPlan, jobs: Int, outFolder: String, metadata: RunMetadata,
+        progress: @Sendable (_ done: Int, _ total: Int, _ run: CampaignRun) -> Void
+    ) -> [CampaignRun] {
+        let total = plan.items.count
+        let results = Mutex<[CampaignRun?]>(Array(repeating: nil, count: total))
+        let next = Atomic<Int>(0)
+        let done = Mutex<Int>(0)
+        let workers = max(1, min(jobs, total))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard index < total else { return }
+                let run = runOne(plan.items[index], outFolder: outFolder, metadata: metadata)
+                results.withLock { $0[index] = run }
+                done.withLock { count in
+                    count += 1
+                    progress(count, total, run)
+                }
+            }
+        }
+        return results.withLock { $0.map { $0! } }
+    }
+
+    static func runOne(_ item: CampaignPlan.Item, outFolder: String, metadata: RunMetadata) -> CampaignRun {
+        let s = item.scenario
+        let relative = "logs/\(item.scenarioID)-seed\(item.seed).jsonl"
+        let logPath = (outFolder as NSString).appendingPathComponent(relative)
+        var run = CampaignRun(
+            scenarioPath: s.path, scenarioName: s.name, scenarioID: item.scenarioID, hazards: s.hazards, seed: item.seed,
+            status: .error, expectations: [], errorMessage: nil, logPath: logPath, relativeLogPath: relative, finalHash: "",
+            detectionLatencyTicks: nil, peakExcursion: 0, falseTrips: 0,
+            simulatedSeconds: Double(s.durationTicks) / s.profile.rate, period: 1 / s.profile.rate, trippedChecks: [])
+        do {
+            let result = try ScenarioRunner.runSimulated(s, seed: item.seed, logPath: logPath, metadata: metadata)
+            run.status = result.passed ? .passed : .failed
+            run.expectations = result.expectations
+            run.finalHash = result.finalHash
+            run.peakExcursion = result.peakExcursion
+            if let onset = s.firstOnset, let detection = result.firstDetectionTick { run.detectionLatencyTicks = detection - onset }
+            let onset = s.firstOnset ?? Int64.max
+            run.falseTrips = result.trips.filter { $0.tick < onset }.count
+            var checks: [String] = []
+            for trip in result.trips where !checks.contains(trip.trip.check.name) { checks.append(trip.trip.check.name) }
+            run.trippedChecks = checks
+        } catch {
+            run.status = .error
+            run.errorMessage = "\(error)"
+        }
+        return run
+    }
+}

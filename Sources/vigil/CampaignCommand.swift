@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import Reports
+import Scenarios
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct CampaignCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "campaign",
+        abstract: "Run every scenario × seed on the simulator, on all cores, and report.",
+        discussion: """
+            Writes each run's log under OUT/logs/, the summary (OUT/summary.json), JUnit XML \
+            (OUT/junit.xml, or --junit FILE) and the traceability matrix (OUT/traceability.md and \
+            .csv). Results do not depend on --jobs. Exits 0 when every run passed, 1 otherwise, 2 \
+            when a scenario or profile is invalid (nothing is run then).
+            """
+    )
+
+    @Argument(help: "Scenario files or folders (searched recursively for .yaml).")
+    var paths: [String]
+
+    @Option(help: "Seeds per scenario: the scenario's own seed and the ones after it.")
+    var seeds = 5
+
+    @Option(help: "Parallel runs (default: the number of cores).")
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Folder for logs and reports.")
+    var out = "vigil-out/campaign"
+
+    @Option(help: "Also write the JUnit XML here.")
+    var junit: String?
+
+    func validate() throws {
+        guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() throws {
+        let plan: CampaignPlan
+        do {
+            plan = try CampaignPlan.load(paths: paths, seeds: seeds)
+        } catch {
+            throw VigilExit.invalid(error.description)
+        }
+        guard !plan.items.isEmpty else { throw VigilExit.invalid("error: no scenario files under \(paths.joined(separator: ", "))") }
+        let scenarioCount = Set(plan.items.map(\.scenarioID)).count
+        printError("vigil campaign: \(scenarioCount) scenarios × \(seeds) seed\(seeds == 1 ? "" : "s") = \(plan.items.count) runs on \(jobs) job\(jobs == 1 ? "" : "s")")
+
+        let progress = ProgressDisplay(total: plan.items.count, interactive: isatty(STDERR_FILENO) == 1)
+        let runs = CampaignRunner.run(
+            plan, jobs: jobs, outFolder: out, metadata: runMetadata(backend: "simulator")
+        ) { done, total, run in
+            progress.update(done: done, run: run)
+        }
+        progress.finish()
+
+        let report = CampaignReport(runs: runs)
+        let files: [(String, String)] = [
+            ("summary.json", report.json()), ("junit.xml", report.junitXML()),
+            ("traceability.md", report.traceabilityMarkdown()), ("traceability.csv", report.traceabilityCSV()),
+        ]
+        for (name, content) in files {
+            try write(content, to: (out as NSString).appendingPathComponent(name))
+        }
+        if let junit { try write(report.junitXML(), to: junit) }
+
+        print(report.table())
+        for run in runs where run.status != .passed {
+            print("\n\(run.status.rawValue)  \(run.scenarioID) seed \(run.seed)  (log: \(run.logPath))")
+            if let message = run.errorMessage { print("  \(message)") }
+            for e in run.expectations where !e.passed { print("  FAIL  \(e.expectation) — \(e.figure)") }
+        }
+        print("\nreports: \(out)/summary.json, \(out)/junit.xml\(junit.map { ", \($0)" } ?? ""), \(out)/traceability.md, \(out)/traceability.csv")
+        print(report.passed ? "PASS" : "FAIL")
+        if !report.passed { throw VigilExit(code: VigilExit.failure) }
+    }
+
+    func write(_ content: String, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(content.utf8).write(to: url, options: .atomic)
+    }
+}
+
+/// A progress bar with an ETA on a terminal; one plain line per run otherwise.
+final class ProgressDisplay: Sendable {
+    let total: Int
+    let interactive: Bool
+    let start = Date()
+
+    init(total: Int, interactive: Bool) {
+        self.total = total
+        self.interactive = interactive
+    }
+
+    func update(done: Int, run: CampaignRun) {
+        if interactive {
+            let width = 30
+            let filled = width * done / max(1, total)
+            let elapsed = Date().timeIntervalSince(start)
+            let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            let line = String(format: "\r[%@] %d/%d  ETA %.0f s  %@", bar, done, total, eta, run.status == .passed ? "" : "(\(run.scenarioID) seed \(run.seed) \(run.status.rawValue))")
+            FileHandle.standardError.write(Data(line.utf8))
+        } else {
+            printError("[\(done)/\(total)] \(run.status.rawValue)  \(run.scenarioID) seed \(run.seed)")
+        }
+    }
+
+    func finish() {
+        if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+
+@Suite(.serialized) struct CampaignCLITests {
+    func temporaryFolder() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-campaign-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    /// Every file under `folder`, relative path → bytes.
+    func contents(_ folder: URL) throws -> [String: Data] {
+        var result: [String: Data] = [:]
+        for case let relative as String in FileManager.default.enumerator(atPath: folder.path)! {
+            let url = folder.appendingPathComponent(relative)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                result[relative] = try Data(contentsOf: url)
+            }
+        }
+        return result
+    }
+
+    /// Runs `scripts/check-junit` (xmlschema + junitparser, from PyPI).
+    func checkJUnit(_ path: String) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", repositoryRoot.appendingPathComponent("scripts/check-junit").path, path, "--cases"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func resultsDoNotDependOnJobs() throws {
+        let one = try temporaryFolder(), two = try temporaryFolder()
+        defer {
+            try? FileManager.default.removeItem(at: one)
+            try? FileManager.default.removeItem(at: two)
+        }
+        let paths = ["Scenarios/H07-encoder-potentiometer", "Scenarios/H18-operator-input", "Scenarios/nominal"]
+        let a = try vigil(["campaign"] + paths + ["--seeds", "3", "--jobs", "1", "--out", one.path])
+        let b = try vigil(["campaign"] + paths + ["--seeds", "3", "--jobs", "2", "--out", two.path])
+        #expect(a.status == 0 && b.status == 0, "\(a.stdout)\(a.stderr)")
+        let first = try contents(one), second = try contents(two)
+        #expect(first.count == 24 + 4, "24 logs and 4 reports, got \(first.count)")
+        #expect(Set(first.keys) == Set(second.keys))
+        for (name, data) in first {
+            #expect(second[name] == data, "\(name) differs between --jobs 1 and --jobs 2")
+        }
+        // The terminal output is the same too, but for the line naming the output folder.
+        func withoutFolder(_ s: String) -> String { s.split(separator: "\n").filter { !$0.hasPrefix("reports: ") }.joined(separator: "\n") }
+        #expect(withoutFolder(a.stdout) == withoutFolder(b.stdout))
+    }
+
+    @Test func junitIsValidAndReadByJunitparser() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let junit = out.appendingPathComponent("results.xml").path
+        let run = try vigil("campaign", "Scenarios/H12-overcurrent", "--seeds", "2", "--out", out.path, "--junit", junit)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let check = try checkJUnit(junit)
+        #expect(check.status == 0, "\(check.output)")
+        #expect(check.output.hasPrefix("tests=8 failures=0 errors=0"), "\(check.output)")
+        #expect(check.output.contains("H12|H12-overcurrent/current-sense-bias-above seed 2|pass|seed=2|hash=64"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: junit)) == Data(contentsOf: out.appendingPathComponent("junit.xml")))
+    }
+
+    /// A profile whose encoder/potentiometer distance is set too loose (6 deg instead of 5)
+    /// makes exactly the scenarios that need the 5 deg threshold fail, with failures in JUnit.
+    @Test func aBrokenThresholdFailsTheRightScenarios() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let profile = try String(contentsOfFile: profilePath("dvrk-psm.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "distance: [5 deg, 5 deg, 5 mm,", with: "distance: [6 deg, 6 deg, 5 mm,")
+        try profile.write(to: folder.appendingPathComponent("loose-psm.yaml"), atomically: true, encoding: .utf8)
+        let scenarios = folder.appendingPathComponent("H07")
+        try FileManager.default.createDirectory(at: scenarios, withIntermediateDirectories: true)
+        let source = repositoryRoot.appendingPathComponent("Scenarios/H07-encoder-potentiometer")
+        for name in try FileManager.default.contentsOfDirectory(atPath: source.path) {
+            let text = try String(contentsOf: source.appendingPathComponent(name), encoding: .utf8)
+                .replacingOccurrences(of: "../../HardwareProfiles/dvrk-psm.yaml", with: "../loose-psm.yaml")
+            try text.write(to: scenarios.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        let out = folder.appendingPathComponent("out")
+        let run = try vigil("campaign", scenarios.path, "--seeds", "2", "--out", out.path)
+        #expect(run.status == 1)
+        let check = try checkJUnit(out.appendingPathComponent("junit.xml").path)
+        #expect(check.status == 0)
+        // Neither 5.5 deg nor 6 deg is above a 6 deg distance any more: the two scenarios that
+        // must trip fail (both seeds); the two twins that must not trip still pass.
+        #expect(check.output.hasPrefix("tests=8 failures=4 errors=0"), "\(check.output)")
+        for seed in [1, 2] {
+            #expect(check.output.contains("H07|H07/pot-offset-above seed \(seed)|failure"))
+            #expect(check.output.contains("H07|H07/pot-offset-longer-than-latency seed \(seed)|failure"))
+            #expect(check.output.contains("H07|H07/pot-offset-below seed \(seed)|pass"))
+            #expect(check.output.contains("H07|H07/pot-offset-within-latency seed \(seed)|pass"))
+        }
+        #expect(run.stdout.contains("FAIL  H07/pot-offset-above seed 1"))
+        let summary = try String(contentsOf: out.appendingPathComponent("summary.json"), encoding: .utf8)
+        #expect(summary.contains("\"verdict\":\"FAIL\""))
+        let trace = try String(contentsOf: out.appendingPathComponent("traceability.csv"), encoding: .utf8)
+        #expect(trace.contains("H07,Encoder / potentiometer disagreement,encoder_potentiometer,H07/pot-offset-above; H07/pot-offset-below; H07/pot-offset-longer-than-latency; H07/pot-offset-within-latency,8,4,FAIL"))
+    }
+
+    @Test func aRunThatCannotWriteItsLogIsAnError() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        // Make the log folder a file, so no log can be created under it.
+        try Data().write(to: out.appendingPathComponent("logs"))
+        let run = try vigil("campaign", "Scenarios/H16-power-loss", "--seeds", "1", "--out", out.path)
+        #expect(run.status == 1)
+        let check = try checkJUnit(out.appendingPathComponent("junit.xml").path)
+        #expect(check.output.hasPrefix("tests=2 failures=0 errors=2"), "\(check.output)")
+    }
+
+    @Test func traceabilityNamesUncoveredHazards() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        _ = try vigil("campaign", "Scenarios/H17-emergency-stop", "--seeds", "1", "--out", out.path)
+        let md = try String(contentsOf: out.appendingPathComponent("traceability.md"), encoding: .utf8)
+        #expect(md.contains("| H17 | Emergency stop | `emergency_stop` | `H17-emergency-stop/estop-asserted`<br>`H17-emergency-stop/estop-released-then-reset` | 2/2 | PASS |"))
+        #expect(md.contains("| H04 | RCM / port violation | `remote_center_distance`, `insertion_depth` | — | 0/0 | NOT COVERED |"))
+    }
+
+    @Test func invalidScenarioStopsTheCampaignBeforeAnyRun() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let bad = out.appendingPathComponent("bad.yaml")
+        try "format: vigil-scenario/1\n".write(to: bad, atomically: true, encoding: .utf8)
+        let run = try vigil("campaign", "Scenarios/H16-power-loss", bad.path, "--out", out.appendingPathComponent("o").path)
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("bad.yaml:1:1: error: missing required field 'name'"))
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("o").path))
+    }
+}
