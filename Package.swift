@@ -37,6 +37,15 @@ let package = Package(
         .target(name: "SafetyInterlock", dependencies: ["MotionTypes"]),
         .target(name: "ActuatorInterface", dependencies: ["MotionTypes", "SafetyInterlock"]),
         .target(name: "Simulator", dependencies: ["MotionTypes", "SafetyInterlock", "ActuatorInterface"]),
+        .systemLibrary(
+            name: "CLibSerialPort",
+            pkgConfig: "libserialport",
+            providers: [.apt(["libserialport-dev"])]
+        ),
+        .target(
+            name: "SerialBus",
+            dependencies: ["MotionTypes", "SafetyInterlock", "ActuatorInterface", "CLibSerialPort"]
+        ),
         .target(name: "FaultLog", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "ControlLoop",
@@ -77,6 +86,10 @@ let package = Package(
             dependencies: ["MotionTypes", "SafetyInterlock", "ActuatorInterface", "Simulator", "ControlLoop", "Kinematics"]
         ),
         .testTarget(
+            name: "SerialBusTests",
+            dependencies: ["SerialBus", "MotionTypes"]
+        ),
+        .testTarget(
             name: "FaultLogTests",
             dependencies: ["FaultLog"]
         ),
@@ -98,6 +111,6 @@ let package = Package(
     ]
 )
 
-for target in package.targets {
+for target in package.targets where target.type != .system {
     target.swiftSettings = (target.swiftSettings ?? []) + strict
 }

@@ -1,0 +1,2 @@
+// libserialport (Debian: libserialport-dev). Only the SerialBus module imports this.
+#include <libserialport.h>
