@@ -119,6 +119,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         case .disable:
             if state != .fault { next = .disabled } else { accepted = false }
             homed = false
+            teleoperationSession = false
         case .home:
             if state == .enabled { homed = true } else { accepted = false }
         case .pause:
@@ -130,8 +131,11 @@ public struct ControlLoop<Backend: ActuatorBackend> {
             }
         case .resume:
             if state == .paused {
+                // Continue from where the arm is held: the interlock's hold position if it
+                // holds, else the reference the pause kept.
+                if isHolding, let hold = lastVerdict?.holdPosition { reference = hold }
                 interlock.resume()
-                reference = lastVerdict?.holdPosition ?? reference
+                teleoperationSession = false
                 mode = .idle
                 next = .enabled
             } else {
@@ -147,6 +151,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
             }
         case let .moveJoints(goal):
             accepted = canMove
+            if accepted { teleoperationSession = false }
             if accepted { startMove(to: goal, tick: tick, cartesian: false) }
         case let .moveCartesian(position):
             accepted = canMove
@@ -170,6 +175,8 @@ public struct ControlLoop<Backend: ActuatorBackend> {
                 operatorTarget = tip
                 ticksSinceOperator = 0
                 mode = .teleoperation(radius: radius, period: period, center: tip, startTick: tick)
+                teleoperationSession = true
+                teleoperationPattern = (radius, period, tip, tick)
             }
         }
         if !accepted { event.kind = .commandRejected }
@@ -258,6 +265,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         updateReference(k, &inputs)
         var proposed = ActuatorCommand(jointCount: n)
         if powered {
+            everPowered = true
             proposed.powerOn = true
             proposed.releaseBrakes = true
             proposed.position = reference
@@ -360,6 +368,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
             break
         }
         let dropped = events.takeDropped()
+        eventsLost += dropped
         if dropped > 0 {
             var event = LoopEvent.make(.eventsDropped, k)
             event.index = dropped
@@ -372,6 +381,15 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     var resynchronize = false
     /// The servo's current of the previous tick.
     var lastServoCurrent: JointVector
+    /// Teleoperation was started and has not been ended by another command: the operator stream
+    /// is watched (H19) even while the arm holds.
+    var teleoperationSession = false
+    /// The teleoperation pattern, kept for watching the stream during a hold.
+    var teleoperationPattern: (radius: Double, period: Double, center: Vector3, startTick: Int64)?
+    /// Events the ring could not hold, in total (the evidence of this run is incomplete).
+    public private(set) var eventsLost = 0
+    /// The loop has powered the arm at least once.
+    public private(set) var everPowered = false
 
     /// The reference for this tick, from the active mode or the interlock's hold.
     mutating func updateReference(_ k: Int64, _ inputs: inout MonitorInputs) {
@@ -384,6 +402,17 @@ public struct ControlLoop<Backend: ActuatorBackend> {
             if case .idle = mode {} else { integral = JointVector(count: n) }
             reference = hold
             mode = .idle
+            // Keep watching the operator stream (H19) without using it: silence beyond the
+            // stop time must still stop the arm.
+            if teleoperationSession, let pattern = teleoperationPattern {
+                inputs.teleoperation = true
+                if injector.applyOperator(operatorSample(k, pattern) - operatorSample(k - 1, pattern), tick: k) != nil {
+                    ticksSinceOperator = 0
+                } else {
+                    ticksSinceOperator += 1
+                }
+                inputs.ticksSinceOperator = ticksSinceOperator
+            }
             return
         }
         switch mode {
@@ -405,12 +434,8 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         case let .teleoperation(radius, period, center, startTick):
             inputs.cartesian = true
             inputs.teleoperation = true
-            let w = 2 * Double.pi / period
-            func point(_ tick: Int64) -> Vector3 {
-                let t = Double(tick - startTick) / rate
-                return center + Vector3(radius * (cos(w * t) - 1), radius * sin(w * t), 0)
-            }
-            let ideal = point(k) - point(k - 1)
+            let pattern = (radius: radius, period: period, center: center, startTick: startTick)
+            let ideal = operatorSample(k, pattern) - operatorSample(k - 1, pattern)
             if let step = injector.applyOperator(ideal, tick: k) {
                 ticksSinceOperator = 0
                 lastOperatorStep = step
@@ -429,6 +454,13 @@ public struct ControlLoop<Backend: ActuatorBackend> {
             inputs.operatorStep = operatorStep
             inputs.ticksSinceOperator = ticksSinceOperator
         }
+    }
+
+    /// Where the operator's circle puts the tip at `tick`.
+    func operatorSample(_ tick: Int64, _ p: (radius: Double, period: Double, center: Vector3, startTick: Int64)) -> Vector3 {
+        let w = 2 * Double.pi / p.period
+        let t = Double(tick - p.startTick) / configuration.rate
+        return p.center + Vector3(p.radius * (cos(w * t) - 1), p.radius * sin(w * t), 0)
     }
 
     mutating func recordFaultWindows(_ k: Int64) {

@@ -109,6 +109,17 @@ public enum CheckID: UInt8, Sendable, CaseIterable, BitwiseCopyable {
         }
     }
 
+    /// Trips of this check name a joint.
+    public var isPerJoint: Bool {
+        switch self {
+        case .commandStep, .trackingError, .jointVelocity, .jointLimitCommand, .jointLimitMeasured, .encoderPotentiometer,
+            .encoderStall, .commandCurrent, .overcurrent, .temperatureWarning, .temperature, .brakeSlip:
+            return true
+        default:
+            return false
+        }
+    }
+
     public init?(name: String) {
         guard let match = CheckID.allCases.first(where: { $0.name == name }) else { return nil }
         self = match

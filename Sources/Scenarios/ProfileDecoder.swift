@@ -65,6 +65,8 @@ enum JointQuantity {
 struct ProfileDecoding {
     let reader: YAMLReader
     let path: String
+    /// Mention 'disabled: true' when a value is 0 (profiles' thresholds, not scenarios' values).
+    var thresholdHints = true
 
     static let supportedBaudRates = [9_600, 57_600, 115_200, 1_000_000, 2_000_000, 3_000_000, 4_000_000, 4_500_000]
 
@@ -99,6 +101,12 @@ struct ProfileDecoding {
         let bus = busField.flatMap { self.bus($0, joints: joints) }
 
         guard jointsValid, let id, let name, let control, let kinematics, let actuators, let safety, let simulation else { return nil }
+        if let minimum = safety.supplyVoltage.threshold?.value, minimum >= simulation.supplyVoltage {
+            reader.report(
+                line: 1, column: 1, field: "simulation.supply_voltage",
+                "\(simulation.supplyVoltage) V is not above safety.supply_voltage.min (\(minimum) V): every simulated run would trip")
+            return nil
+        }
         if busField != nil && bus == nil { return nil }
         return HardwareProfile(
             path: path, id: id, name: name, rate: control.rate, servoBandwidth: control.bandwidth, joints: joints,
@@ -133,7 +141,10 @@ struct ProfileDecoding {
     private func checkPositive(_ field: Field, _ value: Double) -> Double? {
         if value == 0 {
             reader.report(
-                field, "must be greater than 0 (a threshold of 0 does not disable a check in Vigil: write 'disabled: true' with a 'reason' instead)")
+                field,
+                thresholdHints
+                    ? "must be greater than 0 (a threshold of 0 does not disable a check in Vigil: write 'disabled: true' with a 'reason' instead)"
+                    : "must be greater than 0")
             return nil
         }
         if value < 0 {
@@ -219,6 +230,10 @@ struct ProfileDecoding {
         let temperatureNoise = m.required("temperature_noise").flatMap { nonNegative($0, .temperature) }
         m.rejectUnknownKeys()
         guard let substeps, let supply, let brownout, let ambient, let currentNoise, let temperatureNoise else { return nil }
+        if brownout >= supply, let f = m.optional("brownout_voltage") {
+            reader.report(f, "must be below supply_voltage (\(m.optional("supply_voltage")?.text ?? ""))")
+            return nil
+        }
         return HardwareProfile.Simulation(
             substeps: substeps, supplyVoltage: supply, brownoutVoltage: brownout, ambientTemperature: ambient,
             currentNoise: currentNoise, temperatureNoise: temperatureNoise)

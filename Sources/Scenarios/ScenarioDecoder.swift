@@ -92,7 +92,8 @@ struct ScenarioDecoding {
             return nil
         }
         guard let profile = loadedProfile else { return nil }
-        let helper = ProfileDecoding(reader: reader, path: path)
+        var helper = ProfileDecoding(reader: reader, path: path)
+        helper.thresholdHints = false
         let duration = durationField.flatMap { helper.ticks($0, rate: profile.rate) }.map(Int64.init)
 
         var initial = profile.kinematics.clamped(JointVector(count: profile.jointCount))
@@ -102,11 +103,11 @@ struct ScenarioDecoding {
         var initialOK = true
         if let initialField {
             if let q = jointValues(initialField, profile: profile, helper: helper, quantity: .position) {
-                for j in 0..<profile.jointCount where q[j] < profile.joints[j].lower || q[j] > profile.joints[j].upper {
+                for j in 0..<q.count where q[j] < profile.joints[j].lower || q[j] > profile.joints[j].upper {
                     reader.report(initialField.element(j, initialField.node), "\(profile.joints[j].name) starts outside its limits")
                     initialOK = false
                 }
-                initial = q
+                for j in 0..<q.count { initial[j] = q[j] }
             } else {
                 initialOK = false
             }
@@ -128,7 +129,7 @@ struct ScenarioDecoding {
         } else if faultsField != nil {
             faultsOK = false
         }
-        let expectations = expectField.flatMap { self.expectations($0, profile: profile, helper: helper, hasFaults: !faults.isEmpty) }
+        let expectations = expectField.flatMap { self.expectations($0, profile: profile, helper: helper, hasFaults: faultsField != nil) }
 
         guard let name, let description, let hazards, let seed, let duration, let timeline, let expectations, initialOK,
             faultsOK
@@ -181,7 +182,8 @@ struct ScenarioDecoding {
             reader.report(field, "expected \(profile.jointCount) values, one per joint (\(names)), got \(elements.count)")
             return nil
         }
-        var q = JointVector(count: profile.jointCount)
+        // Chain-only values leave the other joints (e.g. the PSM jaw) where they are.
+        var q = JointVector(count: elements.count)
         var ok = true
         for (j, element) in elements.enumerated() {
             if let v = reader.quantity(element, quantity.dimension(profile.joints[j].kind)) { q[j] = v } else { ok = false }
@@ -308,7 +310,13 @@ struct ScenarioDecoding {
         let end = durationTicks.map { onset + $0 }
         let jointText = joint.map { " on \(profile.joints[$0].name)" } ?? ""
         let window = end.map { "ticks \(onset)..<\($0)" } ?? "from tick \(onset)"
-        return (Fault(target: target, kind: kind, joint: joint, onset: onset, end: end), "\(target.rawValue) \(kind.name)\(jointText), \(window)")
+        let parameter = ["magnitude", "rate", "factor", "value", "sigma", "holding"].compactMap { key in
+            m.optional(key).map { "\(key) \($0.text)" }
+        }.first.map { " (\($0))" } ?? ""
+        return (
+            Fault(target: target, kind: kind, joint: joint, onset: onset, end: end),
+            "\(target.rawValue) \(kind.name)\(parameter)\(jointText), \(window)"
+        )
     }
 
     /// The type's parameter, in the unit the target needs.
@@ -400,6 +408,10 @@ struct ScenarioDecoding {
                 if let jf = m.optional("joint") {
                     joint = helper.jointIndex(jf, profile.joints)
                     jointOK = joint != nil
+                    if let c, !c.isPerJoint {
+                        reader.report(jf, "'\(c.name)' is not a per-joint check; remove 'joint'")
+                        jointOK = false
+                    }
                 }
                 var within: Int64?
                 var withinOK = true

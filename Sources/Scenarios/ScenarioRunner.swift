@@ -42,6 +42,9 @@ public struct RunResult: Sendable {
     public var peakExcursion: Double
     public var finalState: OperatingState
     public var worstResponse: Response
+    /// Events the loop could not record: when > 0 the evidence is incomplete and no `no_trip`
+    /// expectation can pass.
+    public var eventsLost: Int
 
     public var passed: Bool { expectations.allSatisfy(\.passed) }
 }
@@ -102,7 +105,9 @@ public enum ScenarioRunner {
             }
             // Excursion: the true tip against the tip of the last powered reference.
             if loop.state == .enabled || loop.state == .paused { heldReference = loop.reference }
-            if k >= onset, let q = truth(loop.backend) ?? Optional(loop.frame.encoder), q.isFinite, heldReference.isFinite {
+            if k >= onset, loop.everPowered, let q = truth(loop.backend) ?? Optional(loop.frame.encoder), q.isFinite,
+                heldReference.isFinite
+            {
                 let tip = profile.kinematics.forward(q, scratch: &scratch).translation
                 let wanted = profile.kinematics.forward(heldReference, scratch: &scratch).translation
                 peak = max(peak, (tip - wanted).norm)
@@ -112,7 +117,7 @@ public enum ScenarioRunner {
         var result = RunResult(
             scenario: scenario.path, seed: seed, logPath: logPath, finalHash: "", expectations: [],
             trips: trips, firstDetectionTick: firstDetection, safeStateTick: safeState, peakExcursion: peak,
-            finalState: loop.state, worstResponse: worst)
+            finalState: loop.state, worstResponse: worst, eventsLost: loop.eventsLost)
         result.expectations = scenario.expectations.map { evaluate($0, result, scenario) }
         try log.append(summary(result, scenario))
         try log.sync()
@@ -136,6 +141,10 @@ public enum ScenarioRunner {
                 ? "tripped at tick \(first.tick)" : "tripped at tick \(first.tick), \(format(Double(latency) * ms)) ms after onset"
             return ExpectationResult(expectation: text, passed: within.map { latency <= $0 } ?? true, figure: figure)
         case let .noTrip(check):
+            if r.eventsLost > 0 {
+                return ExpectationResult(
+                    expectation: text, passed: false, figure: "\(r.eventsLost) events were lost: the evidence is incomplete")
+            }
             let hits = r.trips.filter { check == nil || $0.trip.check == check }
             guard let first = hits.first else { return ExpectationResult(expectation: text, passed: true, figure: "no trip") }
             return ExpectationResult(
@@ -220,7 +229,7 @@ public enum ScenarioRunner {
         case .trip:
             var r = JSONRecord(type: "check_tripped", tick: e.tick)
             r.add("check", e.trip.check.name)
-            r.add("hazards", e.trip.check.hazards)
+            r.add("hazards", e.trip.check.hazards.split(separator: " ").map(String.init))
             if e.trip.joint >= 0 { r.add("joint", joints[e.trip.joint].name) } else { r.addNull("joint") }
             r.add("measured", e.trip.measured)
             r.add("threshold", e.trip.threshold)
@@ -263,6 +272,7 @@ public enum ScenarioRunner {
         r.add("final_state", result.finalState.rawValue)
         r.add("worst_response", result.worstResponse.name)
         r.add("trips", result.trips.count)
+        r.add("events_lost", result.eventsLost)
         return r
     }
 }

@@ -34,7 +34,12 @@ struct RunCommand: ParsableCommand {
         let seed = self.seed ?? loaded.seed
         let stem = ((scenario as NSString).lastPathComponent as NSString).deletingPathExtension
         let logPath = (out as NSString).appendingPathComponent("\(stem)-seed\(seed).jsonl")
-        let result = try ScenarioRunner.runSimulated(loaded, seed: seed, logPath: logPath, metadata: runMetadata(backend: "simulator"))
+        let result: RunResult
+        do {
+            result = try ScenarioRunner.runSimulated(loaded, seed: seed, logPath: logPath, metadata: runMetadata(backend: "simulator"))
+        } catch {
+            throw VigilExit.invalid("error: cannot write the log \(logPath): \(error.localizedDescription)")
+        }
         print(report(result, loaded))
         if !result.passed { throw VigilExit(code: VigilExit.failure) }
     }
@@ -53,7 +58,7 @@ func report(_ r: RunResult, _ s: Scenario) -> String {
         lines.append("  first fault at tick \(onset); first detection \(detection); safe state \(safe)")
     }
     lines.append("  \(r.trips.count) trip\(r.trips.count == 1 ? "" : "s"), final state \(r.finalState.rawValue), peak excursion \(String(format: "%.3f", r.peakExcursion * 1000)) mm")
-    lines.append("  log: \(r.logPath)")
+    lines.append("  log: \(r.logPath) (final hash \(r.finalHash))")
     lines.append(r.passed ? "PASS" : "FAIL")
     return lines.joined(separator: "\n")
 }
@@ -100,9 +105,8 @@ struct VerifyLogCommand: ParsableCommand {
             throw VigilExit.invalid("\(file): error: cannot read the log: \(error.localizedDescription)")
         }
         if let problem = report.problem {
-            throw VigilExit(
-                code: VigilExit.failure,
-                message: "\(file):\(problem.line): error: \(problem.reason) (the \(report.records) record\(report.records == 1 ? "" : "s") before it are intact)")
+            let intact = report.records == 0 ? "" : "; the \(report.records) record\(report.records == 1 ? "" : "s") before it \(report.records == 1 ? "is" : "are") intact"
+            throw VigilExit(code: VigilExit.failure, message: "\(file):\(problem.line): error: \(problem.reason)\(intact)")
         }
         print("\(file): intact — \(report.records) records, final hash \(report.finalHash)")
     }

@@ -127,3 +127,24 @@ enum Arm {
         #expect(loop.state == .enabled)
     }
 }
+
+@Suite struct PauseResumeTests {
+    @Test func pauseAndResumeWithoutAHoldKeepTheReference() {
+        var loop = ControlLoop(configuration: Arm.configuration(), backend: Arm.plant(JointVector([0.4, -0.2])), faults: [], seed: 1)
+        loop.command(.enable, tick: 0, index: 0)
+        loop.command(.home, tick: 0, index: 1)
+        for k in 0..<50 { loop.step(tick: Int64(k)) }
+        loop.command(.pause, tick: 50, index: 2)
+        for k in 50..<100 { loop.step(tick: Int64(k)) }
+        let held = loop.reference
+        loop.command(.resume, tick: 100, index: 3)
+        #expect(loop.state == .enabled)
+        for k in 100..<200 { loop.step(tick: Int64(k)) }
+        #expect(abs(loop.reference[0] - held[0]) < 1e-9 && abs(loop.reference[1] - held[1]) < 1e-9, "no jump on resume")
+        var trips = 0
+        while let e = loop.events.pop() {
+            if e.kind == .trip { trips += 1 }
+        }
+        #expect(trips == 0)
+    }
+}

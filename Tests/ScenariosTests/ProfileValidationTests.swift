@@ -240,6 +240,17 @@ import Testing
         expectSingle(edit.diagnostics(), line: edit.line, field: "safety.encoder_potentiometer.latency", "'10 ticks'")
     }
 
+    @Test func brownoutMustBeBelowTheSupply() throws {
+        let edit = try EditedProfile("dvrk-psm.yaml", replacing: "  brownout_voltage: 12 V", with: "  brownout_voltage: 30 V")
+        expectSingle(edit.diagnostics(), line: edit.line, field: "simulation.brownout_voltage", "must be below supply_voltage")
+    }
+
+    @Test func simulatedSupplyMustBeAboveTheSafetyMinimum() throws {
+        let edit = try EditedProfile("dvrk-psm.yaml", replacing: "  supply_voltage: 24 V", with: "  supply_voltage: 19 V")
+        let d = edit.diagnostics()
+        #expect(d.count == 1 && d[0].field == "simulation.supply_voltage" && d[0].message.contains("every simulated run would trip"))
+    }
+
     func diagnostics(_ text: String) -> [Diagnostic] {
         do {
             _ = try ProfileLoader.decode(text, path: "edited.yaml")

@@ -118,3 +118,69 @@ import Testing
         }
     }
 }
+
+@Suite struct ScenarioReviewFixTests {
+    let path = repositoryRoot.appendingPathComponent("edited-scenario.yaml").path
+
+    func diagnostics(_ text: String) -> [Diagnostic] {
+        do {
+            _ = try ScenarioLoader.decode(text, path: path)
+            return []
+        } catch {
+            return error.diagnostics
+        }
+    }
+
+    @Test func aJointOnACheckThatIsNotPerJointIsRejected() {
+        let text = ScenarioValidationTests.base.replacingOccurrences(
+            of: "{ trips: encoder_potentiometer, joint: outer_yaw, within: 11 ms }", with: "{ trips: supply_voltage, joint: outer_yaw }")
+        #expect(diagnostics(text).contains { $0.field == "expect[0].joint" && $0.message.contains("not a per-joint check") })
+    }
+
+    @Test func invalidFaultsDoNotClaimThereAreNoFaults() {
+        let text = ScenarioValidationTests.base.replacingOccurrences(of: "type: offset, magnitude: 5.5 deg", with: "type: offset, magnitude: 5.5")
+        let d = diagnostics(text)
+        #expect(d.contains { $0.field == "faults[0].magnitude" })
+        #expect(!d.contains { $0.message.contains("has no faults") })
+    }
+
+    @Test func aZeroScenarioValueGetsNoDisableHint() {
+        let text = ScenarioValidationTests.base.replacingOccurrences(
+            of: "  - { trips: encoder_potentiometer, joint: outer_yaw, within: 11 ms }", with: "  - { max_excursion: 0 mm }")
+        let d = diagnostics(text)
+        #expect(d.contains { $0.field == "expect[0].max_excursion" && $0.message == "must be greater than 0" })
+    }
+
+    @Test func chainOnlyGoalsLeaveTheOtherJointsAlone() throws {
+        let text = ScenarioValidationTests.base.replacingOccurrences(
+            of: "  - { at: 1 ms, command: home }", with: "  - { at: 1 ms, command: home }\n  - { at: 2 ms, command: move_jp, goal: [0 deg, 0 deg, 100 mm, 0 deg, 0 deg, 0 deg] }")
+        let s = try ScenarioLoader.decode(text, path: path)
+        guard case let .moveJoints(goal) = s.timeline[2].command else {
+            Issue.record("not a move")
+            return
+        }
+        #expect(goal.count == 6, "the jaw is not given, so it is not moved")
+    }
+
+    /// More events in one tick than the loop's ring holds: the run says its evidence is
+    /// incomplete, and a no_trip expectation cannot pass on it.
+    @Test func lostEventsFailNoTripExpectations() throws {
+        let faults = (0..<1100).map { _ in "  - { target: loop_timing, type: overrun, onset: 50 ms, duration: 1 ms }" }.joined(separator: "\n")
+        let text = ScenarioValidationTests.base
+            .replacingOccurrences(of: "  - { target: potentiometer, joint: outer_yaw, type: offset, magnitude: 5.5 deg, onset: 50 ms }", with: faults)
+            .replacingOccurrences(of: "  - { trips: encoder_potentiometer, joint: outer_yaw, within: 11 ms }", with: "  - { no_trip: encoder_potentiometer }")
+        // The runner hashes the scenario file for the log header: write it out.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-lost-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("lost.yaml")
+        try text.replacingOccurrences(of: "profile: HardwareProfiles/", with: "profile: \(repositoryRoot.path)/HardwareProfiles/")
+            .write(to: file, atomically: true, encoding: .utf8)
+        let scenario = try ScenarioLoader.load(path: file.path)
+        let log = folder.appendingPathComponent("lost.jsonl").path
+        let result = try ScenarioRunner.runSimulated(scenario, seed: 1, logPath: log, metadata: RunMetadata(vigilVersion: "test", gitCommit: "test", backend: "simulator"))
+        #expect(result.eventsLost > 0)
+        #expect(!result.passed)
+        #expect(result.expectations[0].figure.contains("events were lost"))
+    }
+}
