@@ -87,7 +87,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SerialBusTests",
-            dependencies: ["SerialBus", "MotionTypes"]
+            dependencies: ["SerialBus", "MotionTypes", "CLibSerialPort"]
         ),
         .testTarget(
             name: "FaultLogTests",

@@ -1,0 +1,163 @@
+import CLibSerialPort
+import Foundation
+@testable import SerialBus
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct TransportTests {
+    @Test func pseudoTerminalCarriesPacketsBothWays() throws {
+        let pty = try PseudoTerminal()
+        #expect(pty.slavePath.hasPrefix("/dev/pts/"))
+        let board = POSIXTransport(fileDescriptor: dup(pty.master), path: "master")
+        let host = try POSIXTransport(path: pty.slavePath, baud: 1_000_000)
+        var e = PacketEncoder()
+        e.ping(id: 7)
+        try host.write(e.bytes)
+        var buffer = [UInt8](repeating: 0, count: 64)
+        var parser = PacketParser()
+        var packet = Packet()
+        var got = false
+        for _ in 0..<20 where !got {
+            let n = try buffer.withUnsafeMutableBytes { try board.read(into: $0, timeoutMicroseconds: 50_000) }
+            parser.feed(buffer[0..<n])
+            got = parser.next(into: &packet)
+        }
+        #expect(got && packet.id == 7 && packet.instruction == Dynamixel.Instruction.ping.rawValue)
+        e.status(id: 7, error: 0, parameters: [0xFC, 0x03, 52])
+        try board.write(e.bytes)
+        got = false
+        for _ in 0..<20 where !got {
+            let n = try buffer.withUnsafeMutableBytes { try host.read(into: $0, timeoutMicroseconds: 50_000) }
+            parser.feed(buffer[0..<n])
+            got = parser.next(into: &packet)
+        }
+        #expect(got && packet.isStatus && packet.u16(at: 1) == 1020)
+    }
+
+    @Test func aReadTimesOutWithZeroBytes() throws {
+        let pty = try PseudoTerminal()
+        let host = try POSIXTransport(path: pty.slavePath)
+        var buffer = [UInt8](repeating: 0, count: 16)
+        let n = try buffer.withUnsafeMutableBytes { try host.read(into: $0, timeoutMicroseconds: 2_000) }
+        #expect(n == 0)
+    }
+
+    @Test func posixErrorsNameThePortAndTheOSError() {
+        #expect(throws: SerialError.self) { try POSIXTransport(path: "/dev/pts/999999") }
+        do {
+            _ = try POSIXTransport(path: "/dev/pts/999999")
+        } catch {
+            #expect(error.code == .notFound && error.port == "/dev/pts/999999" && error.osError == ENOENT)
+            #expect(error.description.contains("/dev/pts/999999: no such port"))
+        }
+    }
+
+    @Test func interruptedAndShortWritesAreRetried() throws {
+        // A write that first fails with EINTR, then writes 3 bytes at a time.
+        final class Counter: @unchecked Sendable { var calls = 0; var written: [UInt8] = [] }
+        let counter = Counter()
+        var calls = POSIXCalls.live
+        calls.write = { _, buffer, count in
+            counter.calls += 1
+            if counter.calls == 1 { errno = EINTR; return -1 }
+            let n = min(3, count)
+            counter.written += UnsafeRawBufferPointer(start: buffer, count: n).map { $0 }
+            return n
+        }
+        calls.close = { _ in 0 }
+        let transport = POSIXTransport(fileDescriptor: 99, path: "fake", calls: calls)
+        try transport.write([1, 2, 3, 4, 5, 6, 7, 8])
+        #expect(counter.written == [1, 2, 3, 4, 5, 6, 7, 8])
+        #expect(counter.calls == 4)
+    }
+
+    @Test func aHangUpIsAnIOError() throws {
+        var calls = POSIXCalls.live
+        calls.poll = { _, _, _ in 1 }
+        calls.read = { _, _, _ in 0 }
+        calls.close = { _ in 0 }
+        let transport = POSIXTransport(fileDescriptor: 99, path: "fake", calls: calls)
+        var buffer = [UInt8](repeating: 0, count: 8)
+        #expect(throws: SerialError.self) { _ = try buffer.withUnsafeMutableBytes { try transport.read(into: $0, timeoutMicroseconds: 1000) } }
+    }
+
+    @Test func autoChoosesPOSIXForPseudoTerminals() throws {
+        let pty = try PseudoTerminal()
+        #expect(TransportKind.auto.resolved(pty.slavePath) == .posix)
+        let link = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-link-\(UUID().uuidString)").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: pty.slavePath)
+        defer { try? FileManager.default.removeItem(atPath: link) }
+        #expect(TransportKind.auto.resolved(link) == .posix)
+        #expect(TransportKind.auto.resolved("/dev/ttyUSB0") == .libserialport)
+    }
+}
+
+/// libserialport's own path: enumeration, and clear errors for a missing or a busy port.
+@Suite struct LibSerialPortTests {
+    @Test func enumerationWorks() throws {
+        let ports = try SerialPorts.list()
+        #expect(ports.allSatisfy { !$0.path.isEmpty })
+        #expect(ports == ports.sorted { $0.path < $1.path })
+    }
+
+    @Test func aMissingPortIsAClearError() {
+        do {
+            _ = try LibSerialPortTransport(path: "/dev/ttyUSB-vigil-missing", baud: 1_000_000)
+            Issue.record("opened a port that does not exist")
+        } catch {
+            #expect(error.code == .notFound)
+            #expect(error.description.contains("/dev/ttyUSB-vigil-missing: no such port"))
+        }
+    }
+
+    /// libserialport cannot open a pseudo-terminal (REFERENCE.md §6): the error says so and
+    /// points at the POSIX transport.
+    @Test func aPseudoTerminalIsRefusedWithAHint() throws {
+        let pty = try PseudoTerminal()
+        do {
+            _ = try LibSerialPortTransport(path: pty.slavePath, baud: 1_000_000)
+            Issue.record("libserialport opened a pty")
+        } catch {
+            #expect(error.description.contains("--transport posix") || error.code == .io || error.code == .unsupported)
+        }
+    }
+
+    @Test func aBusyPortNamesTheOSError() {
+        var calls = LibSerialPortCalls.live
+        calls.getPortByName = { _, out in
+            out.pointee = OpaquePointer(bitPattern: 0x1)
+            return SP_OK
+        }
+        calls.open = { _, _ in SP_ERR_FAIL }
+        calls.lastErrorCode = { EBUSY }
+        calls.lastErrorMessage = { "Device or resource busy" }
+        calls.freePort = { _ in }
+        do {
+            _ = try LibSerialPortTransport(path: "/dev/ttyUSB0", baud: 4_500_000, calls: calls)
+            Issue.record("opened a busy port")
+        } catch {
+            #expect(error.code == .busy && error.osError == EBUSY)
+            #expect(error.description == "/dev/ttyUSB0: port busy: cannot open: Device or resource busy (errno 16)")
+        }
+    }
+
+    @Test func aPermissionErrorPointsAtTheBenchGuide() {
+        var calls = LibSerialPortCalls.live
+        calls.getPortByName = { _, out in
+            out.pointee = OpaquePointer(bitPattern: 0x1)
+            return SP_OK
+        }
+        calls.open = { _, _ in SP_ERR_FAIL }
+        calls.lastErrorCode = { EACCES }
+        calls.lastErrorMessage = { "Permission denied" }
+        calls.freePort = { _ in }
+        do {
+            _ = try LibSerialPortTransport(path: "/dev/ttyUSB0", baud: 4_500_000, calls: calls)
+        } catch {
+            #expect(error.code == .permission && error.description.contains("dialout"))
+        }
+    }
+}
