@@ -46,6 +46,10 @@ let package = Package(
             name: "SerialBus",
             dependencies: ["MotionTypes", "SafetyInterlock", "ActuatorInterface", "CLibSerialPort"]
         ),
+        .target(
+            name: "BoardEmulator",
+            dependencies: ["MotionTypes", "ActuatorInterface", "SerialBus", "Simulator"]
+        ),
         .target(name: "FaultLog", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "ControlLoop",
@@ -55,6 +59,7 @@ let package = Package(
             name: "Scenarios",
             dependencies: [
                 "MotionTypes", "Kinematics", "SafetyInterlock", "ActuatorInterface", "Simulator", "ControlLoop", "FaultLog",
+                "SerialBus",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -62,7 +67,8 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "MotionTypes", "Kinematics", "Scenarios", "FaultLog", "ControlLoop", "Reports",
+                "MotionTypes", "Kinematics", "Scenarios", "FaultLog", "ControlLoop", "Reports", "SerialBus", "BoardEmulator",
+                "Simulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

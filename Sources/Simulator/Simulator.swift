@@ -66,6 +66,22 @@ public struct Simulator: ActuatorBackend, Sendable {
         watchdogExpired = false
     }
 
+    /// For virtual boards only: the servos' own firmware driving their motors for one control
+    /// period. The host's commands reach that firmware over the bus, gated by the host's
+    /// interlock; this is the far side of the bus. `scripts/check-architecture` allows only the
+    /// BoardEmulator module to call it.
+    public mutating func stepBoard(current: JointVector, powered: Bool, tick: Tick) -> SensorFrame {
+        var c = ActuatorCommand(jointCount: model.jointCount)
+        c.current = current
+        c.powerOn = powered
+        c.releaseBrakes = powered
+        command = c
+        lastWriteTick = nil
+        var frame = SensorFrame(jointCount: model.jointCount)
+        read(into: &frame, tick: tick)
+        return frame
+    }
+
     public mutating func read(into frame: inout SensorFrame, tick: Tick) {
         // The board watchdog: no command for more than its timeout removes power.
         if let last = lastWriteTick, tick - last > model.watchdogTicks { watchdogExpired = true }

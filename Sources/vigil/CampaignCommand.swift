@@ -26,7 +26,7 @@ struct CampaignCommand: ParsableCommand {
     @Option(help: "Seeds per scenario: the scenario's own seed and the ones after it.")
     var seeds = 5
 
-    @Option(help: "Parallel runs (default: the number of cores).")
+    @Option(help: "Parallel runs; the default is the number of cores.")
     var jobs = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Folder for logs and reports.")

@@ -1,0 +1,20 @@
+public import SerialBus
+
+extension HardwareProfile {
+    /// The profile's bus as the serial backend and the virtual boards use it (nil without a
+    /// `bus` section). `port` and `baud` override the profile's.
+    public func busConfiguration(port: String? = nil, baud: Int? = nil) -> BusConfiguration? {
+        guard let bus else { return nil }
+        let servos = bus.servos.map { s in
+            ServoMapping(
+                id: UInt8(s.id), joint: s.joint, modelNumber: UInt16(s.modelNumber), zero: Int32(s.zeroPosition),
+                direction: Int32(s.direction), reduction: actuators[s.joint].reduction)
+        }
+        let watchdogSeconds = Double(safety.boardWatchdog.threshold ?? 0) / rate
+        let units = UInt8(max(0, min(127, (watchdogSeconds / 0.020).rounded(.up))))
+        let communication = safety.communication.threshold
+        return BusConfiguration(
+            port: port ?? bus.port, baud: baud ?? bus.baud, servos: servos, jointCount: jointCount, watchdogUnits: units,
+            roundTripBudget: communication?.maxRoundTrip ?? 1e-3, maxConsecutiveErrors: communication?.maxConsecutiveErrors ?? 3)
+    }
+}

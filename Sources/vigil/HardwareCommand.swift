@@ -1,0 +1,133 @@
+import ArgumentParser
+import BoardEmulator
+import Foundation
+import MotionTypes
+import Scenarios
+import SerialBus
+import Simulator
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Set by SIGINT/SIGTERM; long-running commands poll it and shut down cleanly.
+let stopRequested = Atomic<Bool>(false)
+
+/// Catches SIGINT and SIGTERM, and unblocks them: a parent may have spawned us with them
+/// blocked (a process started from a Dispatch worker thread inherits its full signal mask), and
+/// a Ctrl-C that never arrives would leave a bench's servos powered.
+func installStopHandlers() {
+    signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
+    signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    sigaddset(&set, SIGTERM)
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
+}
+
+struct HardwareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hw",
+        abstract: "Serial ports, servo buses and virtual boards.",
+        subcommands: [Ports.self, Emulate.self]
+    )
+
+    struct Ports: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the serial ports libserialport finds.")
+
+        func run() throws {
+            let ports: [SerialPortInfo]
+            do {
+                ports = try SerialPorts.list()
+            } catch {
+                throw VigilExit(code: VigilExit.failure, message: "error: \(error)")
+            }
+            guard !ports.isEmpty else {
+                print("no serial ports found (a USB adapter shows up as /dev/ttyUSB* or /dev/ttyACM*)")
+                return
+            }
+            for p in ports {
+                let usb = p.usbVendor.map { String(format: "  USB %04x:%04x", $0, p.usbProduct ?? 0) } ?? ""
+                print("\(p.path)  \(p.transport)  \(p.description)\(usb)")
+            }
+        }
+    }
+
+    struct Emulate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Answer as the profile's servos on a pseudo-terminal, with the simulator's plant behind them.",
+            discussion: """
+                Prints the pty's path (and makes --link point at it), then serves DYNAMIXEL Protocol 2.0 \
+                requests until interrupted (Ctrl-C or SIGTERM). Torque changes and watchdog expiries are \
+                printed on standard error. --drop, --corrupt and --delay inject bus faults into the replies.
+                """
+        )
+
+        @Option(help: "Hardware profile (YAML) with a bus section.")
+        var profile: String
+
+        @Option(help: "Also make this symbolic link to the pty.")
+        var link: String?
+
+        @Option(help: "Seed for the plant's noise and the bus faults.")
+        var seed: UInt64 = 1
+
+        @Option(help: "Probability that a reply is dropped (0…1).")
+        var drop = 0.0
+
+        @Option(help: "Probability that a reply has a flipped bit (0…1).")
+        var corrupt = 0.0
+
+        @Option(help: "Extra delay before each reply, microseconds.")
+        var delayUs = 0
+
+        func validate() throws {
+            guard (0...1).contains(drop), (0...1).contains(corrupt) else { throw ValidationError("--drop and --corrupt are probabilities, 0 to 1") }
+            guard delayUs >= 0 else { throw ValidationError("--delay-us must not be negative") }
+        }
+
+        func run() throws {
+            let profile = try loadProfile(self.profile)
+            guard let bus = profile.busConfiguration() else {
+                throw VigilExit.invalid("error: \(self.profile) has no bus section: there are no servos to emulate")
+            }
+            let pty: PseudoTerminal
+            do {
+                pty = try PseudoTerminal()
+            } catch {
+                throw VigilExit(code: VigilExit.failure, message: "error: \(error)")
+            }
+            if let link {
+                try? FileManager.default.removeItem(atPath: link)
+                do {
+                    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: pty.slavePath)
+                } catch {
+                    throw VigilExit(code: VigilExit.failure, message: "error: cannot make the link \(link): \(error.localizedDescription)")
+                }
+            }
+            defer { if let link { try? FileManager.default.removeItem(atPath: link) } }
+            let start = JointVector(profile.joints.map { min(max(0, $0.lower), $0.upper) })
+            let plant = Simulator(model: profile.plantModel(), seed: seed, initialPosition: start)
+            let boards = VirtualBoards(
+                bus: bus, plant: plant, servoBandwidth: profile.servoBandwidth,
+                faults: BusFaultSettings(dropProbability: drop, corruptProbability: corrupt, replyDelay: Double(delayUs) / 1e6),
+                seed: seed)
+            boards.onEvent = { line in printError(line) }
+            let ids = bus.servos.map { String($0.id) }.joined(separator: ", ")
+            let models = Set(bus.servos.map { Dynamixel.modelNames[Int($0.modelNumber)] ?? "model \($0.modelNumber)" }).sorted().joined(separator: ", ")
+            // Written straight to the descriptor: scripts wait for this line on a pipe.
+            let line = "virtual boards for \(profile.id): ids \(ids) (\(models)) on \(pty.slavePath)\(link.map { " (link \($0))" } ?? "")\n"
+            FileHandle.standardOutput.write(Data(line.utf8))
+            installStopHandlers()
+            let transport = POSIXTransport(fileDescriptor: dup(pty.master), path: pty.slavePath)
+            do {
+                try boards.serve(transport) { stopRequested.load(ordering: .relaxed) }
+            } catch {
+                throw VigilExit(code: VigilExit.failure, message: "error: \(error)")
+            }
+            printError("stopped; torque is \(boards.allTorqueOff ? "off on every id" : "still on for some ids")")
+        }
+    }
+}
