@@ -53,6 +53,8 @@ public enum CheckID: UInt8, Sendable, CaseIterable, BitwiseCopyable {
     case operatorNonFinite
     case operatorDropout
     case operatorDropoutStop
+    case communication
+    case roundTrip
 
     /// The name used in scenario files, logs and reports.
     public var name: String {
@@ -84,6 +86,8 @@ public enum CheckID: UInt8, Sendable, CaseIterable, BitwiseCopyable {
         case .operatorNonFinite: return "operator_non_finite"
         case .operatorDropout: return "operator_dropout"
         case .operatorDropoutStop: return "operator_dropout_stop"
+        case .communication: return "communication"
+        case .roundTrip: return "round_trip"
         }
     }
 
@@ -106,6 +110,8 @@ public enum CheckID: UInt8, Sendable, CaseIterable, BitwiseCopyable {
         case .emergencyStop: return "H17"
         case .operatorStep, .operatorNonFinite: return "H18"
         case .operatorDropout, .operatorDropoutStop: return "H19"
+        case .communication: return "H09 H10"
+        case .roundTrip: return "H11"
         }
     }
 
@@ -189,6 +195,10 @@ public struct SafetyLimits: Sendable {
     public var operatorStopAfter: Int64
     /// Ticks a protective stop may take to come to rest before power is removed.
     public var stopTicks: Int64
+    /// H09/H10: consecutive failed bus cycles before a protective stop.
+    public var maxBusFaults: Int?
+    /// H11: a bus cycle slower than this (µs) holds.
+    public var maxRoundTripMicroseconds: Int?
 
     /// Limits with every check disabled, for building up in tests and from profiles.
     public init(lower: JointVector, upper: JointVector, currentMax: JointVector, braked: UInt8 = 0) {

@@ -19,6 +19,11 @@ public struct SensorFrame: Sendable, BitwiseCopyable {
     public var amplifiersEnabled: Bool
     /// Bit j set: joint j's brake is engaged.
     public var brakesEngaged: UInt8
+    /// Consecutive bus cycles that failed (missing, corrupt or unanswered replies); 0 for a
+    /// simulator. H09/H10.
+    public var busFaults: Int32
+    /// The last bus cycle's request-to-last-reply time, µs (0 for a simulator). H11.
+    public var roundTripMicroseconds: Int32
 
     public init(jointCount: Int) {
         sequence = 0
@@ -30,6 +35,8 @@ public struct SensorFrame: Sendable, BitwiseCopyable {
         emergencyStop = false
         amplifiersEnabled = false
         brakesEngaged = 0
+        busFaults = 0
+        roundTripMicroseconds = 0
     }
 }
 

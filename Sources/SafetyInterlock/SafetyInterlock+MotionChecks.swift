@@ -64,6 +64,7 @@ enum Slot {
     static let tipSpeed = 0
     static let temperature = 1
     static let insertion = 2
+    static let roundTrip = 3
     /// Joint-limit clamping, one slot per joint: 8…15.
     static let jointLimit = 8
 }

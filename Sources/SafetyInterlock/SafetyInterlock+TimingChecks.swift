@@ -35,3 +35,21 @@ extension SafetyInterlock {
         }
     }
 }
+
+// H09–H11: the bus to the boards.
+extension SafetyInterlock {
+    /// More than `maxBusFaults` consecutive failed bus cycles: protective stop (the boards' own
+    /// watchdog stops them too). A cycle slower than the budget holds, once per episode.
+    mutating func checkCommunication(_ sensors: SensorFrame, _ trips: inout TripList) {
+        if let maxFaults = limits.maxBusFaults, sensors.busFaults == Int32(maxFaults) + 1 {
+            trips.append(
+                Trip(check: .communication, joint: -1, measured: Double(sensors.busFaults), threshold: Double(maxFaults), response: .protectiveStop))
+        }
+        if let budget = limits.maxRoundTripMicroseconds,
+            episodes.starts(Slot.roundTrip, Int(sensors.roundTripMicroseconds) > budget)
+        {
+            trips.append(
+                Trip(check: .roundTrip, joint: -1, measured: Double(sensors.roundTripMicroseconds), threshold: Double(budget), response: .hold))
+        }
+    }
+}

@@ -103,6 +103,7 @@ public struct SafetyInterlock: Sendable {
         checkFreshness(sensors, &pending.trips)
         checkBrakes(sensors, &pending.trips)
         checkTiming(tick, inputs, &pending.trips)
+        checkCommunication(sensors, &pending.trips)
         if inputs.servoing {
             checkEncoderPotentiometer(sensors, &pending.trips)
             checkStall(proposed, inputs, &pending.trips)

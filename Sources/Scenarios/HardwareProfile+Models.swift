@@ -65,6 +65,10 @@ extension HardwareProfile {
             l.operatorHoldAfter = Int64(d.holdAfter)
             l.operatorStopAfter = Int64(d.stopAfter)
         }
+        if let c = s.communication.threshold {
+            l.maxBusFaults = c.maxConsecutiveErrors
+            l.maxRoundTripMicroseconds = Int((c.maxRoundTrip * 1e6).rounded())
+        }
         // A controlled stop gets 20 ms to come to rest before power is removed.
         l.stopTicks = max(1, Int64((0.02 * rate).rounded()))
         return l

@@ -45,6 +45,8 @@ public struct RunResult: Sendable {
     /// Events the loop could not record: when > 0 the evidence is incomplete and no `no_trip`
     /// expectation can pass.
     public var eventsLost: Int
+    /// Why the run stopped before its end, if it did.
+    public var interruption: String?
 
     public var passed: Bool { expectations.allSatisfy(\.passed) }
 }
@@ -58,8 +60,12 @@ public enum ScenarioRunner {
 
     /// Runs `scenario` on `backend`. `truth` gives the true joint positions when the backend
     /// knows them (a simulator); otherwise the measured ones are used for the excursion.
+    /// `pace(k)` is called before tick k (a hardware run sleeps until its deadline there);
+    /// `interrupt` is asked after every tick and ends the run early with its reason (Ctrl-C, a
+    /// lost link). An interrupted run fails, and its log says why.
     public static func run<Backend: ActuatorBackend>(
         _ scenario: Scenario, backend: Backend, seed: UInt64, logPath: String, metadata: RunMetadata,
+        pace: ((Int64) -> Void)? = nil, interrupt: ((Backend) -> String?)? = nil,
         truth: (Backend) -> JointVector?
     ) throws -> RunResult {
         let profile = scenario.profile
@@ -82,7 +88,10 @@ public enum ScenarioRunner {
         var worst = Response.none
         var commandIndex = 0
         var heldReference = loop.reference
+        var interruption: String?
+        var lastTick: Int64 = scenario.durationTicks
         for k in 0..<scenario.durationTicks {
+            pace?(k)
             while commandIndex < scenario.timeline.count && scenario.timeline[commandIndex].tick == k {
                 loop.command(scenario.timeline[commandIndex].command, tick: k, index: commandIndex)
                 commandIndex += 1
@@ -112,13 +121,26 @@ public enum ScenarioRunner {
                 let wanted = profile.kinematics.forward(heldReference, scratch: &scratch).translation
                 peak = max(peak, (tip - wanted).norm)
             }
+            if let reason = interrupt?(loop.backend) {
+                interruption = reason
+                lastTick = k + 1
+                var r = JSONRecord(type: "interrupted", tick: k)
+                r.add("reason", reason)
+                try log.append(r)
+                break
+            }
         }
 
         var result = RunResult(
             scenario: scenario.path, seed: seed, logPath: logPath, finalHash: "", expectations: [],
             trips: trips, firstDetectionTick: firstDetection, safeStateTick: safeState, peakExcursion: peak,
             finalState: loop.state, worstResponse: worst, eventsLost: loop.eventsLost)
+        result.interruption = interruption
         result.expectations = scenario.expectations.map { evaluate($0, result, scenario) }
+        if let interruption {
+            result.expectations.append(
+                ExpectationResult(expectation: "the run completes", passed: false, figure: "stopped at tick \(lastTick): \(interruption)"))
+        }
         try log.append(summary(result, scenario))
         try log.sync()
         result.finalHash = log.lastHash

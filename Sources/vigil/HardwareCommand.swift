@@ -31,7 +31,7 @@ struct HardwareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hw",
         abstract: "Serial ports, servo buses and virtual boards.",
-        subcommands: [Ports.self, Emulate.self]
+        subcommands: [Ports.self, Scan.self, Emulate.self]
     )
 
     struct Ports: ParsableCommand {
@@ -52,6 +52,52 @@ struct HardwareCommand: ParsableCommand {
                 let usb = p.usbVendor.map { String(format: "  USB %04x:%04x", $0, p.usbProduct ?? 0) } ?? ""
                 print("\(p.path)  \(p.transport)  \(p.description)\(usb)")
             }
+        }
+    }
+
+    struct Scan: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Ping ids 0–252 on a bus and list the servos that answer.")
+
+        @Option(help: "Serial port (a USB adapter, or a virtual board's pty).")
+        var port: String
+
+        @Option(help: "Baud rate.")
+        var baud = 1_000_000
+
+        @Option(help: "auto, libserialport or posix.")
+        var transport: TransportKind = .auto
+
+        func run() throws {
+            let link: any SerialTransport
+            do {
+                link = try transport.open(path: port, baud: baud)
+            } catch {
+                throw VigilExit(code: VigilExit.failure, message: "error: \(error)")
+            }
+            var encoder = PacketEncoder()
+            var parser = PacketParser()
+            var packet = Packet()
+            var buffer = [UInt8](repeating: 0, count: 256)
+            var found = 0
+            print("scanning \(port) at \(baud) baud …")
+            for id in 0...Int(Dynamixel.maxID) {
+                encoder.ping(id: UInt8(id))
+                do { try link.write(encoder.bytes) } catch { throw VigilExit(code: VigilExit.failure, message: "error: \(error)") }
+                var answered = false
+                for _ in 0..<3 where !answered {
+                    let n = (try? buffer.withUnsafeMutableBytes { try link.read(into: $0, timeoutMicroseconds: 3_000) }) ?? 0
+                    if n > 0 { parser.feed(buffer[0..<n]) }
+                    while parser.next(into: &packet) {
+                        if packet.isStatus && packet.id == UInt8(id) && packet.parameterCount >= 4 { answered = true }
+                        if answered { break }
+                    }
+                }
+                guard answered else { continue }
+                let model = Int(packet.u16(at: 1))
+                print("id \(id): model \(model) (\(Dynamixel.modelNames[model] ?? "unknown")), firmware \(packet[3])")
+                found += 1
+            }
+            print(found == 0 ? "no servo answered" : "\(found) servo\(found == 1 ? "" : "s") found")
         }
     }
 

@@ -1,8 +1,14 @@
-import ArgumentParser
+public import ArgumentParser
 import FaultLog
 import Foundation
 import ControlLoop
 import Scenarios
+import SerialBus
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,6 +30,18 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Folder for the log.")
     var out = "vigil-out"
 
+    @Option(help: "simulator, or serial: real or virtual DYNAMIXEL boards on --port.")
+    var backend: BackendChoice = .simulator
+
+    @Option(help: "Serial port of the servo bus (default: the profile's).")
+    var port: String?
+
+    @Option(help: "Baud rate (default: the profile's).")
+    var baud: Int?
+
+    @Option(help: "auto (a pty uses POSIX calls, anything else libserialport), libserialport or posix.")
+    var transport: TransportKind = .auto
+
     func run() throws {
         let loaded: Scenario
         do {
@@ -35,13 +53,72 @@ struct RunCommand: ParsableCommand {
         let stem = ((scenario as NSString).lastPathComponent as NSString).deletingPathExtension
         let logPath = (out as NSString).appendingPathComponent("\(stem)-seed\(seed).jsonl")
         let result: RunResult
-        do {
-            result = try ScenarioRunner.runSimulated(loaded, seed: seed, logPath: logPath, metadata: runMetadata(backend: "simulator"))
-        } catch {
-            throw VigilExit.invalid("error: cannot write the log \(logPath): \(error.localizedDescription)")
+        switch backend {
+        case .simulator:
+            do {
+                result = try ScenarioRunner.runSimulated(loaded, seed: seed, logPath: logPath, metadata: runMetadata(backend: "simulator"))
+            } catch {
+                throw VigilExit.invalid("error: cannot write the log \(logPath): \(error.localizedDescription)")
+            }
+        case .serial:
+            result = try runOnSerial(loaded, seed: seed, logPath: logPath)
         }
         print(report(result, loaded))
         if !result.passed { throw VigilExit(code: VigilExit.failure) }
+    }
+}
+
+enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
+    case simulator, serial
+}
+
+extension TransportKind: ArgumentParser.ExpressibleByArgument {}
+
+extension RunCommand {
+    /// The scenario on real or virtual boards, paced to the control period. Ctrl-C or a lost
+    /// link ends the run early; torque is turned off on every id on every way out.
+    func runOnSerial(_ scenario: Scenario, seed: UInt64, logPath: String) throws -> RunResult {
+        guard let bus = scenario.profile.busConfiguration(port: port, baud: baud) else {
+            throw VigilExit.invalid("error: \(scenario.profilePath) has no bus section: there are no servos to drive")
+        }
+        for (i, fault) in scenario.faults.enumerated() where fault.target == .power || fault.target == .brake {
+            printError("warning: fault \(i) (\(scenario.faultTexts[i])) acts on the simulated plant and is not injected on hardware")
+        }
+        let link: any SerialTransport
+        do {
+            link = try transport.open(path: bus.port, baud: bus.baud)
+        } catch {
+            throw VigilExit(code: VigilExit.failure, message: "error: \(error)")
+        }
+        var backend = SerialActuatorBackend(bus: bus, transport: link)
+        do {
+            try backend.start()
+        } catch {
+            backend.stop()
+            throw VigilExit(code: VigilExit.failure, message: "error: \(error)")
+        }
+        installStopHandlers()
+        let period = 1 / scenario.profile.rate
+        var origin = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &origin)
+        let pace: (Int64) -> Void = { k in
+            // Sleep until the tick's absolute deadline; never burst to catch up.
+            let target = Double(origin.tv_sec) + Double(origin.tv_nsec) * 1e-9 + Double(k) * period
+            var deadline = timespec(tv_sec: Int(target), tv_nsec: Int((target - Double(Int(target))) * 1e9))
+            while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nil) == EINTR {}
+        }
+        let interrupt: (SerialActuatorBackend) -> String? = { b in
+            if stopRequested.load(ordering: .relaxed) { return "interrupted (SIGINT or SIGTERM)" }
+            if b.consecutiveTransportErrors > 50, let e = b.lastError { return "the link to the boards was lost: \(e)" }
+            return nil
+        }
+        do {
+            return try ScenarioRunner.run(
+                scenario, backend: backend, seed: seed, logPath: logPath, metadata: runMetadata(backend: "serial \(bus.port) \(bus.baud) baud"),
+                pace: pace, interrupt: interrupt, truth: { _ in nil })
+        } catch {
+            throw VigilExit.invalid("error: cannot write the log \(logPath): \(error.localizedDescription)")
+        }
     }
 }
 
@@ -52,6 +129,7 @@ func report(_ r: RunResult, _ s: Scenario) -> String {
         lines.append("  \(e.passed ? "PASS" : "FAIL")  \(e.expectation) — \(e.figure)")
     }
     let ms = 1000 / s.profile.rate
+    if let why = r.interruption { lines.append("  STOPPED EARLY: \(why)") }
     if let onset = s.firstOnset {
         let detection = r.firstDetectionTick.map { "tick \($0) (\(Int(Double($0 - onset) * ms)) ms after onset)" } ?? "none"
         let safe = r.safeStateTick.map { "tick \($0) (\(Int(Double($0 - onset) * ms)) ms after onset)" } ?? "none"

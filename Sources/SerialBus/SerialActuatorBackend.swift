@@ -1,0 +1,251 @@
+public import ActuatorInterface
+public import MotionTypes
+public import SafetyInterlock
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Drives DYNAMIXEL X-series servos through a ``SerialTransport`` with the same loop and
+/// interlock as the simulator.
+///
+/// Start-up pings every id and checks its model number against the profile (refusing to power
+/// on a mismatch, H20), turns torque off, sets return delay 0, the operating mode and the bus
+/// watchdog. Each tick: one sync write of goal positions, one sync read of present current,
+/// velocity, position, voltage and temperature. Timeouts, CRC errors, missing and late replies
+/// and alert bits are counted and handed to the interlock in the sensor frame; nothing is
+/// thrown from the tick. ``stop()`` turns torque off on every id.
+public struct SerialActuatorBackend: ActuatorBackend {
+    public let bus: BusConfiguration
+    let transport: any SerialTransport
+    var encoder = PacketEncoder()
+    var parser = PacketParser(capacity: 4096, maxPacketLength: 512)
+    var packet = Packet(capacity: 256)
+    var receive = [UInt8](repeating: 0, count: 1024)
+    var seen: [Bool]
+    var ids: [UInt8]
+    var goals: [UInt32]
+    var torqueOn = false
+    var sequence: UInt64 = 0
+    var lastFrame: SensorFrame
+    var consecutiveFaults: Int32 = 0
+
+    /// Counters for the log and the operator.
+    public private(set) var cycles = 0
+    public private(set) var missingReplies = 0
+    public private(set) var timeouts = 0
+    public private(set) var alerts = 0
+    public private(set) var transportErrors = 0
+    /// Transport errors since the last good cycle.
+    public private(set) var consecutiveTransportErrors = 0
+    public var crcErrors: Int { parser.crcErrors }
+    /// The last transport error (the link is probably gone when this keeps coming).
+    public private(set) var lastError: SerialError?
+
+    public init(bus: BusConfiguration, transport: any SerialTransport) {
+        self.bus = bus
+        self.transport = transport
+        seen = Array(repeating: false, count: bus.servos.count)
+        ids = bus.servos.map(\.id)
+        goals = Array(repeating: 0, count: bus.servos.count)
+        lastFrame = SensorFrame(jointCount: bus.jointCount)
+    }
+
+    // MARK: Start-up
+
+    public mutating func start() throws(BackendError) {
+        try? transport.flushInput()
+        for servo in bus.servos {
+            encoder.ping(id: servo.id)
+            guard transact(expecting: servo.id), packet.parameterCount >= 3 else {
+                throw BackendError(.unavailable, "servo id \(servo.id) does not answer on \(transport.path) at \(bus.baud) baud (check wiring, power, id and baud with 'vigil hw scan')")
+            }
+            let model = packet.u16(at: 1)
+            guard model == servo.modelNumber else {
+                throw BackendError(
+                    .configurationMismatch,
+                    "servo id \(servo.id) is model \(model) (\(Dynamixel.modelNames[Int(model)] ?? "unknown")), but the profile expects \(servo.modelNumber) (\(Dynamixel.modelNames[Int(servo.modelNumber)] ?? "unknown")): refusing to power on (H20)")
+            }
+        }
+        // Configuration happens with torque off (the EEPROM area is locked while it is on).
+        let turns = bus.servos.map { _ in UInt8(4) }  // extended position: joints may span several turns
+        for (i, servo) in bus.servos.enumerated() {
+            for (address, value) in [
+                (Dynamixel.Address.torqueEnable, UInt8(0)), (Dynamixel.Address.returnDelayTime, 0),
+                (Dynamixel.Address.statusReturnLevel, 2), (Dynamixel.Address.operatingMode, turns[i]),
+                (Dynamixel.Address.busWatchdog, 0), (Dynamixel.Address.busWatchdog, bus.watchdogUnits),
+            ] {
+                encoder.write(id: servo.id, address: address, data: [value])
+                guard transact(expecting: servo.id), packet.error.code == 0 else {
+                    throw BackendError(.io, "servo id \(servo.id) refused a write to address \(address): \(packet.error.description)")
+                }
+            }
+        }
+        torqueOn = false
+    }
+
+    /// Sends the encoded packet and waits for the status of `id`; false on timeout.
+    mutating func transact(expecting id: UInt8) -> Bool {
+        do {
+            try send()
+        } catch {
+            return false
+        }
+        let deadline = now() + 0.05
+        while now() < deadline {
+            guard let n = try? receiveSome(timeout: 5_000), n >= 0 else { return false }
+            while parser.next(into: &packet) {
+                if packet.isStatus && packet.id == id { return true }
+            }
+        }
+        return false
+    }
+
+    mutating func send() throws(SerialError) {
+        var failure: SerialError?
+        let count = encoder.count
+        encoder.buffer.withUnsafeBytes { raw in
+            do throws(SerialError) { try transport.write(UnsafeRawBufferPointer(rebasing: raw[0..<count])) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    mutating func receiveSome(timeout microseconds: Int) throws(SerialError) -> Int {
+        var failure: SerialError?
+        let n = receive.withUnsafeMutableBytes { raw -> Int in
+            do throws(SerialError) { return try transport.read(into: raw, timeoutMicroseconds: microseconds) } catch {
+                failure = error
+                return -1
+            }
+        }
+        if let failure { throw failure }
+        if n > 0 { parser.feed(receive[0..<n]) }
+        return n
+    }
+
+    // MARK: The tick
+
+    public mutating func read(into frame: inout SensorFrame, tick: Tick) {
+        cycles += 1
+        for i in seen.indices { seen[i] = false }
+        let start = now()
+        encoder.syncRead(ids: ids, address: BusConfiguration.presentBlock.address, length: BusConfiguration.presentBlock.length)
+        var ok = true
+        do {
+            try send()
+        } catch {
+            note(error)
+            ok = false
+        }
+        var received = 0
+        // Wait for every reply, at most twice the round-trip budget (a late reply is still
+        // better than none; the interlock judges lateness from the measured time).
+        let deadline = start + max(2 * bus.roundTripBudget, 0.002)
+        while ok && received < ids.count && now() < deadline {
+            do {
+                let n = try receiveSome(timeout: 500)
+                if n == 0 { continue }
+            } catch {
+                note(error)
+                ok = false
+                break
+            }
+            while parser.next(into: &packet) {
+                guard packet.isStatus, let index = ids.firstIndex(of: packet.id), !seen[index],
+                    packet.parameterCount >= 1 + Int(BusConfiguration.presentBlock.length)
+                else { continue }
+                seen[index] = true
+                received += 1
+                if packet.error.alert { alerts += 1 }
+                let servo = bus.servos[index]
+                Self.decode(servo, first: index == 0, packet, into: &lastFrame)
+            }
+        }
+        let elapsed = now() - start
+        if received < ids.count {
+            missingReplies += ids.count - received
+            if ok { timeouts += 1 }
+            while parser.resynchronize() {}  // give up on partial replies: next cycle starts clean
+        }
+        let complete = ok && received == ids.count
+        consecutiveFaults = complete ? 0 : consecutiveFaults + 1
+        if complete { consecutiveTransportErrors = 0 }
+        if complete { sequence &+= 1 }
+        lastFrame.sequence = sequence
+        lastFrame.busFaults = consecutiveFaults
+        lastFrame.roundTripMicroseconds = Int32(min(Double(Int32.max), elapsed * 1e6))
+        lastFrame.amplifiersEnabled = torqueOn
+        lastFrame.emergencyStop = false
+        lastFrame.brakesEngaged = 0
+        frame = lastFrame
+    }
+
+    /// Copies a servo's present block (status parameters after the error byte) into `frame`.
+    static func decode(_ servo: ServoMapping, first: Bool, _ packet: Packet, into frame: inout SensorFrame) {
+        let j = servo.joint
+        let current = Int16(bitPattern: packet.u16(at: 1))
+        let velocity = Int32(bitPattern: packet.u32(at: 3))
+        let position = Int32(bitPattern: packet.u32(at: 7))
+        let voltage = Double(packet.u16(at: 19)) * Dynamixel.Units.voltageVolts
+        frame.current[j] = servo.amps(current)
+        frame.encoder[j] = servo.position(position)
+        frame.potentiometer[j] = frame.encoder[j]  // no redundant sensor on a servo
+        _ = velocity
+        frame.temperature[j] = Double(packet[21])
+        frame.supplyVoltage = first ? voltage : min(frame.supplyVoltage, voltage)
+    }
+
+    mutating func note(_ error: SerialError) {
+        transportErrors += 1
+        consecutiveTransportErrors += 1
+        lastError = error
+    }
+
+    public mutating func write(_ gated: GatedCommand) {
+        let c = gated.command
+        let wantTorque = c.powerOn
+        if wantTorque != torqueOn {
+            setTorque(wantTorque)
+        }
+        for (i, servo) in bus.servos.enumerated() { goals[i] = UInt32(bitPattern: servo.pulses(c.position[servo.joint])) }
+        encoder.syncWrite32(address: Dynamixel.Address.goalPosition, ids: ids, values: goals)
+        do { try send() } catch { note(error) }
+    }
+
+    mutating func setTorque(_ on: Bool) {
+        encoder.begin(id: Dynamixel.broadcastID, instruction: .syncWrite)
+        encoder.u16(Dynamixel.Address.torqueEnable)
+        encoder.u16(1)
+        for id in ids {
+            encoder.payload(id)
+            encoder.payload(on ? 1 : 0)
+        }
+        encoder.finish()
+        do {
+            try send()
+            torqueOn = on
+        } catch {
+            note(error)
+            if !on { torqueOn = false }
+        }
+    }
+
+    /// Torque off on every id: a sync write, then each id individually (confirmed where it
+    /// answers). Called on every exit path.
+    public mutating func stop() {
+        setTorque(false)
+        for id in ids {
+            encoder.write(id: id, address: Dynamixel.Address.torqueEnable, data: [0])
+            _ = transact(expecting: id)
+        }
+        torqueOn = false
+    }
+
+    public mutating func disturb(_ disturbance: PlantDisturbance) {}
+
+    func now() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+    }
+}

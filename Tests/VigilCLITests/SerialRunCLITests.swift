@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The serial path end to end: `vigil run --backend serial` against `vigil hw emulate` over a pty.
+@Suite(.serialized) struct SerialRunCLITests {
+    /// A folder with copies of the shipped profiles in which the host's round-trip budget
+    /// (H11) is 20 ms instead of 900 µs: a pty to an emulator on a shared CI machine is not a
+    /// real-time bus, and these tests compare fault verdicts, not this machine's jitter. The
+    /// scenarios are copied alongside, pointing at those profiles.
+    static func workspace(scenarios: [String]) throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-serial-\(UUID().uuidString)")
+        let profiles = folder.appendingPathComponent("HardwareProfiles")
+        try FileManager.default.createDirectory(at: profiles, withIntermediateDirectories: true)
+        for name in ["dvrk-psm.yaml", "bench-3dof.yaml"] {
+            let text = try String(contentsOfFile: profilePath(name), encoding: .utf8)
+                .replacingOccurrences(of: "max_round_trip: 900 us", with: "max_round_trip: 20 ms")
+            try text.write(to: profiles.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        for scenario in scenarios {
+            let target = folder.appendingPathComponent(scenario)
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent(scenario), to: target)
+        }
+        return folder
+    }
+
+    /// Each expectation's PASS/FAIL line, without the figures (which differ: no noise model on
+    /// the servo side).
+    func verdicts(_ output: String) -> [String] {
+        output.split(separator: "\n").filter { $0.hasPrefix("  PASS") || $0.hasPrefix("  FAIL") }.map { line in
+            String(line.split(separator: "—").first ?? "").trimmingCharacters(in: .whitespaces)
+        }
+    }
+
+    @Test func shippedScenariosGiveTheSameVerdictsOnTheSerialBackend() throws {
+        let scenarios = [
+            "Scenarios/H07-encoder-potentiometer/pot-offset-above.yaml",
+            "Scenarios/H07-encoder-potentiometer/pot-offset-below.yaml",
+            "Scenarios/H01-uncommanded-motion/command-offset-above.yaml",
+        ]
+        let folder = try Self.workspace(scenarios: scenarios)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let emulator = try EmulatorProcess(profile: folder.appendingPathComponent("HardwareProfiles/dvrk-psm.yaml").path)
+        defer { _ = emulator.interrupt() }
+        for scenario in scenarios {
+            let file = folder.appendingPathComponent(scenario).path
+            let simulated = try vigil("run", file, "--out", folder.appendingPathComponent("sim").path)
+            let serial = try vigil("run", file, "--backend", "serial", "--port", emulator.link, "--out", folder.appendingPathComponent("serial").path)
+            #expect(simulated.status == 0, "\(scenario) on the simulator:\n\(simulated.stdout)")
+            #expect(serial.status == simulated.status, "\(scenario) over serial:\n\(serial.stdout)\(serial.stderr)")
+            #expect(verdicts(serial.stdout) == verdicts(simulated.stdout), "\(scenario)")
+            #expect(verdicts(serial.stdout).count >= 2)
+        }
+    }
+
+    @Test func aCutLinkStopsTheArmAndTheRunSaysWhy() throws {
+        let folder = try Self.workspace(scenarios: ["Scenarios/nominal/psm-nominal-move.yaml"])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let emulator = try EmulatorProcess(profile: folder.appendingPathComponent("HardwareProfiles/dvrk-psm.yaml").path)
+        let run = Process()
+        run.executableURL = try vigilExecutable()
+        let out = folder.appendingPathComponent("out")
+        run.arguments = ["run", folder.appendingPathComponent("Scenarios/nominal/psm-nominal-move.yaml").path, "--backend", "serial", "--port", emulator.link, "--out", out.path]
+        let stdout = Pipe(), stderr = Pipe()
+        run.standardOutput = stdout
+        run.standardError = stderr
+        try run.run()
+        usleep(700_000)
+        // Pull the cable: the boards disappear mid-run.
+        kill(emulator.process.processIdentifier, SIGKILL)
+        emulator.process.waitUntilExit()
+        let text = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        run.waitUntilExit()
+        #expect(run.terminationStatus == 1, "\(text)")
+        #expect(text.contains("STOPPED EARLY: the link to the boards was lost"), "\(text)")
+        let log = try String(contentsOf: out.appendingPathComponent("psm-nominal-move-seed1.jsonl"), encoding: .utf8)
+        #expect(log.contains("\"check\":\"communication\""), "the interlock tripped on the bus (H09)")
+        #expect(log.contains("\"to\":\"FAULT\""))
+        #expect(log.contains("\"type\":\"interrupted\""))
+        let verify = try vigil("verify-log", out.appendingPathComponent("psm-nominal-move-seed1.jsonl").path)
+        #expect(verify.status == 0, "the log of a cut run is intact: \(verify.stderr)")
+    }
+
+    @Test func sigintDuringARunLeavesTorqueOffOnEveryID() throws {
+        let folder = try Self.workspace(scenarios: ["Scenarios/nominal/psm-nominal-move.yaml"])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let emulator = try EmulatorProcess(profile: folder.appendingPathComponent("HardwareProfiles/dvrk-psm.yaml").path)
+        let run = Process()
+        run.executableURL = try vigilExecutable()
+        run.arguments = ["run", folder.appendingPathComponent("Scenarios/nominal/psm-nominal-move.yaml").path, "--backend", "serial", "--port", emulator.link, "--out", folder.appendingPathComponent("out").path]
+        let stdout = Pipe()
+        run.standardOutput = stdout
+        run.standardError = Pipe()
+        try run.run()
+        usleep(700_000)
+        kill(run.processIdentifier, SIGINT)
+        let text = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        run.waitUntilExit()
+        let stopped = emulator.interrupt()
+        #expect(run.terminationStatus == 1)
+        #expect(text.contains("STOPPED EARLY: interrupted (SIGINT or SIGTERM)"), "\(text)")
+        for id in 1...7 {
+            let on = stopped.stderr.range(of: "id \(id): torque on")
+            let off = stopped.stderr.range(of: "id \(id): torque off", options: .backwards)
+            #expect(on != nil && off != nil && on!.lowerBound < off!.lowerBound, "id \(id):\n\(stopped.stderr)")
+        }
+        #expect(stopped.stderr.contains("torque is off on every id"))
+    }
+
+    /// H20: the boards' model numbers do not match the profile: refuse to power on.
+    @Test func aWrongModelNumberRefusesToPowerOn() throws {
+        let folder = try Self.workspace(scenarios: [])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let emulator = try EmulatorProcess(profile: folder.appendingPathComponent("HardwareProfiles/bench-3dof.yaml").path)
+        defer { _ = emulator.interrupt() }
+        let wrong = try String(contentsOf: folder.appendingPathComponent("HardwareProfiles/bench-3dof.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "{ id: 2, joint: shoulder_pitch, model_number: 1020", with: "{ id: 2, joint: shoulder_pitch, model_number: 1030")
+        try wrong.write(to: folder.appendingPathComponent("HardwareProfiles/wrong.yaml"), atomically: true, encoding: .utf8)
+        let scenario = """
+            format: vigil-scenario/1
+            name: bench hold
+            description: enable and hold
+            hazards: [H20]
+            profile: HardwareProfiles/wrong.yaml
+            seed: 1
+            duration: 100 ms
+            timeline:
+              - { at: 0 ms, command: enable }
+            expect:
+              - { no_trip: any }
+
+            """
+        let file = folder.appendingPathComponent("hold.yaml")
+        try scenario.write(to: file, atomically: true, encoding: .utf8)
+        let run = try vigil("run", file.path, "--backend", "serial", "--port", emulator.link, "--out", folder.appendingPathComponent("out").path)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("servo id 2 is model 1020 (XM430-W350), but the profile expects 1030 (XM430-W210): refusing to power on (H20)"), "\(run.stderr)")
+    }
+
+    @Test func scanFindsTheVirtualServos() throws {
+        let emulator = try EmulatorProcess(profile: "HardwareProfiles/bench-3dof.yaml")
+        defer { _ = emulator.interrupt() }
+        let scan = try vigil("hw", "scan", "--port", emulator.link)
+        #expect(scan.status == 0)
+        #expect(scan.stdout.contains("id 1: model 1020 (XM430-W350), firmware 52"))
+        #expect(scan.stdout.contains("id 3: model 1020 (XM430-W350), firmware 52"))
+        #expect(scan.stdout.contains("3 servos found"))
+    }
+}
