@@ -56,3 +56,9 @@ public struct BackendError: Error, Sendable, Equatable, CustomStringConvertible 
 
     public var description: String { message }
 }
+
+/// A backend with counters worth keeping in the log's summary (bus cycles, CRC errors, …).
+public protocol BackendStatistics {
+    /// Name and value, in a stable order.
+    var statistics: [(name: String, value: Int)] { get }
+}

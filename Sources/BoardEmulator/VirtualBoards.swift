@@ -225,6 +225,11 @@ public final class VirtualBoards: @unchecked Sendable {
                 guard let t = tables[id], address + length <= t.count else { continue }
                 try reply(transport, id, error: alert(id), Array(t[address..<(address + length)]))
             }
+        case .fastSyncRead:
+            guard packet.parameterCount >= 4 else { return }
+            let address = Int(packet.u16(at: 0)), length = Int(packet.u16(at: 2))
+            let ids = (4..<packet.parameterCount).map { packet[$0] }.filter { tables[$0] != nil }
+            try fastReply(transport, ids: ids, address: address, length: length)
         case .syncWrite:
             guard packet.parameterCount >= 4 else { return }
             let address = Int(packet.u16(at: 0)), length = Int(packet.u16(at: 2))
@@ -260,6 +265,25 @@ public final class VirtualBoards: @unchecked Sendable {
 
     /// The alert bit when the servo has a hardware error.
     func alert(_ id: UInt8) -> UInt8 { (tables[id]?[Int(Dynamixel.Address.hardwareErrorStatus)] ?? 0) != 0 ? 0x80 : 0 }
+
+    /// The FAST SYNC READ answer: one status packet from the broadcast id whose parameters are,
+    /// per servo, ERR, ID, DATA and the CRC of the packet so far (the servos append to one
+    /// another's reply); the last of those CRCs is the packet's own.
+    func fastReply(_ transport: any SerialTransport, ids: [UInt8], address: Int, length: Int) throws(SerialError) {
+        guard !ids.isEmpty, address + length <= 256 else { return }
+        let size = 1 + ids.count * (length + 4)
+        var bytes: [UInt8] = [0xFF, 0xFF, 0xFD, 0x00, Dynamixel.broadcastID, UInt8(size & 0xFF), UInt8(size >> 8), 0x55]
+        for id in ids {
+            let t = tables[id]!
+            bytes.append(alert(id))
+            bytes.append(id)
+            bytes += t[address..<(address + length)]
+            let crc = DynamixelCRC.checksum(bytes)
+            bytes += [UInt8(crc & 0xFF), UInt8(crc >> 8)]
+        }
+        if faults.dropProbability > 0 && random.nextUnit() < faults.dropProbability { return }
+        try transport.write(bytes)
+    }
 
     func reply(_ transport: any SerialTransport, _ id: UInt8, error: UInt8, _ parameters: [UInt8]) throws(SerialError) {
         if faults.dropProbability > 0 && random.nextUnit() < faults.dropProbability { return }

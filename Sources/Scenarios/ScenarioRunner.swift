@@ -47,6 +47,8 @@ public struct RunResult: Sendable {
     public var eventsLost: Int
     /// Why the run stopped before its end, if it did.
     public var interruption: String?
+    /// The backend's counters (serial runs: bus cycles, CRC errors, missing replies, …).
+    public var backendStatistics: [(name: String, value: Int)] = []
 
     public var passed: Bool { expectations.allSatisfy(\.passed) }
 }
@@ -136,6 +138,7 @@ public enum ScenarioRunner {
             trips: trips, firstDetectionTick: firstDetection, safeStateTick: safeState, peakExcursion: peak,
             finalState: loop.state, worstResponse: worst, eventsLost: loop.eventsLost)
         result.interruption = interruption
+        if let counters = loop.backend as? any BackendStatistics { result.backendStatistics = counters.statistics }
         result.expectations = scenario.expectations.map { evaluate($0, result, scenario) }
         if let interruption {
             result.expectations.append(
@@ -295,6 +298,11 @@ public enum ScenarioRunner {
         r.add("worst_response", result.worstResponse.name)
         r.add("trips", result.trips.count)
         r.add("events_lost", result.eventsLost)
+        if !result.backendStatistics.isEmpty {
+            var b = JSONRecord.object()
+            for (name, value) in result.backendStatistics { b.add(name, value) }
+            r.add("backend", b)
+        }
         return r
     }
 }

@@ -15,7 +15,7 @@ import Glibc
 /// velocity, position, voltage and temperature. Timeouts, CRC errors, missing and late replies
 /// and alert bits are counted and handed to the interlock in the sensor frame; nothing is
 /// thrown from the tick. ``stop()`` turns torque off on every id.
-public struct SerialActuatorBackend: ActuatorBackend {
+public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
     public let bus: BusConfiguration
     let transport: any SerialTransport
     var encoder = PacketEncoder()
@@ -84,8 +84,14 @@ public struct SerialActuatorBackend: ActuatorBackend {
         torqueOn = false
     }
 
-    /// Sends the encoded packet and waits for the status of `id`; false on timeout.
-    mutating func transact(expecting id: UInt8) -> Bool {
+    /// Sends the encoded packet and waits for the status of `id`, retrying a lost or corrupt
+    /// reply up to `attempts` times; false when it never came.
+    mutating func transact(expecting id: UInt8, attempts: Int = 8) -> Bool {
+        for _ in 0..<attempts where transactOnce(expecting: id) { return true }
+        return false
+    }
+
+    mutating func transactOnce(expecting id: UInt8) -> Bool {
         do {
             try send()
         } catch {
@@ -138,9 +144,10 @@ public struct SerialActuatorBackend: ActuatorBackend {
             ok = false
         }
         var received = 0
-        // Wait for every reply, at most twice the round-trip budget (a late reply is still
-        // better than none; the interlock judges lateness from the measured time).
-        let deadline = start + max(2 * bus.roundTripBudget, 0.002)
+        // Wait for every reply, at most twice the round-trip budget and never more than 5 ms (a
+        // late reply is still better than none; the interlock judges lateness from the measured
+        // time, and a dead bus must not stretch the loop's period without bound).
+        let deadline = start + min(max(2 * bus.roundTripBudget, 0.002), 0.005)
         while ok && received < ids.count && now() < deadline {
             do {
                 let n = try receiveSome(timeout: 500)
@@ -236,12 +243,17 @@ public struct SerialActuatorBackend: ActuatorBackend {
         setTorque(false)
         for id in ids {
             encoder.write(id: id, address: Dynamixel.Address.torqueEnable, data: [0])
-            _ = transact(expecting: id)
+            _ = transact(expecting: id, attempts: 3)
         }
         torqueOn = false
     }
 
     public mutating func disturb(_ disturbance: PlantDisturbance) {}
+
+    public var statistics: [(name: String, value: Int)] {
+        [("bus_cycles", cycles), ("missing_replies", missingReplies), ("timeouts", timeouts), ("crc_errors", parser.crcErrors),
+         ("length_errors", parser.lengthErrors), ("alerts", alerts), ("transport_errors", transportErrors)]
+    }
 
     func now() -> Double {
         var t = timespec()

@@ -130,6 +130,9 @@ func report(_ r: RunResult, _ s: Scenario) -> String {
     }
     let ms = 1000 / s.profile.rate
     if let why = r.interruption { lines.append("  STOPPED EARLY: \(why)") }
+    if !r.backendStatistics.isEmpty {
+        lines.append("  bus: " + r.backendStatistics.map { "\($0.name.replacingOccurrences(of: "_", with: " ")) \($0.value)" }.joined(separator: ", "))
+    }
     if let onset = s.firstOnset {
         let detection = r.firstDetectionTick.map { "tick \($0) (\(Int(Double($0 - onset) * ms)) ms after onset)" } ?? "none"
         let safe = r.safeStateTick.map { "tick \($0) (\(Int(Double($0 - onset) * ms)) ms after onset)" } ?? "none"

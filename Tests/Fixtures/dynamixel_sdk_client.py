@@ -50,6 +50,15 @@ for i in ids:
     position = sync.getData(i, 132, 4) if available else None
     check(f"sync read data {i}", available, f"position {position}")
 
+fast = GroupSyncRead(port, packet, 132, 4)
+for i in ids:
+    fast.addParam(i)
+result = fast.fastSyncRead()
+check("fast sync read present position", result == COMM_SUCCESS, f"result {result}")
+for i in ids:
+    available = fast.isAvailable(i, 132, 4)
+    check(f"fast sync read data {i}", available, f"position {fast.getData(i, 132, 4) if available else None}")
+
 for i in ids:
     result, error = packet.write1ByteTxRx(port, i, 64, 0)  # torque off
     check(f"torque off {i}", result == COMM_SUCCESS and error == 0)

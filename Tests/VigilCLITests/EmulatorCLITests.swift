@@ -61,6 +61,7 @@ final class EmulatorProcess {
         #expect(client.terminationStatus == 0, "\(output)")
         #expect(output.hasSuffix("0 failed\n"), "\(output)")
         #expect(output.contains("ok sync read data 3 position 2048"))
+        #expect(output.contains("ok fast sync read data 3 position 2048"))
         #expect(output.contains("ok EEPROM write refused while torque on 2 error 7"))
         #expect(stopped.status == 0)
         #expect(stopped.stderr.contains("id 3: torque on") && stopped.stderr.contains("stopped; torque is off on every id"))

@@ -111,6 +111,25 @@ import Glibc
         #expect(stopped.stderr.contains("torque is off on every id"))
     }
 
+    /// H10: replies corrupted on the bus are dropped and counted, and too many failed cycles in
+    /// a row stop the arm, with the evidence in the log.
+    @Test func corruptRepliesAreCountedAndStopTheArm() throws {
+        let scenario = "Scenarios/H07-encoder-potentiometer/pot-offset-below.yaml"
+        let folder = try Self.workspace(scenarios: [scenario])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let emulator = try EmulatorProcess(profile: folder.appendingPathComponent("HardwareProfiles/dvrk-psm.yaml").path, extra: ["--corrupt", "0.15"])
+        defer { _ = emulator.interrupt() }
+        let out = folder.appendingPathComponent("out")
+        let run = try vigil("run", folder.appendingPathComponent(scenario).path, "--backend", "serial", "--port", emulator.link, "--out", out.path)
+        #expect(run.status == 1, "\(run.stdout)")
+        let log = try String(contentsOf: out.appendingPathComponent("pot-offset-below-seed1.jsonl"), encoding: .utf8)
+        #expect(log.contains("\"check\":\"communication\""))
+        let summary = log.split(separator: "\n").last.map(String.init) ?? ""
+        let crc = summary.range(of: #""crc_errors":(\d+)"#, options: .regularExpression).map { summary[$0] } ?? ""
+        #expect(!crc.isEmpty && !crc.hasSuffix(":0"), "CRC errors counted: \(crc)")
+        #expect(run.stdout.contains("bus: bus cycles"))
+    }
+
     /// H20: the boards' model numbers do not match the profile: refuse to power on.
     @Test func aWrongModelNumberRefusesToPowerOn() throws {
         let folder = try Self.workspace(scenarios: [])
