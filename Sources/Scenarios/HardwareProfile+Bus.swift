@@ -8,7 +8,8 @@ extension HardwareProfile {
         let servos = bus.servos.map { s in
             ServoMapping(
                 id: UInt8(s.id), joint: s.joint, modelNumber: UInt16(s.modelNumber), zero: Int32(s.zeroPosition),
-                direction: Int32(s.direction), reduction: actuators[s.joint].reduction)
+                direction: Int32(s.direction), reduction: actuators[s.joint].reduction, lower: joints[s.joint].lower,
+                upper: joints[s.joint].upper, currentMax: actuators[s.joint].currentMax)
         }
         let watchdogSeconds = Double(safety.boardWatchdog.threshold ?? 0) / rate
         let units = UInt8(max(0, min(127, (watchdogSeconds / 0.020).rounded(.up))))

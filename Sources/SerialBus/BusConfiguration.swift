@@ -10,14 +10,36 @@ public struct ServoMapping: Sendable, Equatable {
     public var direction: Int32
     /// Servo output radians per joint unit (the drive's reduction; 1 for a direct drive).
     public var reduction: Double
+    /// The joint's position limits (rad or m) and the drive's current limit (A), written to the
+    /// servo at start-up.
+    public var lower: Double
+    public var upper: Double
+    public var currentMax: Double
 
-    public init(id: UInt8, joint: Int, modelNumber: UInt16, zero: Int32, direction: Int32, reduction: Double) {
+    public init(
+        id: UInt8, joint: Int, modelNumber: UInt16, zero: Int32, direction: Int32, reduction: Double,
+        lower: Double = -.infinity, upper: Double = .infinity, currentMax: Double = 0
+    ) {
         self.id = id
         self.joint = joint
         self.modelNumber = modelNumber
         self.zero = zero
         self.direction = direction
         self.reduction = reduction
+        self.lower = lower
+        self.upper = upper
+        self.currentMax = currentMax
+    }
+
+    /// The position limits as (min, max) pulses.
+    public var pulseLimits: (min: Int32, max: Int32) {
+        let a = pulses(lower), b = pulses(upper)
+        return (Swift.min(a, b), Swift.max(a, b))
+    }
+
+    /// The current limit in the servo's 2.69 mA units.
+    public var currentLimitUnits: UInt16 {
+        UInt16(Swift.max(0, Swift.min(Double(UInt16.max), (currentMax / Dynamixel.Units.currentAmps).rounded(.down))))
     }
 
     /// Pulses per joint unit (4096 pulses per servo turn).

@@ -80,9 +80,24 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
                     throw BackendError(.io, "servo id \(servo.id) refused a write to address \(address): \(packet.error.description)")
                 }
             }
+            // The joint's limits and the drive's current limit, in the servo's own units.
+            let limits = servo.pulseLimits
+            let current = servo.currentLimitUnits
+            for (address, data) in [
+                (Dynamixel.Address.currentLimit, [UInt8(current & 0xFF), UInt8(current >> 8)]),
+                (Dynamixel.Address.maxPositionLimit, littleEndian(UInt32(bitPattern: limits.max))),
+                (Dynamixel.Address.minPositionLimit, littleEndian(UInt32(bitPattern: limits.min))),
+            ] {
+                encoder.write(id: servo.id, address: address, data: data)
+                guard transact(expecting: servo.id), packet.error.code == 0 else {
+                    throw BackendError(.io, "servo id \(servo.id) refused its limits at address \(address): \(packet.error.description)")
+                }
+            }
         }
         torqueOn = false
     }
+
+    func littleEndian(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> UInt32(8 * $0)) } }
 
     /// Sends the encoded packet and waits for the status of `id`, retrying a lost or corrupt
     /// reply up to `attempts` times; false when it never came.

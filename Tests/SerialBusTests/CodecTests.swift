@@ -174,3 +174,15 @@ func decode(_ parser: inout PacketParser, _ packet: inout Packet) -> Bool { pars
         #expect(parser.skippedBytes > 190_000)
     }
 }
+
+@Suite struct ServoMappingTests {
+    @Test func unitsRoundTrip() {
+        let servo = ServoMapping(id: 1, joint: 0, modelNumber: 1020, zero: 2048, direction: -1, reduction: 2, lower: -1, upper: 1.5, currentMax: 2.3)
+        #expect(servo.pulses(0) == 2048)
+        #expect(abs(servo.position(servo.pulses(0.3)) - 0.3) < 1 / servo.pulsesPerUnit)
+        #expect(servo.pulses(.nan) == 2048)
+        #expect(servo.pulseLimits.min == servo.pulses(1.5) && servo.pulseLimits.max == servo.pulses(-1), "direction -1 swaps the ends")
+        #expect(servo.currentLimitUnits == 855)  // 2.3 A / 2.69 mA
+        #expect(abs(servo.amps(servo.currentUnits(0.5)) - 0.5) < 0.003)
+    }
+}
