@@ -37,7 +37,8 @@ public final class VirtualBoards: @unchecked Sendable {
     var integral: JointVector
     let kp: JointVector, ki: JointVector, kd: JointVector
     var tick: Int64 = 0
-    var lastPacket = Date()
+    /// When each servo last received an instruction addressed to it (or broadcast).
+    var lastInstruction: [UInt8: Date] = [:]
     var encoder = PacketEncoder()
     var parser = PacketParser()
     var packet = Packet()
@@ -116,7 +117,12 @@ public final class VirtualBoards: @unchecked Sendable {
             integral[j] = max(-0.5, min(0.5, integral[j] + error / rate))
             let joint = plant.model.joints[j]
             let effort = kp[j] * error + ki[j] * integral[j] - kd[j] * plant.velocity[j]
-            current[j] = max(-joint.currentMax, min(joint.currentMax, effort / joint.effortPerAmp))
+            // Current-based position mode (5): the current never exceeds Goal Current.
+            var cap = joint.currentMax
+            if table[Int(Dynamixel.Address.operatingMode)] == 5 {
+                cap = min(cap, Double(get(table, Dynamixel.Address.goalCurrent, 2)) * Dynamixel.Units.currentAmps)
+            }
+            current[j] = max(-cap, min(cap, effort / joint.effortPerAmp))
         }
         let frame = plant.stepBoard(current: current, powered: anyPowered, tick: Tick(tick))
         tick += 1
@@ -145,7 +151,7 @@ public final class VirtualBoards: @unchecked Sendable {
     /// Serves requests until `stop()` is true or the transport fails.
     public func serve(_ transport: any SerialTransport, stop: () -> Bool) throws(SerialError) {
         var buffer = [UInt8](repeating: 0, count: 1024)
-        lastPacket = Date()
+        for servo in bus.servos { lastInstruction[servo.id] = Date() }
         while !stop() {
             var failure: SerialError?
             let n = buffer.withUnsafeMutableBytes { raw -> Int in
@@ -157,7 +163,10 @@ public final class VirtualBoards: @unchecked Sendable {
             if let failure { throw failure }
             if n > 0 { parser.feed(buffer[0..<n]) }
             while parser.next(into: &packet) {
-                lastPacket = Date()
+                let now = Date()
+                for servo in bus.servos where packet.id == servo.id || packet.id == Dynamixel.broadcastID {
+                    lastInstruction[servo.id] = now
+                }
                 try handle(transport)
             }
             if n == 0 { _ = parser.resynchronize() }
@@ -165,19 +174,32 @@ public final class VirtualBoards: @unchecked Sendable {
         }
     }
 
+    /// The bus watchdog (REFERENCE.md: on expiry the servo stops and its goals lock): a servo
+    /// with torque on that hears nothing for its timeout holds where it is, and ignores goals
+    /// until the watchdog is cleared (written 0).
     func checkWatchdog() {
+        let now = Date()
         for servo in bus.servos {
             guard var table = tables[servo.id] else { continue }
             let units = table[Int(Dynamixel.Address.busWatchdog)]
-            guard units > 0 && units != 0xFF, Date().timeIntervalSince(lastPacket) > Double(units) * Dynamixel.Units.watchdogSeconds else { continue }
-            if table[Int(Dynamixel.Address.torqueEnable)] == 1 {
-                table[Int(Dynamixel.Address.torqueEnable)] = 0
-                onEvent?("id \(servo.id): bus watchdog expired: torque off")
-            }
+            guard units > 0 && units != 0xFF, table[Int(Dynamixel.Address.torqueEnable)] == 1,
+                now.timeIntervalSince(lastInstruction[servo.id] ?? now) > Double(units) * Dynamixel.Units.watchdogSeconds
+            else { continue }
+            put(&table, Dynamixel.Address.goalPosition, 4, get(table, Dynamixel.Address.presentPosition, 4))
             table[Int(Dynamixel.Address.busWatchdog)] = 0xFF
             tables[servo.id] = table
+            onEvent?("id \(servo.id): bus watchdog expired: stopped, goals locked")
+        }
+        // The servos stop where they are: keep the plant held at the locked goals.
+        if bus.servos.contains(where: { tables[$0.id]?[Int(Dynamixel.Address.busWatchdog)] == 0xFF && torqueOn($0.id) }),
+            now.timeIntervalSince(lastHoldStep) > 1 / rate
+        {
+            lastHoldStep = now
+            stepPlant()
         }
     }
+
+    var lastHoldStep = Date.distantPast
 
     /// Answers one instruction packet.
     func handle(_ transport: any SerialTransport) throws(SerialError) {

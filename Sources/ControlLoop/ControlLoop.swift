@@ -281,7 +281,8 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         inputs.velocity = velocity
         inputs.encoderStill = still
         inputs.servoing = powered && homed
-        inputs.overruns = injector.overruns(tick: k)
+        inputs.overruns = injector.overruns(tick: k) + measuredOverruns
+        measuredOverruns = 0
         if configuration.limits.tipSpeed != nil, let lastTip = lastGatedTip, proposed.position.isFinite {
             // The tip speed of what can be sent: the setpoint within the joint limits (H05
             // clamps the rest), so a clamped setpoint does not look like a tip jump.
@@ -388,6 +389,12 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     var teleoperationPattern: (radius: Double, period: Double, center: Vector3, startTick: Int64)?
     /// Events the ring could not hold, in total (the evidence of this run is incomplete).
     public private(set) var eventsLost = 0
+    /// Deadline overruns measured by a real-time runner, handed to the interlock next tick (H15).
+    var measuredOverruns = 0
+
+    /// Records overruns measured outside the loop (missed periods of a real-time run).
+    public mutating func reportOverruns(_ count: Int) { measuredOverruns += count }
+
     /// The loop has powered the arm at least once.
     public private(set) var everPowered = false
 

@@ -4,8 +4,10 @@ import MotionTypes
 extension SafetyInterlock {
     /// H01: a setpoint that jumps more than `commandStep` in one tick is refused: the previous
     /// setpoint is kept and a protective stop follows.
-    mutating func checkCommandStep(_ command: inout ActuatorCommand, _ trips: inout TripList) {
-        guard let maxStep = limits.commandStep, let last = lastPosition else { return }
+    mutating func checkCommandStep(_ command: inout ActuatorCommand, _ encoder: JointVector, _ trips: inout TripList) {
+        // On the first powered tick there is no last setpoint: the step is from where the arm is.
+        guard let maxStep = limits.commandStep else { return }
+        let last = lastPosition ?? withinLimits(encoder)
         var refused = false
         for j in 0..<limits.jointCount {
             let step = abs(command.position[j] - last[j])
@@ -65,6 +67,7 @@ enum Slot {
     static let temperature = 1
     static let insertion = 2
     static let roundTrip = 3
+    static let busFaults = 4
     /// Joint-limit clamping, one slot per joint: 8…15.
     static let jointLimit = 8
 }

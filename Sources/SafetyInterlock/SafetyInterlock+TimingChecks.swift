@@ -39,17 +39,26 @@ extension SafetyInterlock {
 // H09–H11: the bus to the boards.
 extension SafetyInterlock {
     /// More than `maxBusFaults` consecutive failed bus cycles: protective stop (the boards' own
-    /// watchdog stops them too). A cycle slower than the budget holds, once per episode.
+    /// watchdog stops them too); re-armed once a cycle succeeds. A cycle slower than the budget
+    /// holds; more than `maxBusFaults` slow cycles in a row stop the arm.
     mutating func checkCommunication(_ sensors: SensorFrame, _ trips: inout TripList) {
-        if let maxFaults = limits.maxBusFaults, sensors.busFaults == Int32(maxFaults) + 1 {
+        if let maxFaults = limits.maxBusFaults,
+            episodes.starts(Slot.busFaults, sensors.busFaults > Int32(maxFaults))
+        {
             trips.append(
                 Trip(check: .communication, joint: -1, measured: Double(sensors.busFaults), threshold: Double(maxFaults), response: .protectiveStop))
         }
-        if let budget = limits.maxRoundTripMicroseconds,
-            episodes.starts(Slot.roundTrip, Int(sensors.roundTripMicroseconds) > budget)
-        {
-            trips.append(
-                Trip(check: .roundTrip, joint: -1, measured: Double(sensors.roundTripMicroseconds), threshold: Double(budget), response: .hold))
+        if let budget = limits.maxRoundTripMicroseconds {
+            let late = Int(sensors.roundTripMicroseconds) > budget
+            lateCycles = late ? lateCycles + 1 : 0
+            if episodes.starts(Slot.roundTrip, late) {
+                trips.append(
+                    Trip(check: .roundTrip, joint: -1, measured: Double(sensors.roundTripMicroseconds), threshold: Double(budget), response: .hold))
+            }
+            if let maxFaults = limits.maxBusFaults, lateCycles == maxFaults + 1 {
+                trips.append(
+                    Trip(check: .roundTrip, joint: -1, measured: Double(sensors.roundTripMicroseconds), threshold: Double(budget), response: .protectiveStop))
+            }
         }
     }
 }

@@ -30,6 +30,8 @@ public struct SafetyInterlock: Sendable {
     var brakeReferenceValid: UInt8 = 0
     var overrunTicks: InlineArray<64, Int64> = InlineArray(repeating: Int64.min)
     var overrunCursor = 0
+    /// Consecutive bus cycles over the round-trip budget.
+    var lateCycles = 0
     /// Stage-1 results waiting for stage 2 of the same tick.
     var pending: Pending?
 
@@ -90,6 +92,7 @@ public struct SafetyInterlock: Sendable {
     public mutating func gateSetpoint(
         tick: Tick, sensors: SensorFrame, inputs: MonitorInputs, proposed: ActuatorCommand
     ) -> JointVector {
+        precondition(self.pending == nil, "gateSetpoint twice without gateCurrent: the last tick's trips would be lost")
         var pending = Pending(tick: tick, sensors: sensors, inputs: inputs, command: proposed)
         defer { self.pending = pending }
         if case .faulted = state {
@@ -121,7 +124,7 @@ public struct SafetyInterlock: Sendable {
         }
         clampToLimits(&pending.command, &pending.trips)
         if pending.command.powerOn {
-            checkCommandStep(&pending.command, &pending.trips)
+            checkCommandStep(&pending.command, sensors.encoder, &pending.trips)
             limitTipSpeed(&pending.command, inputs, &pending.trips)
         }
         respond(to: pending.trips.worst, sensors: sensors, tick: tick)
@@ -163,10 +166,11 @@ public struct SafetyInterlock: Sendable {
         case .faulted:
             output = safeCommand(sensors)
         case .holding, .stopping:
+            // Hold where the arm is, with the power it has: a hold never powers up an arm that
+            // was not powered.
             var held = command
             held.position = holdPosition
-            held.powerOn = true
-            held.releaseBrakes = true
+            held.releaseBrakes = command.powerOn
             if zeroCurrent { held.current = JointVector(count: n) }
             output = held
         case .normal:

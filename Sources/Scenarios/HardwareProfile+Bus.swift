@@ -12,7 +12,8 @@ extension HardwareProfile {
                 upper: joints[s.joint].upper, currentMax: actuators[s.joint].currentMax)
         }
         let watchdogSeconds = Double(safety.boardWatchdog.threshold ?? 0) / rate
-        let units = UInt8(max(0, min(127, (watchdogSeconds / 0.020).rounded(.up))))
+        // Round down (never longer than the profile's timeout), at least one 20 ms unit.
+        let units = watchdogSeconds > 0 ? UInt8(max(1, min(127, (watchdogSeconds / 0.020).rounded(.down)))) : 0
         let communication = safety.communication.threshold
         return BusConfiguration(
             port: port ?? bus.port, baud: baud ?? bus.baud, servos: servos, jointCount: jointCount, watchdogUnits: units,

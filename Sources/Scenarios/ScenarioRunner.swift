@@ -65,21 +65,21 @@ public enum ScenarioRunner {
     /// `pace(k)` is called before tick k (a hardware run sleeps until its deadline there);
     /// `interrupt` is asked after every tick and ends the run early with its reason (Ctrl-C, a
     /// lost link). An interrupted run fails, and its log says why.
+    /// `started`: the caller already started the backend (to report its errors itself).
+    /// `pace` returns the periods missed before tick k, which reach the interlock as overruns.
     public static func run<Backend: ActuatorBackend>(
         _ scenario: Scenario, backend: Backend, seed: UInt64, logPath: String, metadata: RunMetadata,
-        pace: ((Int64) -> Void)? = nil, interrupt: ((Backend) -> String?)? = nil,
+        started: Bool = false, pace: ((Int64) -> Int)? = nil, interrupt: ((Backend) -> String?)? = nil,
         truth: (Backend) -> JointVector?
     ) throws -> RunResult {
         let profile = scenario.profile
         var loop = ControlLoop(configuration: profile.loopConfiguration(), backend: backend, faults: scenario.faults, seed: seed)
         let log = try FaultLogWriter(path: logPath)
         try log.append(header(scenario, seed: seed, metadata: metadata))
-        do {
-            try loop.backend.start()
-        } catch {
-            throw error
-        }
-        defer { loop.backend.stop() }
+        if !started { try loop.backend.start() }
+        // Torque off on every way out: here for errors, and explicitly once the ticks are done.
+        var stopped = false
+        defer { if !stopped { loop.backend.stop() } }
 
         let onset = scenario.firstOnset ?? 0
         var scratch = KinematicScratch()
@@ -93,7 +93,7 @@ public enum ScenarioRunner {
         var interruption: String?
         var lastTick: Int64 = scenario.durationTicks
         for k in 0..<scenario.durationTicks {
-            pace?(k)
+            if let missed = pace?(k), missed > 0 { loop.reportOverruns(missed) }
             while commandIndex < scenario.timeline.count && scenario.timeline[commandIndex].tick == k {
                 loop.command(scenario.timeline[commandIndex].command, tick: k, index: commandIndex)
                 commandIndex += 1
@@ -132,6 +132,9 @@ public enum ScenarioRunner {
                 break
             }
         }
+
+        loop.backend.stop()
+        stopped = true
 
         var result = RunResult(
             scenario: scenario.path, seed: seed, logPath: logPath, finalHash: "", expectations: [],

@@ -53,7 +53,7 @@ public struct ServoMapping: Sendable, Equatable {
     }
 
     /// Present-position pulses → joint position.
-    public func position(_ pulses: Int32) -> Double { Double(pulses - zero) / (Double(direction) * pulsesPerUnit) }
+    public func position(_ pulses: Int32) -> Double { Double(Int64(pulses) - Int64(zero)) / (Double(direction) * pulsesPerUnit) }
 
     /// Present-velocity units (0.229 rpm of the servo) → joint velocity.
     public func velocity(_ units: Int32) -> Double {

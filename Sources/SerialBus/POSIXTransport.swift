@@ -86,6 +86,7 @@ public final class POSIXTransport: SerialTransport, @unchecked Sendable {
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws(SerialError) {
         var offset = 0
+        var waits = 0
         while offset < bytes.count {
             guard fd >= 0 else { throw SerialError(.closed, port: path, "write after close") }
             let n = calls.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
@@ -96,7 +97,10 @@ public final class POSIXTransport: SerialTransport, @unchecked Sendable {
             let e = calls.errno()
             if n < 0 && e == EINTR { continue }
             if n < 0 && (e == EAGAIN || e == EWOULDBLOCK) {
-                _ = calls.poll(fd, Int16(POLLOUT), 100)
+                // The other end is not reading: give up after about 200 ms rather than hang.
+                waits += 1
+                guard waits <= 20 else { throw SerialError(.io, port: path, "write timed out: the other end is not reading") }
+                _ = calls.poll(fd, Int16(POLLOUT), 10)
                 continue
             }
             throw SerialError(.io, port: path, "write failed: \(String(cString: strerror(e)))", osError: e)
@@ -170,6 +174,7 @@ public final class PseudoTerminal: @unchecked Sendable {
         var name = [CChar](repeating: 0, count: 128)
         guard m >= 0, grant(m) == 0, unlock(m) == 0, ptsnameR(m, &name, name.count) == 0 else {
             let e = errno
+            if m >= 0 { Glibc.close(m) }
             throw SerialError(.io, port: "/dev/ptmx", "cannot create a pseudo-terminal: \(String(cString: strerror(e)))", osError: e)
         }
         master = m

@@ -68,7 +68,10 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
             }
         }
         // Configuration happens with torque off (the EEPROM area is locked while it is on).
-        let turns = bus.servos.map { _ in UInt8(4) }  // extended position: joints may span several turns
+        // Current-based position mode (5): multi-turn, and the servo itself caps the motor current
+        // at Goal Current, set to the drive's limit (H12 enforced on the hardware too). In this
+        // mode the servo ignores its position limits; the interlock enforces them (H05).
+        let turns = bus.servos.map { _ in UInt8(5) }
         for (i, servo) in bus.servos.enumerated() {
             for (address, value) in [
                 (Dynamixel.Address.torqueEnable, UInt8(0)), (Dynamixel.Address.returnDelayTime, 0),
@@ -85,6 +88,7 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
             let current = servo.currentLimitUnits
             for (address, data) in [
                 (Dynamixel.Address.currentLimit, [UInt8(current & 0xFF), UInt8(current >> 8)]),
+                (Dynamixel.Address.goalCurrent, [UInt8(current & 0xFF), UInt8(current >> 8)]),
                 (Dynamixel.Address.maxPositionLimit, littleEndian(UInt32(bitPattern: limits.max))),
                 (Dynamixel.Address.minPositionLimit, littleEndian(UInt32(bitPattern: limits.min))),
             ] {
@@ -107,6 +111,7 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
     }
 
     mutating func transactOnce(expecting id: UInt8) -> Bool {
+        clearInput()
         do {
             try send()
         } catch {
@@ -149,6 +154,8 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
     public mutating func read(into frame: inout SensorFrame, tick: Tick) {
         cycles += 1
         for i in seen.indices { seen[i] = false }
+        // Whatever is still buffered belongs to an earlier cycle: never take it for this one's.
+        clearInput()
         let start = now()
         encoder.syncRead(ids: ids, address: BusConfiguration.presentBlock.address, length: BusConfiguration.presentBlock.length)
         var ok = true
@@ -187,7 +194,7 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
         if received < ids.count {
             missingReplies += ids.count - received
             if ok { timeouts += 1 }
-            while parser.resynchronize() {}  // give up on partial replies: next cycle starts clean
+
         }
         let complete = ok && received == ids.count
         consecutiveFaults = complete ? 0 : consecutiveFaults + 1
@@ -217,6 +224,12 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
         frame.supplyVoltage = first ? voltage : min(frame.supplyVoltage, voltage)
     }
 
+    /// Drops bytes received but not yet parsed, in the port and in the parser.
+    mutating func clearInput() {
+        try? transport.flushInput()
+        parser.discard()
+    }
+
     mutating func note(_ error: SerialError) {
         transportErrors += 1
         consecutiveTransportErrors += 1
@@ -225,13 +238,17 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
 
     public mutating func write(_ gated: GatedCommand) {
         let c = gated.command
-        let wantTorque = c.powerOn
-        if wantTorque != torqueOn {
-            setTorque(wantTorque)
+        guard c.powerOn else {
+            // Power off: say so every tick (a lost packet must not leave a servo energised) and
+            // send no goals.
+            setTorque(false)
+            return
         }
+        // Goals first, so a servo that powers up holds where it is told, then torque.
         for (i, servo) in bus.servos.enumerated() { goals[i] = UInt32(bitPattern: servo.pulses(c.position[servo.joint])) }
         encoder.syncWrite32(address: Dynamixel.Address.goalPosition, ids: ids, values: goals)
         do { try send() } catch { note(error) }
+        if !torqueOn { setTorque(true) }
     }
 
     mutating func setTorque(_ on: Bool) {

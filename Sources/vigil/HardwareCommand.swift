@@ -84,8 +84,14 @@ struct HardwareCommand: ParsableCommand {
                 encoder.ping(id: UInt8(id))
                 do { try link.write(encoder.bytes) } catch { throw VigilExit(code: VigilExit.failure, message: "error: \(error)") }
                 var answered = false
+                // Up to 3 × 10 ms: enough for a USB adapter's 1 ms latency timer (not its 16 ms default).
                 for _ in 0..<3 where !answered {
-                    let n = (try? buffer.withUnsafeMutableBytes { try link.read(into: $0, timeoutMicroseconds: 3_000) }) ?? 0
+                    let n: Int
+                    do {
+                        n = try buffer.withUnsafeMutableBytes { try link.read(into: $0, timeoutMicroseconds: 10_000) }
+                    } catch {
+                        throw VigilExit(code: VigilExit.failure, message: "error: \(error)")
+                    }
                     if n > 0 { parser.feed(buffer[0..<n]) }
                     while parser.next(into: &packet) {
                         if packet.isStatus && packet.id == UInt8(id) && packet.parameterCount >= 4 { answered = true }
@@ -146,7 +152,12 @@ struct HardwareCommand: ParsableCommand {
                 throw VigilExit(code: VigilExit.failure, message: "error: \(error)")
             }
             if let link {
-                try? FileManager.default.removeItem(atPath: link)
+                // Replace an old link, never a real file.
+                if (try? FileManager.default.destinationOfSymbolicLink(atPath: link)) != nil {
+                    try? FileManager.default.removeItem(atPath: link)
+                } else if FileManager.default.fileExists(atPath: link) {
+                    throw VigilExit.invalid("error: \(link) exists and is not a symbolic link; choose another --link")
+                }
                 do {
                     try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: pty.slavePath)
                 } catch {

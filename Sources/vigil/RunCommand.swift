@@ -42,6 +42,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "auto (a pty uses POSIX calls, anything else libserialport), libserialport or posix.")
     var transport: TransportKind = .auto
 
+    @Flag(help: "Serial runs: run the ticks back to back instead of at the control rate. Only for virtual boards, which advance in lockstep with the host; deadline overruns are then not measured.")
+    var noPacing = false
+
     func run() throws {
         let loaded: Scenario
         do {
@@ -99,13 +102,22 @@ extension RunCommand {
         }
         installStopHandlers()
         let period = 1 / scenario.profile.rate
-        var origin = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &origin)
-        let pace: (Int64) -> Void = { k in
-            // Sleep until the tick's absolute deadline; never burst to catch up.
-            let target = Double(origin.tv_sec) + Double(origin.tv_nsec) * 1e-9 + Double(k) * period
+        var origin = 0.0
+        let pace: (Int64) -> Int = { k in
+            // Absolute deadlines from the first tick. A tick that starts more than a period late
+            // does not burst to catch up: the schedule skips ahead and the missed periods are
+            // reported to the interlock as overruns (H15).
+            let now = monotonicSeconds()
+            if k == 0 { origin = now }
+            let target = origin + Double(k) * period
+            if now > target + period {
+                let missed = Int((now - target) / period)
+                origin += Double(missed) * period
+                return missed
+            }
             var deadline = timespec(tv_sec: Int(target), tv_nsec: Int((target - Double(Int(target))) * 1e9))
             while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nil) == EINTR {}
+            return 0
         }
         let interrupt: (SerialActuatorBackend) -> String? = { b in
             if stopRequested.load(ordering: .relaxed) { return "interrupted (SIGINT or SIGTERM)" }
@@ -115,10 +127,16 @@ extension RunCommand {
         do {
             return try ScenarioRunner.run(
                 scenario, backend: backend, seed: seed, logPath: logPath, metadata: runMetadata(backend: "serial \(bus.port) \(bus.baud) baud"),
-                pace: pace, interrupt: interrupt, truth: { _ in nil })
+                started: true, pace: noPacing ? nil : pace, interrupt: interrupt, truth: { _ in nil })
         } catch {
             throw VigilExit.invalid("error: cannot write the log \(logPath): \(error.localizedDescription)")
         }
+    }
+
+    func monotonicSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
     }
 }
 

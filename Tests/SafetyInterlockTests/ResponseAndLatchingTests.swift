@@ -152,3 +152,59 @@ import Testing
         #expect(h.step().tripped(.operatorNonFinite)?.response == .hold)
     }
 }
+
+/// Found in review of the serial path.
+@Suite struct ReviewFixTests {
+    @Test func aHoldNeverPowersUpAnArmThatIsNotPowered() {
+        var h = Harness { $0.maxShaftDistance = 0.001 }
+        h.proposed.powerOn = false
+        h.inputs.shaftDistance = 0.002
+        let v = h.step()
+        #expect(v.state == .holding)
+        #expect(!v.gated.command.powerOn && !v.gated.command.releaseBrakes)
+    }
+
+    @Test func communicationTripsOnTheThirdFailedCycleAndRearms() {
+        var h = Harness { $0.maxBusFaults = 2; $0.stopTicks = 20 }
+        h.inputs.velocity[0] = 0.5  // moving: the stop takes time, so we can watch the trips
+        var trips: [Int32] = []
+        for faults: Int32 in [1, 2, 3, 4, 5] {
+            h.sensors.busFaults = faults
+            if h.step().tripped(.communication) != nil { trips.append(faults) }
+        }
+        #expect(trips == [3], "more than 2 failed cycles: on the 3rd, once")
+        // After a reset with the bus healthy for a cycle, a new run of failures trips again.
+        h.sensors.busFaults = 0
+        h.run(25)
+        _ = h.interlock.reset(sensors: h.sensors)
+        for faults: Int32 in [1, 2, 3] {
+            h.sensors.busFaults = faults
+            if h.step().tripped(.communication) != nil { trips.append(faults) }
+        }
+        #expect(trips == [3, 3])
+    }
+
+    @Test func slowCyclesHoldThenStop() {
+        var h = Harness { $0.maxBusFaults = 2; $0.maxRoundTripMicroseconds = 900 }
+        h.sensors.roundTripMicroseconds = 1000
+        #expect(h.step().tripped(.roundTrip)?.response == .hold)
+        #expect(h.step().tripped(.roundTrip) == nil)
+        #expect(h.step().tripped(.roundTrip)?.response == .protectiveStop, "the 3rd slow cycle in a row")
+    }
+
+    @Test func theFirstPoweredTickChecksTheStepFromTheMeasuredPosition() {
+        var h = Harness { $0.commandStep = JointVector([0.01, 0.01]) }
+        h.sensors.encoder = JointVector([0.2, 0])
+        h.proposed.position = JointVector([0.5, 0])
+        let v = h.step()
+        #expect(v.tripped(.commandStep) != nil, "a 0.3 rad jump on the first powered tick is refused")
+    }
+
+    @Test func skippingGateCurrentIsABugAndTraps() async {
+        await #expect(processExitsWith: .failure) {
+            var h = Harness()
+            _ = h.interlock.gateSetpoint(tick: Tick(0), sensors: h.sensors, inputs: h.inputs, proposed: h.proposed)
+            _ = h.interlock.gateSetpoint(tick: Tick(1), sensors: h.sensors, inputs: h.inputs, proposed: h.proposed)
+        }
+    }
+}

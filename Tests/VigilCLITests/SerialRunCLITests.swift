@@ -9,15 +9,22 @@ import Glibc
 @Suite(.serialized) struct SerialRunCLITests {
     /// A folder with copies of the shipped profiles in which the host's round-trip budget
     /// (H11) is 20 ms instead of 900 µs: a pty to an emulator on a shared CI machine is not a
-    /// real-time bus, and these tests compare fault verdicts, not this machine's jitter. The
-    /// scenarios are copied alongside, pointing at those profiles.
+    /// real-time bus, and these tests compare fault verdicts, not this machine's jitter (runs
+    /// also use --no-pacing: the virtual boards advance in lockstep). The scenarios are copied
+    /// alongside, pointing at those profiles.
     static func workspace(scenarios: [String]) throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-serial-\(UUID().uuidString)")
         let profiles = folder.appendingPathComponent("HardwareProfiles")
         try FileManager.default.createDirectory(at: profiles, withIntermediateDirectories: true)
         for name in ["dvrk-psm.yaml", "bench-3dof.yaml"] {
+            // The deadline check (H15) is disabled, with its reason, for the same cause: a paced
+            // debug build on a shared machine misses periods, which holds the arm before the
+            // fault under test.
             let text = try String(contentsOfFile: profilePath(name), encoding: .utf8)
                 .replacingOccurrences(of: "max_round_trip: 900 us", with: "max_round_trip: 20 ms")
+                .replacingOccurrences(
+                    of: "    max_overruns: 3\n    window: 100 ms",
+                    with: "    disabled: true\n    reason: the CI machine is not real-time; these tests exercise the bus")
             try text.write(to: profiles.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
         for scenario in scenarios {
@@ -49,7 +56,7 @@ import Glibc
         for scenario in scenarios {
             let file = folder.appendingPathComponent(scenario).path
             let simulated = try vigil("run", file, "--out", folder.appendingPathComponent("sim").path)
-            let serial = try vigil("run", file, "--backend", "serial", "--port", emulator.link, "--out", folder.appendingPathComponent("serial").path)
+            let serial = try vigil("run", file, "--backend", "serial", "--port", emulator.link, "--no-pacing", "--out", folder.appendingPathComponent("serial").path)
             #expect(simulated.status == 0, "\(scenario) on the simulator:\n\(simulated.stdout)")
             #expect(serial.status == simulated.status, "\(scenario) over serial:\n\(serial.stdout)\(serial.stderr)")
             #expect(verdicts(serial.stdout) == verdicts(simulated.stdout), "\(scenario)")
@@ -64,6 +71,7 @@ import Glibc
         let run = Process()
         run.executableURL = try vigilExecutable()
         let out = folder.appendingPathComponent("out")
+        // Paced at the control rate (3 s), so the cable is surely pulled mid-run.
         run.arguments = ["run", folder.appendingPathComponent("Scenarios/nominal/psm-nominal-move.yaml").path, "--backend", "serial", "--port", emulator.link, "--out", out.path]
         let stdout = Pipe(), stderr = Pipe()
         run.standardOutput = stdout
@@ -91,6 +99,7 @@ import Glibc
         let emulator = try EmulatorProcess(profile: folder.appendingPathComponent("HardwareProfiles/dvrk-psm.yaml").path)
         let run = Process()
         run.executableURL = try vigilExecutable()
+        // Paced at the control rate (3 s), so the signal surely arrives mid-run.
         run.arguments = ["run", folder.appendingPathComponent("Scenarios/nominal/psm-nominal-move.yaml").path, "--backend", "serial", "--port", emulator.link, "--out", folder.appendingPathComponent("out").path]
         let stdout = Pipe()
         run.standardOutput = stdout
@@ -120,7 +129,7 @@ import Glibc
         let emulator = try EmulatorProcess(profile: folder.appendingPathComponent("HardwareProfiles/dvrk-psm.yaml").path, extra: ["--corrupt", "0.15"])
         defer { _ = emulator.interrupt() }
         let out = folder.appendingPathComponent("out")
-        let run = try vigil("run", folder.appendingPathComponent(scenario).path, "--backend", "serial", "--port", emulator.link, "--out", out.path)
+        let run = try vigil("run", folder.appendingPathComponent(scenario).path, "--backend", "serial", "--port", emulator.link, "--no-pacing", "--out", out.path)
         #expect(run.status == 1, "\(run.stdout)")
         let log = try String(contentsOf: out.appendingPathComponent("pot-offset-below-seed1.jsonl"), encoding: .utf8)
         #expect(log.contains("\"check\":\"communication\""))
@@ -155,7 +164,7 @@ import Glibc
             """
         let file = folder.appendingPathComponent("hold.yaml")
         try scenario.write(to: file, atomically: true, encoding: .utf8)
-        let run = try vigil("run", file.path, "--backend", "serial", "--port", emulator.link, "--out", folder.appendingPathComponent("out").path)
+        let run = try vigil("run", file.path, "--backend", "serial", "--port", emulator.link, "--no-pacing", "--out", folder.appendingPathComponent("out").path)
         #expect(run.status == 1)
         #expect(run.stderr.contains("servo id 2 is model 1020 (XM430-W350), but the profile expects 1030 (XM430-W210): refusing to power on (H20)"), "\(run.stderr)")
     }
