@@ -229,11 +229,12 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         let rate = configuration.rate
 
         // Plant-side faults, then the measurement, then sensor-side faults.
+        injector.beginTick(k)
         let d = injector.disturbance(jointCount: n, tick: k)
         var disturbance = PlantDisturbance(jointCount: n)
         disturbance.supplyVoltage = d.supply
         disturbance.brakeHolding = d.brakeHolding
-        for fault in injector.faults where fault.target == .emergencyStop && fault.isActive(at: k) {
+        for i in injector.faults.indices where injector.faults[i].target == .emergencyStop && injector.isActive(i) {
             disturbance.emergencyStop = true
         }
         backend.disturb(disturbance)

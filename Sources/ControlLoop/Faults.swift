@@ -44,6 +44,12 @@ public enum FaultKind: Sendable, Equatable {
     case spike(Double)
     /// NaN.
     case nonFinite
+    /// The signal is absent and reads 0 (a disconnected sensor).
+    case off
+    /// The value the signal had `ticks` ticks earlier.
+    case delay(ticks: Int)
+    /// Updated only every `every` ticks (a slow sensor): sample and hold.
+    case slow(every: Int)
     /// No samples at all (operator stream, sensor frame).
     case dropout
     /// A binary input asserted.
@@ -68,6 +74,55 @@ public enum FaultKind: Sendable, Equatable {
         case .asserted: return "asserted"
         case .slip: return "slip"
         case .overrun: return "overrun"
+        case .off: return "off"
+        case .delay: return "delay"
+        case .slow: return "slow"
+        }
+    }
+
+    /// The kind's numeric parameter, if it has one (SI units; ticks for delay and slow).
+    public var parameter: Double? {
+        switch self {
+        case let .offset(v), let .gain(v), let .set(v), let .noise(v), let .spike(v), let .slip(v): return v
+        case let .ramp(perSecond): return perSecond
+        case let .delay(ticks): return Double(ticks)
+        case let .slow(every): return Double(every)
+        default: return nil
+        }
+    }
+
+    /// The same kind with its parameter replaced (a value drawn from a distribution).
+    public func with(parameter v: Double) -> FaultKind {
+        switch self {
+        case .offset: return .offset(v)
+        case .gain: return .gain(v)
+        case .set: return .set(v)
+        case .noise: return .noise(Swift.max(0, v))
+        case .spike: return .spike(v)
+        case .slip: return .slip(Swift.min(1, Swift.max(0, v)))
+        case .ramp: return .ramp(perSecond: v)
+        case .delay: return .delay(ticks: Swift.max(1, Int(v.rounded())))
+        case .slow: return .slow(every: Swift.max(1, Int(v.rounded())))
+        default: return self
+        }
+    }
+}
+
+/// A fault parameter given as a seeded distribution, so one scenario describes a Monte Carlo
+/// family: each run draws its value from the run's seed.
+public enum ParameterDistribution: Sendable, Equatable {
+    case uniform(Double, Double)
+    /// Normal, clamped into [min, max].
+    case normal(mean: Double, sd: Double, min: Double, max: Double)
+
+    func draw(_ random: inout SeededGenerator) -> Double {
+        switch self {
+        case let .uniform(a, b):
+            return a + random.nextUnit() * (b - a)
+        case let .normal(mean, sd, lo, hi):
+            let u1 = Swift.max(random.nextUnit(), 0x1.0p-53), u2 = random.nextUnit()
+            let z = (-2 * logarithm(u1)).squareRoot() * cos(2 * Double.pi * u2)
+            return Swift.min(hi, Swift.max(lo, mean + sd * z))
         }
     }
 }
@@ -81,13 +136,22 @@ public struct Fault: Sendable, Equatable {
     public var onset: Int64
     /// First tick after the fault (nil: until the end of the run).
     public var end: Int64?
+    /// Intermittent: inside its window the fault acts on a tick with this probability (1: always).
+    public var probability: Double
+    /// The kind's parameter drawn per run from this distribution (nil: the fixed value).
+    public var distribution: ParameterDistribution?
 
-    public init(target: FaultTarget, kind: FaultKind, joint: Int?, onset: Int64, end: Int64?) {
+    public init(
+        target: FaultTarget, kind: FaultKind, joint: Int?, onset: Int64, end: Int64?, probability: Double = 1,
+        distribution: ParameterDistribution? = nil
+    ) {
         self.target = target
         self.kind = kind
         self.joint = joint
         self.onset = onset
         self.end = end
+        self.probability = probability
+        self.distribution = distribution
     }
 
     @inlinable public func isActive(at tick: Int64) -> Bool { tick >= onset && (end.map { tick < $0 } ?? true) }
@@ -95,21 +159,54 @@ public struct Fault: Sendable, Equatable {
 
 /// Applies a scheduled list of faults to signals, tick by tick. Allocation-free after init.
 public struct FaultInjector: Sendable {
+    /// The faults of this run, with any distributed parameter drawn from the run's seed.
     public let faults: [Fault]
     let rate: Double
     var random: SeededGenerator
-    /// Values captured at onset for `stuck` faults, per fault and joint.
+    /// Values captured at onset for `stuck` faults (and held by `slow` ones), per fault.
     var captured: [JointVector]
     var capturedValid: [Bool]
     var lastFrame: SensorFrame?
+    /// Which faults act this tick (window and, for intermittent faults, the tick's draw).
+    var active: [Bool]
+    /// Per fault, a ring of past values for `delay` faults (allocated at start-up).
+    var history: [[JointVector]]
+    var historyCount: [Int]
 
     public init(faults: [Fault], rate: Double, seed: UInt64, jointCount: Int) {
-        self.faults = faults
+        var random = SeededGenerator(seed: seed ^ 0x5EED_FA17)
+        // Draw distributed parameters first, in fault order, so the draw depends on the seed only.
+        self.faults = faults.map { fault in
+            var f = fault
+            if let d = fault.distribution { f.kind = fault.kind.with(parameter: d.draw(&random)) }
+            return f
+        }
         self.rate = rate
-        random = SeededGenerator(seed: seed ^ 0x5EED_FA17)
+        self.random = random
         captured = Array(repeating: JointVector(count: jointCount), count: faults.count)
         capturedValid = Array(repeating: false, count: faults.count)
+        active = Array(repeating: false, count: faults.count)
+        history = self.faults.map { f in
+            if case let .delay(ticks) = f.kind { return Array(repeating: JointVector(count: jointCount), count: ticks + 1) }
+            return []
+        }
+        historyCount = Array(repeating: 0, count: faults.count)
     }
+
+    /// Decides which faults act at `tick`; call once at the start of every tick.
+    public mutating func beginTick(_ tick: Int64) {
+        for i in faults.indices {
+            let inWindow = faults[i].isActive(at: tick)
+            active[i] = inWindow && (faults[i].probability >= 1 || random.nextUnit() < faults[i].probability)
+            if !inWindow {
+                capturedValid[i] = false
+                historyCount[i] = 0
+            }
+        }
+    }
+
+    /// Whether fault `i` acts this tick (after `beginTick`).
+    public func isActive(_ i: Int) -> Bool { active[i] }
 
     /// Applies `fault` (index `i`) to one joint value.
     mutating func apply(_ i: Int, _ value: Double, joint j: Int, tick: Int64) -> Double {
@@ -125,13 +222,37 @@ public struct FaultInjector: Sendable {
         case let .noise(sigma): return value + sigma * gaussian()
         case let .spike(m): return tick == fault.onset ? value + m : value
         case .nonFinite: return .nan
-        case .dropout, .asserted, .slip, .overrun: return value
+        case .off: return 0
+        case .dropout, .asserted, .slip, .overrun, .delay, .slow: return value
         }
     }
 
     /// Applies every active fault on `target` to the joint values in `values`.
     mutating func apply(_ target: FaultTarget, _ values: inout JointVector, tick: Int64) {
         for i in faults.indices where faults[i].target == target && faults[i].isActive(at: tick) {
+            switch faults[i].kind {
+            case let .delay(ticks):
+                // Keep every value of the window; act (on this tick's draw) with the oldest.
+                let ring = ticks + 1
+                history[i][historyCount[i] % ring] = values
+                historyCount[i] += 1
+                guard active[i] else { continue }
+                let oldest = historyCount[i] >= ring ? historyCount[i] % ring : 0
+                let delayed = history[i][oldest]
+                for j in 0..<values.count where faults[i].joint == nil || faults[i].joint == j { values[j] = delayed[j] }
+                continue
+            case let .slow(every):
+                if (tick - faults[i].onset) % Int64(every) == 0 || !capturedValid[i] {
+                    captured[i] = values
+                    capturedValid[i] = true
+                }
+                guard active[i] else { continue }
+                for j in 0..<values.count where faults[i].joint == nil || faults[i].joint == j { values[j] = captured[i][j] }
+                continue
+            default:
+                break
+            }
+            guard active[i] else { continue }
             if faults[i].kind == .stuck && !capturedValid[i] {
                 captured[i] = values
                 capturedValid[i] = true
@@ -144,7 +265,7 @@ public struct FaultInjector: Sendable {
 
     /// Sensor-side injection: edits the frame the loop sees.
     public mutating func applySensors(_ frame: inout SensorFrame, tick: Int64) {
-        for i in faults.indices where faults[i].target == .sensorFrame && faults[i].isActive(at: tick) {
+        for i in faults.indices where faults[i].target == .sensorFrame && active[i] {
             if let last = lastFrame {
                 frame = last
                 return
@@ -154,7 +275,7 @@ public struct FaultInjector: Sendable {
         apply(.potentiometer, &frame.potentiometer, tick: tick)
         apply(.currentSensor, &frame.current, tick: tick)
         apply(.temperatureSensor, &frame.temperature, tick: tick)
-        for i in faults.indices where faults[i].target == .emergencyStop && faults[i].isActive(at: tick) {
+        for i in faults.indices where faults[i].target == .emergencyStop && active[i] {
             frame.emergencyStop = true
         }
         lastFrame = frame
@@ -179,7 +300,7 @@ public struct FaultInjector: Sendable {
     /// Operator-stream injection on a Cartesian step; nil when the sample is dropped.
     public mutating func applyOperator(_ step: Vector3, tick: Int64) -> Vector3? {
         var s = step
-        for i in faults.indices where faults[i].target == .operator && faults[i].isActive(at: tick) {
+        for i in faults.indices where faults[i].target == .operator && active[i] {
             switch faults[i].kind {
             case .dropout: return nil
             case .nonFinite: s = Vector3(.nan, s.y, s.z)
@@ -198,7 +319,7 @@ public struct FaultInjector: Sendable {
     public func disturbance(jointCount: Int, tick: Int64) -> (supply: Double?, emergencyStop: Bool, brakeHolding: JointVector) {
         var supply: Double?
         var brakes = JointVector(count: jointCount, repeating: 1)
-        for fault in faults where fault.isActive(at: tick) {
+        for (i, fault) in faults.enumerated() where active[i] {
             switch (fault.target, fault.kind) {
             case let (.power, .set(v)): supply = v
             case let (.brake, .slip(fraction)):
@@ -212,7 +333,7 @@ public struct FaultInjector: Sendable {
     /// Overruns injected at `tick`.
     public func overruns(tick: Int64) -> Int {
         var n = 0
-        for fault in faults where fault.target == .loopTiming && fault.kind == .overrun && fault.isActive(at: tick) { n += 1 }
+        for (i, fault) in faults.enumerated() where fault.target == .loopTiming && fault.kind == .overrun && active[i] { n += 1 }
         return n
     }
 

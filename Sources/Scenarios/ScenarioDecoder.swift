@@ -30,14 +30,14 @@ public enum ScenarioLoader {
 /// Which fault types apply to which targets, and what parameter each type takes.
 enum FaultCatalogue {
     static let types: [FaultTarget: [String]] = [
-        .encoder: ["offset", "ramp", "stuck", "gain", "sign_flip", "set", "noise", "spike", "non_finite"],
-        .potentiometer: ["offset", "ramp", "stuck", "gain", "set", "noise", "spike", "non_finite"],
-        .currentSensor: ["offset", "ramp", "stuck", "gain", "set", "noise", "spike"],
-        .temperatureSensor: ["offset", "ramp", "stuck", "set", "noise"],
+        .encoder: ["offset", "ramp", "drift", "stuck", "gain", "sign_flip", "set", "noise", "spike", "non_finite", "off", "delay", "slow"],
+        .potentiometer: ["offset", "ramp", "drift", "stuck", "gain", "set", "noise", "spike", "non_finite", "off", "delay", "slow"],
+        .currentSensor: ["offset", "ramp", "drift", "stuck", "gain", "set", "noise", "spike", "off", "delay", "slow"],
+        .temperatureSensor: ["offset", "ramp", "drift", "stuck", "set", "noise", "off", "delay", "slow"],
         .power: ["set"],
         .emergencyStop: ["asserted"],
         .brake: ["slip"],
-        .command: ["offset", "ramp", "stuck", "gain", "set", "spike", "non_finite"],
+        .command: ["offset", "ramp", "drift", "stuck", "gain", "set", "spike", "non_finite", "delay"],
         .commandCurrent: ["offset", "stuck", "gain", "set"],
         .operator: ["spike", "offset", "non_finite", "dropout"],
         .sensorFrame: ["stuck"],
@@ -278,6 +278,16 @@ struct ScenarioDecoding {
         let onset = m.required("onset").flatMap { helper.instant($0, rate: profile.rate) }
         let durationTicks = m.optional("duration").flatMap { helper.ticks($0, rate: profile.rate) }.map(Int64.init)
         let durationGiven = m.contains("duration")
+        var probability = 1.0
+        var probabilityOK = true
+        if let f = m.optional("probability") {
+            if let p = reader.number(f), p > 0, p <= 1 {
+                probability = p
+            } else {
+                if reader.number(f) != nil { reader.report(f, "an intermittent fault's probability is above 0 and at most 1") }
+                probabilityOK = false
+            }
+        }
         var joint: Int?
         var jointOK = true
         if let jointField = m.optional("joint") {
@@ -291,18 +301,19 @@ struct ScenarioDecoding {
             }
         }
         var kind: FaultKind?
+        var distribution: ParameterDistribution?
         if let target, let typeName, let typeField {
             let allowed = FaultCatalogue.types[target] ?? []
             if !allowed.contains(typeName) {
                 reader.report(typeField, "type '\(typeName)' does not apply to target '\(target.rawValue)' (it takes: \(allowed.joined(separator: ", ")))")
             } else {
-                kind = parameters(typeName, target: target, joint: joint, m: m, profile: profile, helper: helper)
+                (kind, distribution) = parameters(typeName, target: target, joint: joint, m: m, profile: profile, helper: helper)
             }
         } else {
-            for key in ["magnitude", "rate", "factor", "value", "sigma", "holding"] { _ = m.optional(key) }
+            for key in ["magnitude", "rate", "factor", "value", "sigma", "holding", "by", "every"] { _ = m.optional(key) }
         }
         m.rejectUnknownKeys()
-        guard let target, let kind, let onset, jointOK, !durationGiven || durationTicks != nil else { return nil }
+        guard let target, let kind, let onset, jointOK, probabilityOK, !durationGiven || durationTicks != nil else { return nil }
         if let duration, onset >= duration, let f = m.optional("onset") {
             reader.report(f, "is at or after the end of the run")
             return nil
@@ -310,24 +321,30 @@ struct ScenarioDecoding {
         let end = durationTicks.map { onset + $0 }
         let jointText = joint.map { " on \(profile.joints[$0].name)" } ?? ""
         let window = end.map { "ticks \(onset)..<\($0)" } ?? "from tick \(onset)"
-        let parameter = ["magnitude", "rate", "factor", "value", "sigma", "holding"].compactMap { key in
-            m.optional(key).map { "\(key) \($0.text)" }
+        var parameter = ["magnitude", "rate", "factor", "value", "sigma", "holding", "by", "every"].compactMap { key in
+            m.optional(key).map { field -> String in
+                if case .mapping = field.node { return "\(key) drawn per run" }
+                return "\(key) \(field.text)"
+            }
         }.first.map { " (\($0))" } ?? ""
+        if probability < 1 { parameter += " intermittent p=\(probability)" }
         return (
-            Fault(target: target, kind: kind, joint: joint, onset: onset, end: end),
+            Fault(target: target, kind: kind, joint: joint, onset: onset, end: end, probability: probability, distribution: distribution),
             "\(target.rawValue) \(kind.name)\(parameter)\(jointText), \(window)"
         )
     }
 
-    /// The type's parameter, in the unit the target needs.
-    func parameters(_ type: String, target: FaultTarget, joint: Int?, m: MappingReader, profile: HardwareProfile, helper: ProfileDecoding) -> FaultKind? {
+    /// The type's parameter, in the unit the target needs: a fixed value, or a distribution
+    /// drawn per run (`{ uniform: [a, b] }` or `{ normal: { mean: m, sd: s, min: a, max: b } }`).
+    func parameters(
+        _ type: String, target: FaultTarget, joint: Int?, m: MappingReader, profile: HardwareProfile, helper: ProfileDecoding
+    ) -> (FaultKind?, ParameterDistribution?) {
         let kind = joint.map { profile.joints[$0].kind }
         // The dimension of the target's signal.
         func signal() -> PhysicalDimension? {
             switch target {
             case .encoder, .potentiometer, .command:
                 guard let kind else {
-                    if case let f? = m.optional("joint") ?? Optional<Field>.none { reader.report(f, "name the joint") }
                     let anyField = m.optional("magnitude") ?? m.optional("value") ?? m.optional("sigma") ?? m.optional("rate")
                     if let anyField { reader.report(anyField, "give 'joint': the unit depends on the joint's type") }
                     return nil
@@ -340,45 +357,91 @@ struct ScenarioDecoding {
             default: return nil
             }
         }
+        /// A value read by `one`, or a distribution of such values.
+        func value(_ key: String, _ hint: String = "", _ one: (Field) -> Double?) -> (Double, ParameterDistribution?)? {
+            guard let f = m.required(key, hint) else { return nil }
+            guard case .mapping = f.node else { return one(f).map { ($0, nil) } }
+            guard let dm = MappingReader(reader, f) else { return nil }
+            let uniformField = dm.optional("uniform"), normalField = dm.optional("normal")
+            dm.rejectUnknownKeys()
+            if let uniformField, let ends = reader.sequence(uniformField, count: 2, what: "ends [low, high]") {
+                guard let a = one(ends[0]), let b = one(ends[1]) else { return nil }
+                guard a <= b else {
+                    reader.report(uniformField, "the low end must not be above the high end")
+                    return nil
+                }
+                return ((a + b) / 2, .uniform(a, b))
+            }
+            if let normalField, let nm = MappingReader(reader, normalField) {
+                let mean = nm.required("mean").flatMap(one)
+                let sd = nm.required("sd").flatMap(one)
+                let lo = nm.required("min", "the draw is clamped to [min, max]").flatMap(one)
+                let hi = nm.required("max").flatMap(one)
+                nm.rejectUnknownKeys()
+                guard let mean, let sd, let lo, let hi else { return nil }
+                guard sd >= 0, lo <= mean, mean <= hi else {
+                    reader.report(normalField, "needs sd ≥ 0 and min ≤ mean ≤ max")
+                    return nil
+                }
+                return (mean, .normal(mean: mean, sd: sd, min: lo, max: hi))
+            }
+            if uniformField == nil && normalField == nil {
+                reader.report(f, "a distribution is { uniform: [low, high] } or { normal: { mean, sd, min, max } }")
+            }
+            return nil
+        }
+        func ticks(_ f: Field) -> Double? { helper.ticks(f, rate: profile.rate).map(Double.init) }
         switch type {
         case "offset", "spike":
-            guard let d = signal(), let v = m.required("magnitude").flatMap({ reader.quantity($0, d) }) else { return nil }
-            return type == "offset" ? .offset(v) : .spike(v)
-        case "ramp":
-            guard let d = signal(), let f = m.required("rate", "change per second, e.g. '2 deg/s'") else { return nil }
-            // "<value> <unit>/s": the signal's unit per second.
-            guard let text = reader.scalar(f), text.hasSuffix("/s") else {
-                reader.report(f, "expected a rate such as '2 \(d.units[0].name)/s'")
-                return nil
+            guard let d = signal(), let (v, dist) = value("magnitude", "", { reader.quantity($0, d) }) else { return (nil, nil) }
+            return (type == "offset" ? .offset(v) : .spike(v), dist)
+        case "ramp", "drift":
+            guard let d = signal() else { return (nil, nil) }
+            let perSecond: (Field) -> Double? = { f in
+                guard let text = reader.scalar(f), text.hasSuffix("/s"),
+                    case let .success(v) = Quantity.parse(String(text.dropLast(2)), as: d)
+                else {
+                    reader.report(f, "expected a rate in \(d.expectation) per second, e.g. '2 \(d.units[0].name)/s'")
+                    return nil
+                }
+                return v
             }
-            switch Quantity.parse(String(text.dropLast(2)), as: d) {
-            case let .success(v): return .ramp(perSecond: v)
-            default:
-                reader.report(f, "expected a rate in \(d.expectation) per second, e.g. '2 \(d.units[0].name)/s'")
-                return nil
-            }
+            guard let (v, dist) = value("rate", "change per second, e.g. '2 deg/s'", perSecond) else { return (nil, nil) }
+            return (.ramp(perSecond: v), dist)
         case "gain":
-            return m.required("factor").flatMap { reader.number($0) }.map { .gain($0) }
+            guard let (v, dist) = value("factor", "", { reader.number($0) }) else { return (nil, nil) }
+            return (.gain(v), dist)
         case "set":
-            guard let d = signal(), let v = m.required("value").flatMap({ reader.quantity($0, d) }) else { return nil }
-            return .set(v)
+            guard let d = signal(), let (v, dist) = value("value", "", { reader.quantity($0, d) }) else { return (nil, nil) }
+            return (.set(v), dist)
         case "noise":
-            guard let d = signal(), let v = m.required("sigma").flatMap({ helper.nonNegative($0, d) }) else { return nil }
-            return .noise(v)
+            guard let d = signal(), let (v, dist) = value("sigma", "", { helper.nonNegative($0, d) }) else { return (nil, nil) }
+            return (.noise(v), dist)
         case "slip":
-            guard let f = m.required("holding", "fraction of the holding torque left, 0…1"), let v = reader.number(f) else { return nil }
-            guard (0...1).contains(v) else {
-                reader.report(f, "must be between 0 and 1")
-                return nil
+            let fraction: (Field) -> Double? = { f in
+                guard let v = reader.number(f) else { return nil }
+                guard (0...1).contains(v) else {
+                    reader.report(f, "must be between 0 and 1")
+                    return nil
+                }
+                return v
             }
-            return .slip(v)
-        case "stuck": return .stuck
-        case "sign_flip": return .signFlip
-        case "non_finite": return .nonFinite
-        case "dropout": return .dropout
-        case "asserted": return .asserted
-        case "overrun": return .overrun
-        default: return nil
+            guard let (v, dist) = value("holding", "fraction of the holding torque left, 0…1", fraction) else { return (nil, nil) }
+            return (.slip(v), dist)
+        case "delay":
+            guard let (v, dist) = value("by", "how late the signal is, e.g. '5 ms'", ticks) else { return (nil, nil) }
+            return (.delay(ticks: Int(v)), dist)
+        case "slow":
+            guard let (v, dist) = value("every", "how often the signal updates, e.g. '10 ms'", ticks) else { return (nil, nil) }
+            return (.slow(every: Int(v)), dist)
+        case "stuck": return (.stuck, nil)
+        case "sign_flip": return (.signFlip, nil)
+        case "non_finite": return (.nonFinite, nil)
+        case "off": return (.off, nil)
+        case "dropout": return (.dropout, nil)
+        case "asserted": return (.asserted, nil)
+        case "overrun": return (.overrun, nil)
+        default: return (nil, nil)
         }
     }
 

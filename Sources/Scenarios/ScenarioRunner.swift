@@ -92,6 +92,7 @@ public enum ScenarioRunner {
         var heldReference = loop.reference
         var interruption: String?
         var lastTick: Int64 = scenario.durationTicks
+        let drawn = loop.injector.faults.map { $0.kind.parameter }
         for k in 0..<scenario.durationTicks {
             if let missed = pace?(k), missed > 0 { loop.reportOverruns(missed) }
             while commandIndex < scenario.timeline.count && scenario.timeline[commandIndex].tick == k {
@@ -106,7 +107,7 @@ public enum ScenarioRunner {
                     worst = max(worst, event.trip.response)
                     if firstDetection == nil && event.tick >= onset && !scenario.faults.isEmpty { firstDetection = event.tick }
                 }
-                try log.append(record(event, scenario: scenario))
+                try log.append(record(event, scenario: scenario, drawnParameters: drawn))
             }
             if let verdict = loop.lastVerdict, safeState == nil, k >= onset, !scenario.faults.isEmpty {
                 switch verdict.state {
@@ -242,7 +243,7 @@ public enum ScenarioRunner {
         return r
     }
 
-    static func record(_ e: LoopEvent, scenario: Scenario) -> JSONRecord {
+    static func record(_ e: LoopEvent, scenario: Scenario, drawnParameters: [Double?]) -> JSONRecord {
         let joints = scenario.profile.joints
         switch e.kind {
         case .faultInjected, .faultCleared:
@@ -253,6 +254,8 @@ public enum ScenarioRunner {
             r.add("kind", f.kind.name)
             if let j = f.joint { r.add("joint", joints[j].name) } else { r.addNull("joint") }
             r.add("description", scenario.faultTexts[e.index])
+            // The value this run used (drawn from the scenario's distribution, if it has one).
+            if let p = drawnParameters[e.index] { r.add("parameter", p) }
             return r
         case .trip:
             var r = JSONRecord(type: "check_tripped", tick: e.tick)

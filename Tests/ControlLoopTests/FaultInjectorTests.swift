@@ -12,6 +12,7 @@ import Testing
     func encoder(_ injector: inout FaultInjector, _ values: [Double], tick: Int64) -> JointVector {
         var frame = SensorFrame(jointCount: 2)
         frame.encoder = JointVector(values)
+        injector.beginTick(tick)
         injector.applySensors(&frame, tick: tick)
         return frame.encoder
     }
@@ -72,9 +73,11 @@ import Testing
         var i = injector(.stuck, target: .sensorFrame, joint: nil)
         var frame = SensorFrame(jointCount: 2)
         frame.sequence = 9
+        i.beginTick(9)
         i.applySensors(&frame, tick: 9)
         frame.sequence = 10
         frame.encoder[0] = 5
+        i.beginTick(10)
         i.applySensors(&frame, tick: 10)
         #expect(frame.sequence == 9 && frame.encoder[0] == 0)
     }
@@ -82,6 +85,7 @@ import Testing
     @Test func emergencyStopInputIsAsserted() {
         var i = injector(.asserted, target: .emergencyStop, joint: nil)
         var frame = SensorFrame(jointCount: 2)
+        i.beginTick(12)
         i.applySensors(&frame, tick: 12)
         #expect(frame.emergencyStop)
     }
@@ -89,34 +93,90 @@ import Testing
     @Test func commandPathFaultsEditTheProposal() {
         var i = injector(.offset(0.1), target: .command)
         var c = ActuatorCommand(jointCount: 2)
+        i.beginTick(12)
         i.applyCommand(&c, tick: 12)
         #expect(c.position == JointVector([0, 0.1]))
         var k = injector(.set(2), target: .commandCurrent)
+        k.beginTick(12)
         k.applyCommand(&c, tick: 12)
         #expect(c.current == JointVector([0, 2]))
     }
 
     @Test func operatorFaults() {
         var drop = injector(.dropout, target: .operator, joint: nil)
+        drop.beginTick(12)
         #expect(drop.applyOperator(Vector3(1e-5, 0, 0), tick: 12) == nil)
         var spike = injector(.spike(2e-4), target: .operator, joint: nil)
+        spike.beginTick(10)
         let s = spike.applyOperator(Vector3(1e-5, 0, 0), tick: 10)!
         #expect(abs(s.norm - 2.1e-4) < 1e-15)
         var nan = injector(.nonFinite, target: .operator, joint: nil)
+        nan.beginTick(12)
         #expect(!(nan.applyOperator(Vector3(1e-5, 0, 0), tick: 12)!.isFinite))
     }
 
     @Test func plantFaultsAndOverruns() {
-        let i = FaultInjector(
+        var i = FaultInjector(
             faults: [
                 Fault(target: .power, kind: .set(0), joint: nil, onset: 5, end: nil),
                 Fault(target: .brake, kind: .slip(0.2), joint: 0, onset: 5, end: nil),
                 Fault(target: .loopTiming, kind: .overrun, joint: nil, onset: 7, end: 8),
             ], rate: 1000, seed: 1, jointCount: 2)
+        i.beginTick(4)
         #expect(i.disturbance(jointCount: 2, tick: 4).supply == nil)
+        i.beginTick(6)
         let d = i.disturbance(jointCount: 2, tick: 6)
         #expect(d.supply == 0)
         #expect(d.brakeHolding == JointVector([0.2, 1]))
-        #expect(i.overruns(tick: 7) == 1 && i.overruns(tick: 8) == 0)
+        i.beginTick(7)
+        let seven = i.overruns(tick: 7)
+        i.beginTick(8)
+        #expect(seven == 1 && i.overruns(tick: 8) == 0)
+    }
+
+    @Test func offReadsZero() {
+        var i = injector(.off)
+        #expect(encoder(&i, [0.3, 0.3], tick: 12) == JointVector([0.3, 0]))
+    }
+
+    @Test func delayReturnsTheValueFromTicksEarlier() {
+        var i = injector(.delay(ticks: 3), onset: 10, end: nil)
+        var out: [Double] = []
+        for k in 10..<20 { out.append(encoder(&i, [0, Double(k)], tick: Int64(k))[1]) }
+        // Until three ticks have passed, the value at onset; then the value from three ticks before.
+        #expect(out == [10, 10, 10, 10, 11, 12, 13, 14, 15, 16])
+    }
+
+    @Test func slowSamplesAndHolds() {
+        var i = injector(.slow(every: 4), onset: 10, end: nil)
+        let out = (10..<20).map { encoder(&i, [0, Double($0)], tick: Int64($0))[1] }
+        #expect(out == [10, 10, 10, 10, 14, 14, 14, 14, 18, 18])
+    }
+
+    @Test func intermittentFaultsActOnAboutTheirProbabilityOfTicks() {
+        var i = FaultInjector(
+            faults: [Fault(target: .encoder, kind: .offset(1), joint: 0, onset: 0, end: nil, probability: 0.3)], rate: 1000, seed: 5,
+            jointCount: 1)
+        var hits = 0
+        for k in 0..<10_000 {
+            var frame = SensorFrame(jointCount: 1)
+            i.beginTick(Int64(k))
+            i.applySensors(&frame, tick: Int64(k))
+            if frame.encoder[0] == 1 { hits += 1 }
+        }
+        #expect(abs(Double(hits) / 10_000 - 0.3) < 0.02)
+    }
+
+    @Test func distributedParametersAreDrawnPerSeedWithinTheirRange() {
+        let fault = Fault(target: .potentiometer, kind: .offset(0), joint: 0, onset: 0, end: nil, distribution: .uniform(0.08, 0.1))
+        func drawn(_ seed: UInt64) -> Double { FaultInjector(faults: [fault], rate: 1000, seed: seed, jointCount: 1).faults[0].kind.parameter! }
+        let values = (1...50).map { drawn(UInt64($0)) }
+        #expect(values.allSatisfy { $0 >= 0.08 && $0 <= 0.1 })
+        #expect(Set(values).count == 50, "other seeds, other draws")
+        #expect(drawn(7) == drawn(7), "same seed, same draw")
+        let normal = Fault(target: .potentiometer, kind: .offset(0), joint: 0, onset: 0, end: nil, distribution: .normal(mean: 0.09, sd: 0.01, min: 0.085, max: 0.095))
+        let clamped = (1...200).map { FaultInjector(faults: [normal], rate: 1000, seed: UInt64($0), jointCount: 1).faults[0].kind.parameter! }
+        #expect(clamped.allSatisfy { $0 >= 0.085 && $0 <= 0.095 })
+        #expect(clamped.contains(0.085) && clamped.contains(0.095), "clamped at both ends")
     }
 }

@@ -184,3 +184,57 @@ import Testing
         #expect(result.expectations[0].figure.contains("events were lost"))
     }
 }
+
+@Suite struct FaultModelDecodingTests {
+    let path = repositoryRoot.appendingPathComponent("edited-scenario.yaml").path
+
+    func decode(_ fault: String) throws -> Fault {
+        let text = ScenarioValidationTests.base.replacingOccurrences(
+            of: "  - { target: potentiometer, joint: outer_yaw, type: offset, magnitude: 5.5 deg, onset: 50 ms }", with: "  - \(fault)")
+        return try ScenarioLoader.decode(text, path: path).faults[0]
+    }
+
+    func problems(_ fault: String) -> [Diagnostic] {
+        do {
+            _ = try decode(fault)
+            return []
+        } catch let error as ValidationError {
+            return error.diagnostics
+        } catch {
+            return []
+        }
+    }
+
+    @Test func newTypesAndTheirParameters() throws {
+        #expect(try decode("{ target: encoder, joint: outer_yaw, type: delay, by: 5 ms, onset: 10 ms }").kind == .delay(ticks: 5))
+        #expect(try decode("{ target: encoder, joint: outer_yaw, type: slow, every: 10 ms, onset: 10 ms }").kind == .slow(every: 10))
+        #expect(try decode("{ target: current_sensor, joint: outer_yaw, type: off, onset: 10 ms }").kind == .off)
+        let drift = try decode("{ target: potentiometer, joint: outer_yaw, type: drift, rate: 2 deg/s, onset: 10 ms }")
+        #expect(drift.kind == .ramp(perSecond: 2 * Double.pi / 180))
+        let intermittent = try decode("{ target: encoder, joint: outer_yaw, type: stuck, probability: 0.25, onset: 10 ms }")
+        #expect(intermittent.probability == 0.25)
+    }
+
+    @Test func distributions() throws {
+        let degree = Double.pi / 180
+        let uniform = try decode("{ target: potentiometer, joint: outer_yaw, type: offset, magnitude: { uniform: [4 deg, 6 deg] }, onset: 10 ms }")
+        #expect(uniform.distribution == .uniform(4 * degree, 6 * degree))
+        let normal = try decode(
+            "{ target: potentiometer, joint: outer_yaw, type: offset, magnitude: { normal: { mean: 5 deg, sd: 0.5 deg, min: 4 deg, max: 6 deg } }, onset: 10 ms }")
+        #expect(normal.distribution == .normal(mean: 5 * degree, sd: 0.5 * degree, min: 4 * degree, max: 6 * degree))
+    }
+
+    @Test(arguments: [
+        ("{ target: encoder, joint: outer_yaw, type: stuck, probability: 0, onset: 10 ms }", "probability"),
+        ("{ target: encoder, joint: outer_yaw, type: stuck, probability: 1.5, onset: 10 ms }", "probability"),
+        ("{ target: potentiometer, joint: outer_yaw, type: offset, magnitude: { uniform: [6 deg, 4 deg] }, onset: 10 ms }", "magnitude.uniform"),
+        ("{ target: potentiometer, joint: outer_yaw, type: offset, magnitude: { normal: { mean: 5 deg, sd: 1 deg } }, onset: 10 ms }", "magnitude.normal"),
+        ("{ target: potentiometer, joint: outer_yaw, type: offset, magnitude: { gaussian: [1 deg] }, onset: 10 ms }", "magnitude.gaussian"),
+        ("{ target: power, type: delay, by: 5 ms, onset: 10 ms }", "type"),
+        ("{ target: encoder, joint: outer_yaw, type: delay, by: 5, onset: 10 ms }", "by"),
+    ])
+    func badFaultsAreNamed(_ fault: String, _ field: String) {
+        let d = problems(fault)
+        #expect(d.contains { $0.field == "faults[0].\(field)" }, "got \(d.map(\.description))")
+    }
+}
