@@ -30,8 +30,10 @@ import Testing
         let run = try vigil("run", scenario, "--out", out.path)
         #expect(run.status == 0, "\(scenario):\n\(run.stdout)\(run.stderr)")
         #expect(run.stdout.hasSuffix("PASS\n"))
-        let name = ((scenario as NSString).lastPathComponent as NSString).deletingPathExtension
-        let log = out.appendingPathComponent("\(name)-seed1.jsonl").path
+        // The log's path as vigil run reports it ("  log: PATH (final hash …)").
+        let logLine = run.stdout.split(separator: "\n").first { $0.hasPrefix("  log: ") } ?? ""
+        let log = String(logLine.dropFirst("  log: ".count).split(separator: " ").first ?? "")
+        #expect(log.hasPrefix(out.path), "\(run.stdout)")
         let verify = try vigil("verify-log", log)
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
     }
