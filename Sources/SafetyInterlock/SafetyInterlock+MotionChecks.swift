@@ -11,10 +11,12 @@ extension SafetyInterlock {
         var refused = false
         for j in 0..<limits.jointCount {
             let step = abs(command.position[j] - last[j])
-            if !(step <= maxStep[j]) {
+            let tooFar = !(step <= maxStep[j])
+            // Refused on every tick; recorded once per episode (the stop it causes is latched).
+            if episodes.starts(Slot.commandStep + j, tooFar) {
                 trips.append(Trip(check: .commandStep, joint: j, measured: step, threshold: maxStep[j], response: .protectiveStop))
-                refused = true
             }
+            if tooFar { refused = true }
         }
         if refused { command.position = last }
     }
@@ -70,4 +72,6 @@ enum Slot {
     static let busFaults = 4
     /// Joint-limit clamping, one slot per joint: 8…15.
     static let jointLimit = 8
+    /// Refused command steps, one slot per joint: 16…23.
+    static let commandStep = 16
 }
