@@ -127,7 +127,7 @@ public struct SafetyInterlock: Sendable {
             checkCommandStep(&pending.command, sensors.encoder, &pending.trips)
             limitTipSpeed(&pending.command, inputs, &pending.trips)
         }
-        respond(to: pending.trips.worst, sensors: sensors, tick: tick)
+        respond(to: pending.trips.worst, sensors: sensors, tick: tick, powered: pending.command.powerOn)
         switch state {
         case .normal: return pending.command.position
         case .holding, .stopping: return holdPosition
@@ -155,7 +155,7 @@ public struct SafetyInterlock: Sendable {
         gateCurrent(&command, &pending.trips)
         var worst = Response.none
         for i in before..<pending.trips.count where pending.trips[i].response > worst { worst = pending.trips[i].response }
-        respond(to: worst, sensors: sensors, tick: tick)
+        respond(to: worst, sensors: sensors, tick: tick, powered: command.powerOn)
         if case let .stopping(powerOffTick) = state, tick >= powerOffTick || isAtRest(pending.inputs) {
             state = .faulted(.protectiveStop)
         }
@@ -181,13 +181,14 @@ public struct SafetyInterlock: Sendable {
     }
 
     /// Moves the state machine for the most severe response of some trips.
-    mutating func respond(to worst: Response, sensors: SensorFrame, tick: Tick) {
+    mutating func respond(to worst: Response, sensors: SensorFrame, tick: Tick, powered: Bool) {
         switch worst {
         case .powerOff:
             state = .faulted(.powerOff)
         case .protectiveStop:
-            if zeroCurrent {
-                // With the current zeroed a controlled stop is impossible: brakes on now.
+            if zeroCurrent || !powered {
+                // With the current zeroed, or no power at all, a controlled stop is impossible:
+                // brakes on and latched now.
                 state = .faulted(.protectiveStop)
             } else if case .stopping = state {
             } else if case .faulted = state {

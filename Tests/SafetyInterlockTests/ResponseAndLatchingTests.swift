@@ -207,4 +207,16 @@ import Testing
             _ = h.interlock.gateSetpoint(tick: Tick(1), sensors: h.sensors, inputs: h.inputs, proposed: h.proposed)
         }
     }
+
+    @Test func aProtectiveStopOfAnUnpoweredArmLatchesAtOnce() {
+        var h = Harness { $0.brakeSlip = JointVector([0.01, 0.01]); $0.brakeSlipPersistence = 0; $0.stopTicks = 20 }
+        h.proposed.powerOn = false
+        h.sensors.brakesEngaged = 0b01
+        h.step()
+        h.sensors.encoder[0] = 0.05
+        h.inputs.velocity[0] = 1  // still moving: a powered stop would take its 20 ticks
+        let v = h.step()
+        #expect(v.tripped(.brakeSlip) != nil)
+        #expect(v.state == .faulted(.protectiveStop))
+    }
 }
