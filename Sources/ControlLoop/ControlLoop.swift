@@ -300,7 +300,10 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         // The servo's current for the last tick's target, for the stall check (H06).
         proposed.current = lastServoCurrent
 
-        let target = interlock.gateSetpoint(tick: Tick(k), sensors: frame, inputs: inputs, proposed: proposed)
+        // The interlock reads its own copy of the frame, where latent monitor faults act.
+        var monitorFrame = frame
+        injector.applyMonitor(&monitorFrame, tick: k)
+        let target = interlock.gateSetpoint(tick: Tick(k), sensors: monitorFrame, inputs: inputs, proposed: proposed)
         var current = JointVector(count: n)
         if powered {
             let following = interlock.state == .normal

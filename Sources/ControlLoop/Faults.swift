@@ -22,6 +22,9 @@ public enum FaultTarget: String, Sendable, CaseIterable {
     case sensorFrame = "sensor_frame"
     /// The loop's own timing.
     case loopTiming = "loop_timing"
+    /// The interlock's own copy of the potentiometer readings: a latent fault of the monitor,
+    /// invisible to the controller.
+    case monitorPotentiometer = "monitor_potentiometer"
 }
 
 /// What a fault does to its signal.
@@ -279,6 +282,11 @@ public struct FaultInjector: Sendable {
             frame.emergencyStop = true
         }
         lastFrame = frame
+    }
+
+    /// Latent monitor faults: edits the interlock's copy of the frame only.
+    public mutating func applyMonitor(_ frame: inout SensorFrame, tick: Int64) {
+        apply(.monitorPotentiometer, &frame.potentiometer, tick: tick)
     }
 
     /// Command-path injection, after the controller and before the interlock.

@@ -55,6 +55,7 @@ public enum CheckID: UInt8, Sendable, CaseIterable, BitwiseCopyable {
     case operatorDropoutStop
     case communication
     case roundTrip
+    case monitorInputFrozen
 
     /// The name used in scenario files, logs and reports.
     public var name: String {
@@ -88,6 +89,7 @@ public enum CheckID: UInt8, Sendable, CaseIterable, BitwiseCopyable {
         case .operatorDropoutStop: return "operator_dropout_stop"
         case .communication: return "communication"
         case .roundTrip: return "round_trip"
+        case .monitorInputFrozen: return "monitor_input_frozen"
         }
     }
 
@@ -112,6 +114,7 @@ public enum CheckID: UInt8, Sendable, CaseIterable, BitwiseCopyable {
         case .operatorDropout, .operatorDropoutStop: return "H19"
         case .communication: return "H09 H10"
         case .roundTrip: return "H11"
+        case .monitorInputFrozen: return "H06 H07"
         }
     }
 
@@ -119,7 +122,7 @@ public enum CheckID: UInt8, Sendable, CaseIterable, BitwiseCopyable {
     public var isPerJoint: Bool {
         switch self {
         case .commandStep, .trackingError, .jointVelocity, .jointLimitCommand, .jointLimitMeasured, .encoderPotentiometer,
-            .encoderStall, .commandCurrent, .overcurrent, .temperatureWarning, .temperature, .brakeSlip:
+            .encoderStall, .commandCurrent, .overcurrent, .temperatureWarning, .temperature, .brakeSlip, .monitorInputFrozen:
             return true
         default:
             return false
@@ -199,6 +202,9 @@ public struct SafetyLimits: Sendable {
     public var maxBusFaults: Int?
     /// H11: a bus cycle slower than this (µs) holds.
     public var maxRoundTripMicroseconds: Int?
+    /// Latent monitor faults: a potentiometer reading bit-identical for more than this many
+    /// ticks is a dead input (self-test by the sensor's own noise).
+    public var frozenInputTicks: Int64?
 
     /// Limits with every check disabled, for building up in tests and from profiles.
     public init(lower: JointVector, upper: JointVector, currentMax: JointVector, braked: UInt8 = 0) {

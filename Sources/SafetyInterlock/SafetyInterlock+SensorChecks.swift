@@ -44,3 +44,23 @@ extension SafetyInterlock {
         }
     }
 }
+
+// Latent faults of the monitor itself (HAZARDS.md, last section).
+extension SafetyInterlock {
+    /// Self-test of the monitor's redundant inputs: an analog potentiometer is never bit-for-bit
+    /// still, so a reading that has not changed at all for more than `frozenInputTicks` means the
+    /// monitor's input is dead (a latent fault that would blind the encoder/potentiometer check).
+    /// Protective stop, once per episode.
+    mutating func checkMonitorInputs(_ sensors: SensorFrame, _ trips: inout TripList) {
+        guard let frozenTicks = limits.frozenInputTicks else { return }
+        for j in 0..<limits.jointCount {
+            let unchanged = lastPotentiometerValid && sensors.potentiometer[j] == lastPotentiometer[j]
+            if frozenInputCount.update(j, unchanged, persistence: frozenTicks) {
+                trips.append(
+                    Trip(check: .monitorInputFrozen, joint: j, measured: Double(frozenTicks + 1), threshold: Double(frozenTicks), response: .protectiveStop))
+            }
+        }
+        lastPotentiometer = sensors.potentiometer
+        lastPotentiometerValid = true
+    }
+}

@@ -32,6 +32,10 @@ public struct SafetyInterlock: Sendable {
     var overrunCursor = 0
     /// Consecutive bus cycles over the round-trip budget.
     var lateCycles = 0
+    /// The monitor's previous potentiometer reading and how long each has stayed unchanged.
+    var lastPotentiometer: JointVector
+    var lastPotentiometerValid = false
+    var frozenInputCount = PersistenceCounters()
     /// Stage-1 results waiting for stage 2 of the same tick.
     var pending: Pending?
 
@@ -48,6 +52,7 @@ public struct SafetyInterlock: Sendable {
         self.limits = limits
         holdPosition = JointVector(count: limits.jointCount)
         brakeReference = JointVector(count: limits.jointCount)
+        lastPotentiometer = JointVector(count: limits.jointCount)
     }
 
     /// Releases a hold (category 2 stop). No effect in other states.
@@ -67,6 +72,8 @@ public struct SafetyInterlock: Sendable {
         stallCount.reset()
         overcurrentCount.reset()
         supplyCount.reset()
+        frozenInputCount.reset()
+        lastPotentiometerValid = false
         tipSpeedCount.reset()
         episodes = EpisodeFlags()
         staleTicks = 0
@@ -109,6 +116,7 @@ public struct SafetyInterlock: Sendable {
         checkCommunication(sensors, &pending.trips)
         if inputs.servoing {
             checkEncoderPotentiometer(sensors, &pending.trips)
+            checkMonitorInputs(sensors, &pending.trips)
             checkStall(proposed, inputs, &pending.trips)
             checkOvercurrent(sensors, &pending.trips)
             checkTracking(sensors, inputs, &pending.trips)

@@ -24,6 +24,7 @@ extension SafetyThresholds {
         note("operator_dropout", operatorDropout)
         note("board_watchdog", boardWatchdog)
         note("communication", communication)
+        note("monitor_inputs", monitorInputs)
         return result
     }
 }

@@ -69,6 +69,7 @@ extension HardwareProfile {
             l.maxBusFaults = c.maxConsecutiveErrors
             l.maxRoundTripMicroseconds = Int((c.maxRoundTrip * 1e6).rounded())
         }
+        l.frozenInputTicks = s.monitorInputs.threshold.map(Int64.init)
         // A controlled stop gets 20 ms to come to rest before power is removed.
         l.stopTicks = max(1, Int64((0.02 * rate).rounded()))
         return l

@@ -181,6 +181,9 @@ public struct SafetyThresholds: Sendable, Equatable {
     public var boardWatchdog: CheckSetting<Int>
     /// H09–H11: bus error handling.
     public var communication: CheckSetting<Communication>
+    /// Latent faults of the monitor: a potentiometer reading bit-identical for more than this
+    /// many ticks is a dead input (an analog sensor is never that still), ticks.
+    public var monitorInputs: CheckSetting<Int>
 
     public struct PerJoint: Sendable, Equatable {
         public var values: JointVector

@@ -131,6 +131,9 @@ extension ProfileDecoding {
             guard let errors, let roundTrip else { return nil }
             return T.Communication(maxConsecutiveErrors: errors, maxRoundTrip: roundTrip)
         }
+        let monitorInputs = check(m, "monitor_inputs", "latent monitor faults") { c -> Int? in
+            c.required("frozen_after", "how long a potentiometer reading may stay bit-identical").flatMap { ticks($0, rate: rate) }
+        }
         m.rejectUnknownKeys()
 
         // A check that compares with the potentiometer needs one on every joint.
@@ -146,6 +149,23 @@ extension ProfileDecoding {
             }
         }
 
+        if case .enabled = monitorInputs, let actuators, actuators.contains(where: { $0.potentiometer == nil }),
+            let f = m.optional("monitor_inputs")
+        {
+            reader.report(f, "watches the potentiometers, but not every joint has one; write 'disabled: true' with a 'reason'")
+            return nil
+        }
+        // The self-test counts on analog noise: a noiseless simulated reading rests bit-for-bit.
+        if case .enabled = monitorInputs, let actuators, let f = m.optional("monitor_inputs") {
+            let silent = actuators.filter { ($0.potentiometer?.noise ?? 1) == 0 }.map { "'\(joints[$0.joint].name)'" }
+            if !silent.isEmpty {
+                reader.report(
+                    f,
+                    "watches for potentiometer readings that stop changing, but the potentiometer noise of \(silent.joined(separator: ", ")) is 0, so a healthy joint at rest would trip it; give the noise, or write 'disabled: true' with a 'reason'"
+                )
+                return nil
+            }
+        }
         if case .enabled = remoteCenter, !hasRemoteCenter, let f = m.optional("remote_center") {
             reader.report(f, "is enabled, but kinematics has no remote_center; write 'disabled: true' with a 'reason'")
             return nil
@@ -158,7 +178,7 @@ extension ProfileDecoding {
         guard let commandStep, let trackingError, let jointVelocity, let tipSpeed, let remoteCenter, let jointLimitMargin,
             let encoderPotentiometer, let encoderStall, let sensorFreshness, let overcurrent, let temperature,
             let brakeSlip, let deadline, let supplyVoltage, let emergencyStop, let operatorStep, let operatorDropout,
-            let boardWatchdog, let communication
+            let boardWatchdog, let communication, let monitorInputs
         else { return nil }
         return SafetyThresholds(
             commandStep: commandStep, trackingError: trackingError, jointVelocity: jointVelocity, tipSpeed: tipSpeed,
@@ -166,7 +186,7 @@ extension ProfileDecoding {
             encoderStall: encoderStall, sensorFreshness: sensorFreshness, overcurrent: overcurrent,
             temperature: temperature, brakeSlip: brakeSlip, deadline: deadline, supplyVoltage: supplyVoltage,
             emergencyStop: emergencyStop, operatorStep: operatorStep, operatorDropout: operatorDropout,
-            boardWatchdog: boardWatchdog, communication: communication)
+            boardWatchdog: boardWatchdog, communication: communication, monitorInputs: monitorInputs)
     }
 
     /// One check: required; either `disabled: true` + `reason`, or the thresholds `body` reads.

@@ -42,10 +42,13 @@ enum FaultCatalogue {
         .operator: ["spike", "offset", "non_finite", "dropout"],
         .sensorFrame: ["stuck"],
         .loopTiming: ["overrun"],
+        .monitorPotentiometer: ["stuck", "offset", "ramp", "drift", "gain", "set", "off"],
     ]
 
     /// Targets whose faults act on one joint (or all when `joint` is omitted).
-    static let perJoint: Set<FaultTarget> = [.encoder, .potentiometer, .currentSensor, .temperatureSensor, .brake, .command, .commandCurrent]
+    static let perJoint: Set<FaultTarget> = [
+        .encoder, .potentiometer, .currentSensor, .temperatureSensor, .brake, .command, .commandCurrent, .monitorPotentiometer,
+    ]
 }
 
 struct ScenarioDecoding {
@@ -343,7 +346,7 @@ struct ScenarioDecoding {
         // The dimension of the target's signal.
         func signal() -> PhysicalDimension? {
             switch target {
-            case .encoder, .potentiometer, .command:
+            case .encoder, .potentiometer, .command, .monitorPotentiometer:
                 guard let kind else {
                     let anyField = m.optional("magnitude") ?? m.optional("value") ?? m.optional("sigma") ?? m.optional("rate")
                     if let anyField { reader.report(anyField, "give 'joint': the unit depends on the joint's type") }

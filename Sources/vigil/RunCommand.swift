@@ -84,6 +84,14 @@ extension RunCommand {
         guard let bus = scenario.profile.busConfiguration(port: port, baud: baud) else {
             throw VigilExit.invalid("error: \(scenario.profilePath) has no bus section: there are no servos to drive")
         }
+        // A servo reports one position, which the backend gives as both encoder and
+        // potentiometer; it rests bit-for-bit still whenever the joint does, so the self-test of
+        // the potentiometers would stop a healthy arm. Refuse rather than run it blind.
+        if scenario.profile.safety.monitorInputs.threshold != nil {
+            throw VigilExit.invalid(
+                "error: \(scenario.profilePath): safety.monitor_inputs self-tests independent potentiometers, but servos on the serial bus have none; in the bench's copy of the profile write 'disabled: true' with a 'reason'"
+            )
+        }
         for (i, fault) in scenario.faults.enumerated() where fault.target == .power || fault.target == .brake {
             printError("warning: fault \(i) (\(scenario.faultTexts[i])) acts on the simulated plant and is not injected on hardware")
         }

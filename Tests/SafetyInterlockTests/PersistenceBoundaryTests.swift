@@ -118,4 +118,47 @@ import Testing
             h.interlock.resume()
         }
     }
+
+    /// Latent monitor faults: a potentiometer whose reading does not change at all for more
+    /// than `frozenInputTicks` consecutive ticks stops the arm; one that changes every tick
+    /// (analog noise) never does.
+    @Test(arguments: [49, 50, 51])
+    func frozenMonitorInput(_ unchanged: Int) {
+        var h = Harness { $0.frozenInputTicks = 50 }
+        var noise = 0.0
+        func noisy(_ h: inout Harness) {
+            noise = noise == 0 ? 1e-5 : 0
+            h.sensors.potentiometer = JointVector([0.2 + noise, -0.1 - noise])
+        }
+        for _ in 0..<200 {
+            noisy(&h)
+            #expect(h.step().trips.count == 0, "a noisy input is alive")
+        }
+        // Joint 1 freezes: its reading repeats on `unchanged` ticks in a row; joint 0 stays noisy.
+        let start = h.tick
+        var hits: [(Int64, Trip)] = []
+        for _ in 0..<unchanged {
+            noise = noise == 0 ? 1e-5 : 0
+            h.sensors.potentiometer[0] = 0.2 + noise
+            hits += h.run(1).map { ($0.tick - start, $0.trip) }
+        }
+        for _ in 0..<5 {
+            noisy(&h)
+            hits += h.run(1).map { ($0.tick - start, $0.trip) }
+        }
+        let frozen = hits.filter { $0.1.check == .monitorInputFrozen }
+        #expect(frozen.map(\.0) == (unchanged > 50 ? [50] : []))
+        #expect(frozen.allSatisfy { $0.1.joint == 1 && $0.1.response == .protectiveStop })
+        #expect(h.isFaulted == (unchanged > 50))
+    }
+
+    /// The self-test runs only while servoing: a disabled arm's inputs may rest.
+    @Test func frozenMonitorInputIsNotTestedWhenNotServoing() {
+        var h = Harness { $0.frozenInputTicks = 50 }
+        h.inputs.servoing = false
+        #expect(h.run(500).isEmpty)
+        h.inputs.servoing = true
+        let trips = h.run(60)
+        #expect(trips.map(\.trip.check).contains(.monitorInputFrozen), "and it trips once servoing with a dead input")
+    }
 }

@@ -78,6 +78,26 @@ import Testing
         }
     }
 
+    @Test func monitorSelfTestNeedsPotentiometers() throws {
+        let text = try shippedProfileText("bench-3dof.yaml").replacingOccurrences(
+            of: "    disabled: true\n    reason: no potentiometers to self-test (the servos' readings are quantised and may rest)",
+            with: "    frozen_after: 50 ms")
+        do {
+            _ = try ProfileLoader.decode(text, path: "edited.yaml")
+            Issue.record("a self-test of absent potentiometers was accepted")
+        } catch {
+            #expect(error.diagnostics.map(\.field) == ["safety.monitor_inputs"])
+            #expect(error.diagnostics.first?.message.contains("not every joint has one") == true)
+        }
+    }
+
+    @Test func monitorSelfTestNeedsNoisyPotentiometers() throws {
+        let edit = try EditedProfile("dvrk-psm.yaml", replacing: "      potentiometer: { noise: 0.05 mm }", with: "      potentiometer: { noise: 0 mm }")
+        let d = edit.diagnostics()
+        #expect(d.map(\.field) == ["safety.monitor_inputs"])
+        #expect(d.first?.message.contains("the potentiometer noise of 'outer_insertion' is 0") == true, "\(d)")
+    }
+
     @Test func valueWithoutAUnit() throws {
         let edit = try EditedProfile("dvrk-psm.yaml", replacing: "    max_shaft_distance: 1 mm", with: "    max_shaft_distance: 0.001")
         expectSingle(edit.diagnostics(), line: edit.line, field: "safety.remote_center.max_shaft_distance", "has no unit")

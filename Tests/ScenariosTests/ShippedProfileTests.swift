@@ -58,7 +58,7 @@ import Testing
 
     @Test func benchDisablesItsInapplicableChecksWithReasons() throws {
         let p = try ProfileLoader.load(path: shippedProfilePath("bench-3dof.yaml"))
-        #expect(p.safety.disabledChecks.map(\.check) == ["remote_center", "encoder_potentiometer", "brake_slip"])
+        #expect(p.safety.disabledChecks.map(\.check) == ["remote_center", "encoder_potentiometer", "brake_slip", "monitor_inputs"])
         #expect(p.safety.disabledChecks.allSatisfy { !$0.reason.isEmpty })
         let bus = try #require(p.bus)
         #expect(bus.port == "/dev/ttyUSB0" && bus.baud == 4_500_000)

@@ -109,7 +109,7 @@ import Testing
         let summary = try String(contentsOf: out.appendingPathComponent("summary.json"), encoding: .utf8)
         #expect(summary.contains("\"verdict\":\"FAIL\""))
         let trace = try String(contentsOf: out.appendingPathComponent("traceability.csv"), encoding: .utf8)
-        #expect(trace.contains("H07,Encoder / potentiometer disagreement,encoder_potentiometer,H07/pot-offset-above; H07/pot-offset-below; H07/pot-offset-longer-than-latency; H07/pot-offset-within-latency,8,4,FAIL"))
+        #expect(trace.contains("H07,Encoder / potentiometer disagreement,encoder_potentiometer; monitor_input_frozen,H07/pot-offset-above; H07/pot-offset-below; H07/pot-offset-longer-than-latency; H07/pot-offset-within-latency,8,4,FAIL"))
     }
 
     @Test func aRunThatCannotWriteItsLogIsAnError() throws {

@@ -25,6 +25,9 @@ import Glibc
                 .replacingOccurrences(
                     of: "    max_overruns: 3\n    window: 100 ms",
                     with: "    disabled: true\n    reason: the CI machine is not real-time; these tests exercise the bus")
+                .replacingOccurrences(
+                    of: "    frozen_after: 50 ms",
+                    with: "    disabled: true\n    reason: servos have no independent potentiometer")
             try text.write(to: profiles.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
         for scenario in scenarios {
@@ -137,6 +140,17 @@ import Glibc
         let crc = summary.range(of: #""crc_errors":(\d+)"#, options: .regularExpression).map { summary[$0] } ?? ""
         #expect(!crc.isEmpty && !crc.hasSuffix(":0"), "CRC errors counted: \(crc)")
         #expect(run.stdout.contains("bus: bus cycles"))
+    }
+
+    /// The potentiometer self-test cannot run on servos (one position reading, still when the
+    /// joint is): a profile that enables it is refused before the port is opened.
+    @Test func aProfileThatSelfTestsPotentiometersIsRefusedOnTheSerialBus() throws {
+        let run = try vigil(
+            "run", "Scenarios/nominal/psm-nominal-move.yaml", "--backend", "serial", "--port", "/dev/vigil-no-such-port", "--no-pacing", "--out",
+            FileManager.default.temporaryDirectory.appendingPathComponent("vigil-unused-\(UUID().uuidString)").path)
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("dvrk-psm.yaml: safety.monitor_inputs self-tests independent potentiometers, but servos on the serial bus have none"), "\(run.stderr)")
+        #expect(!run.stderr.contains("vigil-no-such-port"), "refused before the port is opened: \(run.stderr)")
     }
 
     /// H20: the boards' model numbers do not match the profile: refuse to power on.
