@@ -25,6 +25,9 @@ public enum FaultTarget: String, Sendable, CaseIterable {
     /// The interlock's own copy of the potentiometer readings: a latent fault of the monitor,
     /// invisible to the controller.
     case monitorPotentiometer = "monitor_potentiometer"
+    /// The bus cycle that carries the sensor replies to the host (H09-H11): lost, corrupted or
+    /// late replies.
+    case bus
 }
 
 /// What a fault does to its signal.
@@ -61,6 +64,14 @@ public enum FaultKind: Sendable, Equatable {
     case slip(Double)
     /// One deadline overrun per tick.
     case overrun
+    /// The bus cycle's replies are lost: the host keeps its previous frame and counts a failed
+    /// cycle.
+    case drop
+    /// The replies arrive with bit errors, which their CRC rejects: dropped and counted as a
+    /// failed cycle.
+    case corrupt
+    /// The bus cycle completes this many microseconds after its request (round-trip time).
+    case late(microseconds: Double)
 
     public var name: String {
         switch self {
@@ -77,6 +88,9 @@ public enum FaultKind: Sendable, Equatable {
         case .asserted: return "asserted"
         case .slip: return "slip"
         case .overrun: return "overrun"
+        case .drop: return "drop"
+        case .corrupt: return "corrupt"
+        case .late: return "delay"
         case .off: return "off"
         case .delay: return "delay"
         case .slow: return "slow"
@@ -89,6 +103,7 @@ public enum FaultKind: Sendable, Equatable {
         case let .offset(v), let .gain(v), let .set(v), let .noise(v), let .spike(v), let .slip(v): return v
         case let .ramp(perSecond): return perSecond
         case let .delay(ticks): return Double(ticks)
+        case let .late(microseconds): return microseconds
         case let .slow(every): return Double(every)
         default: return nil
         }
@@ -105,6 +120,7 @@ public enum FaultKind: Sendable, Equatable {
         case .slip: return .slip(Swift.min(1, Swift.max(0, v)))
         case .ramp: return .ramp(perSecond: v)
         case .delay: return .delay(ticks: Swift.max(1, Int(v.rounded())))
+        case .late: return .late(microseconds: Swift.max(0, v))
         case .slow: return .slow(every: Swift.max(1, Int(v.rounded())))
         default: return self
         }
@@ -117,6 +133,14 @@ public enum ParameterDistribution: Sendable, Equatable {
     case uniform(Double, Double)
     /// Normal, clamped into [min, max].
     case normal(mean: Double, sd: Double, min: Double, max: Double)
+
+    /// The same distribution in another unit (every value multiplied by `k` > 0).
+    public func scaled(_ k: Double) -> ParameterDistribution {
+        switch self {
+        case let .uniform(a, b): return .uniform(a * k, b * k)
+        case let .normal(mean, sd, lo, hi): return .normal(mean: mean * k, sd: sd * k, min: lo * k, max: hi * k)
+        }
+    }
 
     func draw(_ random: inout SeededGenerator) -> Double {
         switch self {
@@ -170,6 +194,8 @@ public struct FaultInjector: Sendable {
     var captured: [JointVector]
     var capturedValid: [Bool]
     var lastFrame: SensorFrame?
+    /// Consecutive bus cycles failed by injected `drop` / `corrupt` faults.
+    var failedCycles: Int32 = 0
     /// Which faults act this tick (window and, for intermittent faults, the tick's draw).
     var active: [Bool]
     /// Per fault, a ring of past values for `delay` faults (allocated at start-up).
@@ -226,7 +252,7 @@ public struct FaultInjector: Sendable {
         case let .spike(m): return tick == fault.onset ? value + m : value
         case .nonFinite: return .nan
         case .off: return 0
-        case .dropout, .asserted, .slip, .overrun, .delay, .slow: return value
+        case .dropout, .asserted, .slip, .overrun, .delay, .slow, .drop, .corrupt, .late: return value
         }
     }
 
@@ -268,6 +294,26 @@ public struct FaultInjector: Sendable {
 
     /// Sensor-side injection: edits the frame the loop sees.
     public mutating func applySensors(_ frame: inout SensorFrame, tick: Int64) {
+        // Bus faults first: a lost or corrupt reply means the host never sees this tick's frame.
+        var cycleFailed = false
+        var roundTrip = frame.roundTripMicroseconds
+        for i in faults.indices where faults[i].target == .bus && active[i] {
+            switch faults[i].kind {
+            case .drop, .corrupt: cycleFailed = true
+            case let .late(microseconds): roundTrip = Swift.max(roundTrip, Int32(Swift.min(microseconds.rounded(), Double(Int32.max))))
+            default: break
+            }
+        }
+        if cycleFailed, var last = lastFrame {
+            failedCycles += 1
+            last.busFaults = Swift.max(frame.busFaults, failedCycles)
+            last.roundTripMicroseconds = roundTrip
+            frame = last
+            lastFrame = frame
+            return
+        }
+        failedCycles = 0
+        frame.roundTripMicroseconds = roundTrip
         for i in faults.indices where faults[i].target == .sensorFrame && active[i] {
             if let last = lastFrame {
                 frame = last

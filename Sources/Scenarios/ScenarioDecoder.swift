@@ -43,6 +43,7 @@ enum FaultCatalogue {
         .sensorFrame: ["stuck"],
         .loopTiming: ["overrun"],
         .monitorPotentiometer: ["stuck", "offset", "ramp", "drift", "gain", "set", "off"],
+        .bus: ["drop", "corrupt", "delay"],
     ]
 
     /// Targets whose faults act on one joint (or all when `joint` is omitted).
@@ -431,6 +432,14 @@ struct ScenarioDecoding {
             }
             guard let (v, dist) = value("holding", "fraction of the holding torque left, 0…1", fraction) else { return (nil, nil) }
             return (.slip(v), dist)
+        case "delay" where target == .bus:
+            // A late reply: a round-trip time, finer than a tick.
+            guard let (v, dist) = value("by", "the bus cycle's round-trip time, e.g. '950 us'", { helper.positive($0, .time) }) else {
+                return (nil, nil)
+            }
+            return (.late(microseconds: v * 1e6), dist.map { $0.scaled(1e6) })
+        case "drop": return (.drop, nil)
+        case "corrupt": return (.corrupt, nil)
         case "delay":
             guard let (v, dist) = value("by", "how late the signal is, e.g. '5 ms'", ticks) else { return (nil, nil) }
             return (.delay(ticks: Int(v)), dist)

@@ -82,6 +82,62 @@ import Testing
         #expect(frame.sequence == 9 && frame.encoder[0] == 0)
     }
 
+    /// A lost or corrupt reply: the host keeps the previous frame (same sequence, so the data
+    /// ages) and counts consecutive failed cycles; the count resets when a cycle succeeds.
+    @Test(arguments: [FaultKind.drop, .corrupt])
+    func failedBusCyclesKeepTheLastFrameAndCountInARow(_ kind: FaultKind) {
+        var i = injector(kind, target: .bus, joint: nil, onset: 10, end: 13)
+        var seen: [(sequence: UInt64, encoder: Double, faults: Int32)] = []
+        for tick in Int64(8)..<15 {
+            var frame = SensorFrame(jointCount: 2)
+            frame.sequence = UInt64(tick)
+            frame.encoder[0] = Double(tick)
+            i.beginTick(tick)
+            i.applySensors(&frame, tick: tick)
+            seen.append((frame.sequence, frame.encoder[0], frame.busFaults))
+        }
+        #expect(seen.map(\.sequence) == [8, 9, 9, 9, 9, 13, 14])
+        #expect(seen.map(\.encoder) == [8, 9, 9, 9, 9, 13, 14])
+        #expect(seen.map(\.faults) == [0, 0, 1, 2, 3, 0, 0])
+    }
+
+    /// An intermittent drop (probability) fails about that share of cycles, the same ones for
+    /// the same seed.
+    @Test func intermittentDropsFollowTheSeed() {
+        func failed(seed: UInt64) -> [Bool] {
+            var i = FaultInjector(
+                faults: [Fault(target: .bus, kind: .drop, joint: nil, onset: 0, end: nil, probability: 0.25)], rate: 1000, seed: seed, jointCount: 2)
+            return (Int64(0)..<4000).map { tick in
+                var frame = SensorFrame(jointCount: 2)
+                frame.sequence = UInt64(tick + 1)
+                i.beginTick(tick)
+                i.applySensors(&frame, tick: tick)
+                return frame.busFaults > 0
+            }
+        }
+        let a = failed(seed: 5)
+        #expect(a == failed(seed: 5))
+        #expect(a != failed(seed: 6))
+        let share = Double(a.filter { $0 }.count) / Double(a.count)
+        #expect(abs(share - 0.25) < 0.03, "\(share)")
+    }
+
+    /// A late bus cycle reports its round-trip time; the frame itself is fresh.
+    @Test func lateBusCyclesReportTheirRoundTrip() {
+        var i = injector(.late(microseconds: 950), target: .bus, joint: nil, onset: 10, end: 11)
+        var rounds: [Int32] = []
+        for tick in Int64(9)..<12 {
+            var frame = SensorFrame(jointCount: 2)
+            frame.sequence = UInt64(tick)
+            frame.roundTripMicroseconds = 120
+            i.beginTick(tick)
+            i.applySensors(&frame, tick: tick)
+            #expect(frame.sequence == UInt64(tick) && frame.busFaults == 0)
+            rounds.append(frame.roundTripMicroseconds)
+        }
+        #expect(rounds == [120, 950, 120])
+    }
+
     @Test func emergencyStopInputIsAsserted() {
         var i = injector(.asserted, target: .emergencyStop, joint: nil)
         var frame = SensorFrame(jointCount: 2)

@@ -63,12 +63,35 @@ import Testing
         ("onset: 50 ms", "onset: 50.5 ms", "faults[0].onset", "not a whole number of control periods"),
         ("duration: 100 ms", "duration: 100", "duration", "'100 ticks'"),
         ("seed: 1", "seed: -1", "seed", "whole number"),
+        ("target: potentiometer, joint: outer_yaw, type: offset, magnitude: 5.5 deg", "target: bus, joint: outer_yaw, type: drop", "faults[0].joint", "not per joint"),
+        ("target: potentiometer, joint: outer_yaw, type: offset, magnitude: 5.5 deg", "target: bus, type: stuck", "faults[0].type", "it takes: drop, corrupt, delay"),
+        ("target: potentiometer, joint: outer_yaw, type: offset, magnitude: 5.5 deg", "target: bus, type: delay, by: 2 ticks", "faults[0].by", "'ticks' is not a unit of a duration"),
+        ("target: potentiometer, joint: outer_yaw, type: offset, magnitude: 5.5 deg", "target: bus, type: delay, by: 0 us", "faults[0].by", "greater than 0"),
         ("{ at: 1 ms, command: home }", "{ at: 1 ms, command: home, speed: 2 }", "timeline[1].speed", "unknown field 'speed'"),
     ])
     func invalidFieldsAreNamed(_ old: String, _ new: String, _ field: String, _ fragment: String) {
         let e = edited(old, new)
         let d = diagnostics(e.text)
         #expect(d.contains { $0.field == field && $0.location.line == e.line && $0.message.contains(fragment) }, "got \(d.map(\.description))")
+    }
+
+    /// Bus faults: a late cycle's round trip is a time finer than a tick (µs), possibly drawn
+    /// per run; drops and corruption may be intermittent.
+    @Test func busFaultsDecode() throws {
+        let path = repositoryRoot.appendingPathComponent("edited-scenario.yaml").path
+        let text = Self.base.replacingOccurrences(
+            of: "  - { target: potentiometer, joint: outer_yaw, type: offset, magnitude: 5.5 deg, onset: 50 ms }",
+            with: """
+                  - { target: bus, type: delay, by: 950 us, onset: 50 ms }
+                  - { target: bus, type: delay, by: { uniform: [0.8 ms, 1.2 ms] }, onset: 50 ms }
+                  - { target: bus, type: corrupt, probability: 0.1, onset: 10 ms, duration: 5 ms }
+                  - { target: bus, type: drop, onset: 60 ms }
+                """)
+        let s = try ScenarioLoader.decode(text, path: path)
+        #expect(s.faults.map(\.kind) == [.late(microseconds: 950), .late(microseconds: 1000), .corrupt, .drop])
+        #expect(s.faults[1].distribution == .uniform(800, 1200))
+        #expect(s.faults[2].probability == 0.1 && s.faults[2].end == 15)
+        #expect(s.faultTexts[0] == "bus delay (by 950 us), from tick 50")
     }
 
     @Test func faultAfterTheEndOfTheRun() {
