@@ -39,6 +39,9 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     var previousEncoder: JointVector?
     var scratch = KinematicScratch()
     var lastGatedTip: Vector3?
+    /// H04 fault: where the port has moved to, fixed when the fault starts (perpendicular to the
+    /// shaft as it was then), or nil.
+    var portOffset: Vector3?
     var ticksSinceOperator: Int64 = 0
     var operatorStep: Double = 0
     var lastOperatorStep = Vector3.zero
@@ -292,8 +295,25 @@ public struct ControlLoop<Backend: ActuatorBackend> {
             inputs.tipSpeed = (tip - lastTip).norm * rate
         }
         if configuration.limits.maxShaftDistance != nil,
-            let g = configuration.kinematics.remoteCenterGeometry(frame.encoder, scratch: &scratch)
+            var g = configuration.kinematics.remoteCenterGeometry(frame.encoder, scratch: &scratch)
         {
+            let displacement = injector.portDisplacement()
+            if displacement == 0 {
+                portOffset = nil
+            } else {
+                if portOffset == nil {
+                    // Perpendicular to the shaft, towards the base x axis (y if the shaft is along x).
+                    let d = g.shaftDirection
+                    var side = Vector3(1, 0, 0) - d.x * d
+                    if side.norm < 1e-6 { side = Vector3(0, 1, 0) - d.y * d }
+                    portOffset = (displacement / side.norm) * side
+                }
+                if let offset = portOffset,
+                    let moved = configuration.kinematics.remoteCenterGeometry(frame.encoder, portOffset: offset, scratch: &scratch)
+                {
+                    g = moved
+                }
+            }
             inputs.shaftDistance = g.shaftDistance
             inputs.insertionDepth = g.insertionDepth
         }

@@ -28,6 +28,8 @@ public enum FaultTarget: String, Sendable, CaseIterable {
     /// The bus cycle that carries the sensor replies to the host (H09-H11): lost, corrupted or
     /// late replies.
     case bus
+    /// The port the shaft passes through (H04): displaced from the model's remote centre.
+    case remoteCenter = "remote_center"
 }
 
 /// What a fault does to its signal.
@@ -328,6 +330,16 @@ public struct FaultInjector: Sendable {
             frame.emergencyStop = true
         }
         lastFrame = frame
+    }
+
+    /// The displacement of the port from the model's RCM this tick (H04), metres; 0 when no
+    /// `remote_center` fault acts.
+    public func portDisplacement() -> Double {
+        var total = 0.0
+        for i in faults.indices where faults[i].target == .remoteCenter && active[i] {
+            if case let .offset(m) = faults[i].kind { total += m }
+        }
+        return total
     }
 
     /// Latent monitor faults: edits the interlock's copy of the frame only.

@@ -9,26 +9,33 @@ public struct RemoteCenterGeometry: Sendable, Equatable {
     public var insertionDepth: Double
     /// Distance from the RCM to the tool tip, metres.
     public var tipDistance: Double
+    /// Unit vector along the tool shaft, base frame.
+    public var shaftDirection: Vector3
 
-    public init(shaftDistance: Double, insertionDepth: Double, tipDistance: Double) {
+    public init(shaftDistance: Double, insertionDepth: Double, tipDistance: Double, shaftDirection: Vector3 = .zero) {
         self.shaftDistance = shaftDistance
         self.insertionDepth = insertionDepth
         self.tipDistance = tipDistance
+        self.shaftDirection = shaftDirection
     }
 }
 
 extension KinematicModel {
-    /// RCM geometry at joints `q`, or nil when the model has no remote centre.
-    public func remoteCenterGeometry(_ q: JointVector, scratch: inout KinematicScratch) -> RemoteCenterGeometry? {
+    /// RCM geometry at joints `q`, or nil when the model has no remote centre. `portOffset`
+    /// is where the port really is relative to the model's RCM (base frame, metres): a patient
+    /// who moved, or a miscalibrated RCM.
+    public func remoteCenterGeometry(_ q: JointVector, portOffset: Vector3 = .zero, scratch: inout KinematicScratch) -> RemoteCenterGeometry? {
         guard let rcm = remoteCenter else { return nil }
         let tip = forward(q, scratch: &scratch).translation
         let shaft = jointAxisFrame(rcm.shaftJoint, scratch)
         let direction = shaft.rotation.zAxis
-        let fromShaft = rcm.point - shaft.translation
+        let port = rcm.point + portOffset
+        let fromShaft = port - shaft.translation
         return RemoteCenterGeometry(
             shaftDistance: fromShaft.cross(direction).norm,
-            insertionDepth: (shaft.translation - rcm.point).dot(direction),
-            tipDistance: (tip - rcm.point).norm
+            insertionDepth: (shaft.translation - port).dot(direction),
+            tipDistance: (tip - port).norm,
+            shaftDirection: direction
         )
     }
 }

@@ -70,6 +70,7 @@ enum Slot {
     static let insertion = 2
     static let roundTrip = 3
     static let busFaults = 4
+    static let remoteCenter = 5
     /// Joint-limit clamping, one slot per joint: 8…15.
     static let jointLimit = 8
     /// Refused command steps, one slot per joint: 16…23.

@@ -20,13 +20,14 @@ extension SafetyInterlock {
 
 // H04: remote centre of motion.
 extension SafetyInterlock {
-    /// The shaft strays from the RCM: hold; by more than twice the limit: protective stop. In
-    /// Cartesian modes, an insertion shallower than the minimum holds.
+    /// The shaft strays from the RCM: hold (once per episode); by more than twice the limit:
+    /// protective stop. In Cartesian modes, an insertion shallower than the minimum holds.
     mutating func checkRemoteCenter(_ inputs: MonitorInputs, _ trips: inout TripList) {
         guard let maxDistance = limits.maxShaftDistance, !inputs.shaftDistance.isNaN else { return }
+        let newEpisode = episodes.starts(Slot.remoteCenter, inputs.shaftDistance > maxDistance)
         if inputs.shaftDistance > 2 * maxDistance {
             trips.append(Trip(check: .remoteCenterDistance, joint: -1, measured: inputs.shaftDistance, threshold: 2 * maxDistance, response: .protectiveStop))
-        } else if inputs.shaftDistance > maxDistance {
+        } else if newEpisode {
             trips.append(Trip(check: .remoteCenterDistance, joint: -1, measured: inputs.shaftDistance, threshold: maxDistance, response: .hold))
         }
         let shallow = inputs.cartesian && inputs.insertionDepth < limits.minInsertionDepth

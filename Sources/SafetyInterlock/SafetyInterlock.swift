@@ -55,9 +55,13 @@ public struct SafetyInterlock: Sendable {
         lastPotentiometer = JointVector(count: limits.jointCount)
     }
 
-    /// Releases a hold (category 2 stop). No effect in other states.
+    /// Releases a hold (category 2 stop). No effect in other states. Every logged-once
+    /// condition starts a new episode, so one that still holds trips (and holds) again.
     public mutating func resume() {
-        if case .holding = state { state = .normal }
+        if case .holding = state {
+            state = .normal
+            episodes = EpisodeFlags()
+        }
     }
 
     /// Clears a latched fault. Refused (false) while the e-stop input is asserted in `sensors`.

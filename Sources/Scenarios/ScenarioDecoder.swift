@@ -44,6 +44,7 @@ enum FaultCatalogue {
         .loopTiming: ["overrun"],
         .monitorPotentiometer: ["stuck", "offset", "ramp", "drift", "gain", "set", "off"],
         .bus: ["drop", "corrupt", "delay"],
+        .remoteCenter: ["offset"],
     ]
 
     /// Targets whose faults act on one joint (or all when `joint` is omitted).
@@ -357,7 +358,7 @@ struct ScenarioDecoding {
             case .currentSensor, .commandCurrent: return .current
             case .temperatureSensor: return .temperature
             case .power: return .voltage
-            case .operator: return .length
+            case .operator, .remoteCenter: return .length
             default: return nil
             }
         }

@@ -32,6 +32,25 @@ import Testing
         #expect(abs(g.shaftDistance - 0.002) < 1e-12)
     }
 
+    /// The same fault given as where the port really is: across the shaft it is all shaft
+    /// distance; along the shaft it changes only the insertion depth.
+    @Test func aPortOffsetActsAcrossAndAlongTheShaft() {
+        var scratch = KinematicScratch()
+        let model = Models.psm()
+        let q = JointVector([0.3, -0.2, 0.12, 0.5, 0.1, -0.1])
+        let g = model.remoteCenterGeometry(q, scratch: &scratch)!
+        let d = g.shaftDirection
+        #expect(abs(d.norm - 1) < 1e-12)
+        var side = Vector3(1, 0, 0) - d.x * d
+        side = (1 / side.norm) * side
+        let across = model.remoteCenterGeometry(q, portOffset: 0.0011 * side, scratch: &scratch)!
+        #expect(abs(across.shaftDistance - 0.0011) < 1e-12)
+        #expect(abs(across.insertionDepth - g.insertionDepth) < 1e-12)
+        let along = model.remoteCenterGeometry(q, portOffset: 0.005 * d, scratch: &scratch)!
+        #expect(along.shaftDistance < 1e-12)
+        #expect(abs(along.insertionDepth - (g.insertionDepth - 0.005)) < 1e-12)
+    }
+
     @Test func modelsWithoutAnRCMHaveNoGeometry() {
         var scratch = KinematicScratch()
         #expect(Models.bench().remoteCenterGeometry(JointVector([0, 0, 0]), scratch: &scratch) == nil)

@@ -87,6 +87,28 @@ import Testing
         #expect(released.gated.command.position == JointVector([0.3, 0.3]))
     }
 
+    /// A hold condition is logged once per episode, but a resume while it still holds is
+    /// refused: the condition trips (and holds) again at once.
+    @Test func resumingWhileAHoldConditionPersistsHoldsAgain() {
+        var h = Harness { $0.maxShaftDistance = 0.001; $0.maxRoundTripMicroseconds = 900 }
+        h.inputs.shaftDistance = 0.0015
+        let trips = h.run(10)
+        #expect(trips.map(\.trip.check) == [.remoteCenterDistance], "one record for the episode")
+        #expect(h.interlock.state == .holding)
+        h.interlock.resume()
+        let again = h.step()
+        #expect(again.tripped(.remoteCenterDistance)?.response == .hold)
+        #expect(again.state == .holding)
+        // The same for a late bus: resumed while cycles are still late, it holds again.
+        h.inputs.shaftDistance = 0
+        h.interlock.resume()
+        h.step()
+        h.sensors.roundTripMicroseconds = 950
+        #expect(h.step().tripped(.roundTrip)?.response == .hold)
+        h.interlock.resume()
+        #expect(h.step().tripped(.roundTrip)?.response == .hold)
+    }
+
     @Test func aSevereTripDuringAHoldEscalates() {
         var h = Harness { $0.maxShaftDistance = 0.001; $0.trackingError = JointVector([0.5, 0.5]) }
         h.inputs.shaftDistance = 0.0015
