@@ -39,6 +39,8 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     var previousEncoder: JointVector?
     var scratch = KinematicScratch()
     var lastGatedTip: Vector3?
+    /// Sequence number of the last proposal given to the interlock (H22).
+    var commandSequence: UInt64 = 0
     /// H04 fault: where the port has moved to, fixed when the fault starts (perpendicular to the
     /// shaft as it was then), or nil.
     var portOffset: Vector3?
@@ -278,7 +280,11 @@ public struct ControlLoop<Backend: ActuatorBackend> {
             reference = proposed.position
             integral = JointVector(count: n)
         }
+        commandSequence &+= 1
+        proposed.sequence = commandSequence
         injector.applyCommand(position: &proposed.position, tick: k)
+        // A replayed command carries the sequence number it was sent with.
+        proposed.sequence &-= injector.commandReplayAge()
 
         // What the interlock needs and cannot compute.
         inputs.reference = reference

@@ -66,6 +66,8 @@ public enum FaultKind: Sendable, Equatable {
     case slip(Double)
     /// One deadline overrun per tick.
     case overrun
+    /// The command of `ticks` ticks earlier is sent again, sequence number and all (H22).
+    case replay(ticks: Int)
     /// The bus cycle's replies are lost: the host keeps its previous frame and counts a failed
     /// cycle.
     case drop
@@ -90,6 +92,7 @@ public enum FaultKind: Sendable, Equatable {
         case .asserted: return "asserted"
         case .slip: return "slip"
         case .overrun: return "overrun"
+        case .replay: return "replay"
         case .drop: return "drop"
         case .corrupt: return "corrupt"
         case .late: return "delay"
@@ -104,7 +107,7 @@ public enum FaultKind: Sendable, Equatable {
         switch self {
         case let .offset(v), let .gain(v), let .set(v), let .noise(v), let .spike(v), let .slip(v): return v
         case let .ramp(perSecond): return perSecond
-        case let .delay(ticks): return Double(ticks)
+        case let .delay(ticks), let .replay(ticks): return Double(ticks)
         case let .late(microseconds): return microseconds
         case let .slow(every): return Double(every)
         default: return nil
@@ -122,6 +125,7 @@ public enum FaultKind: Sendable, Equatable {
         case .slip: return .slip(Swift.min(1, Swift.max(0, v)))
         case .ramp: return .ramp(perSecond: v)
         case .delay: return .delay(ticks: Swift.max(1, Int(v.rounded())))
+        case .replay: return .replay(ticks: Swift.max(1, Int(v.rounded())))
         case .late: return .late(microseconds: Swift.max(0, v))
         case .slow: return .slow(every: Swift.max(1, Int(v.rounded())))
         default: return self
@@ -218,7 +222,10 @@ public struct FaultInjector: Sendable {
         capturedValid = Array(repeating: false, count: faults.count)
         active = Array(repeating: false, count: faults.count)
         history = self.faults.map { f in
-            if case let .delay(ticks) = f.kind { return Array(repeating: JointVector(count: jointCount), count: ticks + 1) }
+            switch f.kind {
+            case let .delay(ticks), let .replay(ticks): return Array(repeating: JointVector(count: jointCount), count: ticks + 1)
+            default: break
+            }
             return []
         }
         historyCount = Array(repeating: 0, count: faults.count)
@@ -254,7 +261,7 @@ public struct FaultInjector: Sendable {
         case let .spike(m): return tick == fault.onset ? value + m : value
         case .nonFinite: return .nan
         case .off: return 0
-        case .dropout, .asserted, .slip, .overrun, .delay, .slow, .drop, .corrupt, .late: return value
+        case .dropout, .asserted, .slip, .overrun, .delay, .slow, .drop, .corrupt, .late, .replay: return value
         }
     }
 
@@ -262,7 +269,7 @@ public struct FaultInjector: Sendable {
     mutating func apply(_ target: FaultTarget, _ values: inout JointVector, tick: Int64) {
         for i in faults.indices where faults[i].target == target && faults[i].isActive(at: tick) {
             switch faults[i].kind {
-            case let .delay(ticks):
+            case let .delay(ticks), let .replay(ticks):
                 // Keep every value of the window; act (on this tick's draw) with the oldest.
                 let ring = ticks + 1
                 history[i][historyCount[i] % ring] = values
@@ -356,6 +363,15 @@ public struct FaultInjector: Sendable {
     /// Faults on the position setpoint (target `command`).
     public mutating func applyCommand(position: inout JointVector, tick: Int64) {
         apply(.command, &position, tick: tick)
+    }
+
+    /// How many ticks old the command sent this tick is, by an active `replay` fault (0: fresh).
+    public func commandReplayAge() -> UInt64 {
+        var age = 0
+        for i in faults.indices where faults[i].target == .command && active[i] {
+            if case let .replay(ticks) = faults[i].kind { age = Swift.max(age, ticks) }
+        }
+        return UInt64(age)
     }
 
     /// Faults on the current command (target `command_current`), after the servo.

@@ -56,6 +56,7 @@ public enum CheckID: UInt8, Sendable, CaseIterable, BitwiseCopyable {
     case communication
     case roundTrip
     case monitorInputFrozen
+    case commandSequence
 
     /// The name used in scenario files, logs and reports.
     public var name: String {
@@ -90,6 +91,7 @@ public enum CheckID: UInt8, Sendable, CaseIterable, BitwiseCopyable {
         case .communication: return "communication"
         case .roundTrip: return "round_trip"
         case .monitorInputFrozen: return "monitor_input_frozen"
+        case .commandSequence: return "command_sequence"
         }
     }
 
@@ -115,6 +117,7 @@ public enum CheckID: UInt8, Sendable, CaseIterable, BitwiseCopyable {
         case .communication: return "H09 H10"
         case .roundTrip: return "H11"
         case .monitorInputFrozen: return "H06 H07"
+        case .commandSequence: return "H22"
         }
     }
 

@@ -52,12 +52,16 @@ public struct ActuatorCommand: Sendable, BitwiseCopyable {
     public var powerOn: Bool
     /// Brakes released (only meaningful with power on).
     public var releaseBrakes: Bool
+    /// The proposal's sequence number: one more than the last proposal's (H22). A replayed or
+    /// forged command does not follow on.
+    public var sequence: UInt64
 
     public init(jointCount: Int) {
         position = JointVector(count: jointCount)
         current = JointVector(count: jointCount)
         powerOn = false
         releaseBrakes = false
+        sequence = 0
     }
 
     /// True when every number in the command is finite.

@@ -29,6 +29,6 @@ public enum HazardCatalogue {
         Hazard(id: "H19", title: "Teleoperation dropout", controls: ["operator_dropout", "operator_dropout_stop"]),
         Hazard(id: "H20", title: "Wrong hardware profile", controls: []),
         Hazard(id: "H21", title: "Bad threshold / configuration", controls: ["profile validation (vigil profile check)"]),
-        Hazard(id: "H22", title: "Forged or replayed commands", controls: []),
+        Hazard(id: "H22", title: "Forged or replayed commands", controls: ["command_sequence"]),
     ]
 }

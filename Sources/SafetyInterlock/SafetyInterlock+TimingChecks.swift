@@ -37,6 +37,22 @@ extension SafetyInterlock {
     }
 }
 
+// H22: forged or replayed commands.
+extension SafetyInterlock {
+    /// Each proposal must follow on from the last one accepted (sequence + 1). One that does not
+    /// (replayed: older; forged: out of order) is dropped, the last accepted setpoint is kept for
+    /// this tick, and the arm stops.
+    mutating func checkCommandSequence(_ command: inout ActuatorCommand, _ sensors: SensorFrame, _ trips: inout TripList) {
+        if let last = lastCommandSequence, command.sequence != last &+ 1 {
+            trips.append(
+                Trip(check: .commandSequence, joint: -1, measured: Double(command.sequence), threshold: Double(last &+ 1), response: .protectiveStop))
+            command.position = lastPosition ?? withinLimits(sensors.encoder)
+            return
+        }
+        lastCommandSequence = command.sequence
+    }
+}
+
 // H09–H11: the bus to the boards.
 extension SafetyInterlock {
     /// More than `maxBusFaults` consecutive failed bus cycles: protective stop (the boards' own

@@ -36,6 +36,9 @@ public struct SafetyInterlock: Sendable {
     var lastPotentiometer: JointVector
     var lastPotentiometerValid = false
     var frozenInputCount = PersistenceCounters()
+    /// The sequence number of the last proposal accepted (H22); nil until the first, and after
+    /// a reset.
+    var lastCommandSequence: UInt64?
     /// Stage-1 results waiting for stage 2 of the same tick.
     var pending: Pending?
 
@@ -78,6 +81,7 @@ public struct SafetyInterlock: Sendable {
         supplyCount.reset()
         frozenInputCount.reset()
         lastPotentiometerValid = false
+        lastCommandSequence = nil
         tipSpeedCount.reset()
         episodes = EpisodeFlags()
         staleTicks = 0
@@ -130,6 +134,7 @@ public struct SafetyInterlock: Sendable {
         pending.operatorRejected = checkOperator(inputs, &pending.trips)
 
         // Checks on, and shaping of, the proposed setpoint.
+        checkCommandSequence(&pending.command, sensors, &pending.trips)
         if !pending.command.position.isFinite {
             pending.trips.append(Trip(check: .commandNonFinite, joint: -1, measured: .nan, threshold: 0, response: .protectiveStop))
             pending.command.position = lastPosition ?? withinLimits(sensors.encoder)

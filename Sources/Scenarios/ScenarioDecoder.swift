@@ -37,7 +37,7 @@ enum FaultCatalogue {
         .power: ["set"],
         .emergencyStop: ["asserted"],
         .brake: ["slip"],
-        .command: ["offset", "ramp", "drift", "stuck", "gain", "set", "spike", "non_finite", "delay"],
+        .command: ["offset", "ramp", "drift", "stuck", "gain", "set", "spike", "non_finite", "delay", "replay"],
         .commandCurrent: ["offset", "stuck", "gain", "set"],
         .operator: ["spike", "offset", "non_finite", "dropout"],
         .sensorFrame: ["stuck"],
@@ -444,6 +444,9 @@ struct ScenarioDecoding {
         case "delay":
             guard let (v, dist) = value("by", "how late the signal is, e.g. '5 ms'", ticks) else { return (nil, nil) }
             return (.delay(ticks: Int(v)), dist)
+        case "replay":
+            guard let (v, dist) = value("by", "how old the replayed command is, e.g. '20 ms'", ticks) else { return (nil, nil) }
+            return (.replay(ticks: Int(v)), dist)
         case "slow":
             guard let (v, dist) = value("every", "how often the signal updates, e.g. '10 ms'", ticks) else { return (nil, nil) }
             return (.slow(every: Int(v)), dist)

@@ -138,6 +138,24 @@ import Testing
         #expect(rounds == [120, 950, 120])
     }
 
+    /// H22: a replay sends the setpoint of `by` ticks earlier and reports how old it is, so the
+    /// loop can give it the old sequence number.
+    @Test func replaySendsTheOldCommandAndSaysHowOld() {
+        var i = injector(.replay(ticks: 3), target: .command, joint: nil, onset: 10, end: 20)
+        var sent: [Double] = []
+        var ages: [UInt64] = []
+        for tick in Int64(8)..<22 {
+            var position = JointVector([Double(tick), 0])
+            i.beginTick(tick)
+            i.applyCommand(position: &position, tick: tick)
+            sent.append(position[0])
+            ages.append(i.commandReplayAge())
+        }
+        // Inside the window, the value from 3 ticks earlier (the onset's until 3 ticks have passed).
+        #expect(sent == [8, 9, 10, 10, 10, 10, 11, 12, 13, 14, 15, 16, 20, 21])
+        #expect(ages == [0, 0] + Array(repeating: 3, count: 10) + [0, 0])
+    }
+
     @Test func emergencyStopInputIsAsserted() {
         var i = injector(.asserted, target: .emergencyStop, joint: nil)
         var frame = SensorFrame(jointCount: 2)

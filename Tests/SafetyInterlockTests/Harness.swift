@@ -24,10 +24,12 @@ struct Harness {
         proposed.releaseBrakes = true
     }
 
-    /// One tick with the current frame (the sequence advances unless `fresh` is false).
+    /// One tick with the current frame (the sequence advances unless `fresh` is false). Each
+    /// proposal follows on from the last, as the control loop's do.
     @discardableResult
     mutating func step(fresh: Bool = true) -> InterlockVerdict {
         if fresh { sensors.sequence += 1 }
+        proposed.sequence &+= 1
         let v = interlock.step(tick: Tick(tick), sensors: sensors, inputs: inputs, proposed: proposed)
         tick += 1
         return v

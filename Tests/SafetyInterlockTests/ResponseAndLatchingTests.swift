@@ -109,6 +109,35 @@ import Testing
         #expect(h.step().tripped(.roundTrip)?.response == .hold)
     }
 
+    /// H22: a proposal that does not follow on from the last accepted one (replayed: older;
+    /// forged: skipping ahead) is dropped, the last setpoint kept, and the arm stopped; after a
+    /// reset the sequence is taken up afresh.
+    @Test(arguments: [(-1, true), (-5, true), (0, false), (1, true), (7, true)])
+    func commandsOutOfSequenceAreDroppedAndStopTheArm(_ shift: Int, _ trips: Bool) {
+        var h = Harness()
+        h.proposed.position = JointVector([0.1, 0.2])
+        h.run(5)
+        // `shift` relative to the sequence number that follows on (0: in order).
+        h.proposed.position = JointVector([0.15, 0.2])
+        h.proposed.sequence = UInt64(Int(h.proposed.sequence) + 1 + shift)
+        let v = h.interlock.step(tick: Tick(h.tick), sensors: h.sensors, inputs: h.inputs, proposed: h.proposed)
+        let trip = v.tripped(.commandSequence)
+        #expect((trip != nil) == trips)
+        if trips {
+            #expect(trip?.response == .protectiveStop)
+            #expect(trip?.measured == Double(Int(h.proposed.sequence)) && trip?.threshold == 6)
+            #expect(v.gated.command.position != JointVector([0.15, 0.2]), "the out-of-sequence setpoint is never sent")
+            #expect(v.state == .faulted(.protectiveStop))
+            let accepted = h.interlock.reset(sensors: h.sensors)
+            #expect(accepted)
+            h.proposed.sequence = 1000
+            #expect(h.step().tripped(.commandSequence) == nil, "after a reset any sequence starts afresh")
+            #expect(h.step().tripped(.commandSequence) == nil)
+        } else {
+            #expect(v.gated.command.position == JointVector([0.15, 0.2]))
+        }
+    }
+
     @Test func aSevereTripDuringAHoldEscalates() {
         var h = Harness { $0.maxShaftDistance = 0.001; $0.trackingError = JointVector([0.5, 0.5]) }
         h.inputs.shaftDistance = 0.0015

@@ -27,6 +27,7 @@ struct Driver {
         c.current[0] = current
         c.powerOn = power
         c.releaseBrakes = brakesReleased
+        c.sequence = UInt64(tick)
         var sensors = SensorFrame(jointCount: 1)
         sensors.sequence = UInt64(tick)
         defer { tick += 1 }
