@@ -39,8 +39,6 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     var previousEncoder: JointVector?
     var scratch = KinematicScratch()
     var lastGatedTip: Vector3?
-    /// Sequence number of the last proposal given to the interlock (H22).
-    var commandSequence: UInt64 = 0
     /// H04 fault: where the port has moved to, fixed when the fault starts (perpendicular to the
     /// shaft as it was then), or nil.
     var portOffset: Vector3?
@@ -280,8 +278,8 @@ public struct ControlLoop<Backend: ActuatorBackend> {
             reference = proposed.position
             integral = JointVector(count: n)
         }
-        commandSequence &+= 1
-        proposed.sequence = commandSequence
+        // Stamped with the tick it is for (H22).
+        proposed.sequence = UInt64(truncatingIfNeeded: k)
         injector.applyCommand(position: &proposed.position, tick: k)
         // A replayed command carries the sequence number it was sent with.
         proposed.sequence &-= injector.commandReplayAge()
@@ -307,7 +305,10 @@ public struct ControlLoop<Backend: ActuatorBackend> {
             if displacement == 0 {
                 portOffset = nil
             } else {
-                if portOffset == nil {
+                if let offset = portOffset {
+                    // The displacement changed (another fault started or ended): same direction.
+                    if offset.norm != abs(displacement) { portOffset = (displacement / offset.norm) * offset }
+                } else {
                     // Perpendicular to the shaft, towards the base x axis (y if the shaft is along x).
                     let d = g.shaftDirection
                     var side = Vector3(1, 0, 0) - d.x * d

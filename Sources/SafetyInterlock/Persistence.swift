@@ -26,4 +26,9 @@ struct EpisodeFlags: Sendable, BitwiseCopyable {
         defer { if condition { bits |= mask } else { bits &= ~mask } }
         return condition && bits & mask == 0
     }
+
+    /// Ends `slot`'s episode: if its condition still holds on the next tick, that is a new one.
+    mutating func end(_ slot: Int) {
+        bits &= ~(UInt32(1) << UInt32(slot))
+    }
 }

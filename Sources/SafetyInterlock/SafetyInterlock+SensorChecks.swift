@@ -37,7 +37,8 @@ extension SafetyInterlock {
             staleTicks = 0
         }
         lastSequence = sensors.sequence
-        if staleTicks == maxAge + 1 {
+        // Also when resumed while still stale: a resume must not release an arm on stale data.
+        if staleTicks == maxAge + 1 || (resumed && staleTicks > maxAge && staleTicks <= 2 * maxAge) {
             trips.append(Trip(check: .sensorFreshness, joint: -1, measured: Double(staleTicks), threshold: Double(maxAge), response: .hold))
         } else if staleTicks == 2 * maxAge + 1 {
             trips.append(Trip(check: .sensorFreshnessStop, joint: -1, measured: Double(staleTicks), threshold: Double(2 * maxAge), response: .protectiveStop))

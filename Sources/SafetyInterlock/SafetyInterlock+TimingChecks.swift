@@ -39,17 +39,22 @@ extension SafetyInterlock {
 
 // H22: forged or replayed commands.
 extension SafetyInterlock {
-    /// Each proposal must follow on from the last one accepted (sequence + 1). One that does not
-    /// (replayed: older; forged: out of order) is dropped, the last accepted setpoint is kept for
-    /// this tick, and the arm stops.
-    mutating func checkCommandSequence(_ command: inout ActuatorCommand, _ sensors: SensorFrame, _ trips: inout TripList) {
-        if let last = lastCommandSequence, command.sequence != last &+ 1 {
+    /// Each proposal is stamped with the tick it is for. One for another tick (replayed: older;
+    /// forged: ahead) is dropped: the last accepted setpoint, power and brake requests stand for
+    /// this tick, no current is commanded, and the arm stops.
+    mutating func checkCommandSequence(_ command: inout ActuatorCommand, tick: Tick, _ sensors: SensorFrame, _ trips: inout TripList) {
+        let expected = UInt64(truncatingIfNeeded: tick.value)
+        guard command.sequence == expected else {
             trips.append(
-                Trip(check: .commandSequence, joint: -1, measured: Double(command.sequence), threshold: Double(last &+ 1), response: .protectiveStop))
+                Trip(check: .commandSequence, joint: -1, measured: Double(command.sequence), threshold: Double(expected), response: .protectiveStop))
             command.position = lastPosition ?? withinLimits(sensors.encoder)
+            command.powerOn = lastAcceptedPower
+            command.releaseBrakes = lastAcceptedBrakes
+            command.current = JointVector(count: command.current.count)
             return
         }
-        lastCommandSequence = command.sequence
+        lastAcceptedPower = command.powerOn
+        lastAcceptedBrakes = command.releaseBrakes
     }
 }
 

@@ -26,6 +26,12 @@ public struct SafetyInterlock: Sendable {
     var episodes = EpisodeFlags()
     var lastSequence: UInt64?
     var staleTicks: Int64 = 0
+    /// Set by `resume()` for the next tick: hold conditions still present hold again.
+    var resumed = false
+    /// What the last accepted proposal asked of power and brakes (H22: a dropped proposal asks
+    /// nothing new).
+    var lastAcceptedPower = false
+    var lastAcceptedBrakes = false
     var brakeReference: JointVector
     var brakeReferenceValid: UInt8 = 0
     var overrunTicks: InlineArray<64, Int64> = InlineArray(repeating: Int64.min)
@@ -36,9 +42,6 @@ public struct SafetyInterlock: Sendable {
     var lastPotentiometer: JointVector
     var lastPotentiometerValid = false
     var frozenInputCount = PersistenceCounters()
-    /// The sequence number of the last proposal accepted (H22); nil until the first, and after
-    /// a reset.
-    var lastCommandSequence: UInt64?
     /// Stage-1 results waiting for stage 2 of the same tick.
     var pending: Pending?
 
@@ -58,12 +61,16 @@ public struct SafetyInterlock: Sendable {
         lastPotentiometer = JointVector(count: limits.jointCount)
     }
 
-    /// Releases a hold (category 2 stop). No effect in other states. Every logged-once
-    /// condition starts a new episode, so one that still holds trips (and holds) again.
+    /// Releases a hold (category 2 stop). No effect in other states. A hold condition that is
+    /// logged once per episode and still holds trips (and holds) again on the next tick; clamps
+    /// and warnings keep their episodes.
     public mutating func resume() {
         if case .holding = state {
             state = .normal
-            episodes = EpisodeFlags()
+            episodes.end(Slot.remoteCenter)
+            episodes.end(Slot.insertion)
+            episodes.end(Slot.roundTrip)
+            resumed = true
         }
     }
 
@@ -81,7 +88,6 @@ public struct SafetyInterlock: Sendable {
         supplyCount.reset()
         frozenInputCount.reset()
         lastPotentiometerValid = false
-        lastCommandSequence = nil
         tipSpeedCount.reset()
         episodes = EpisodeFlags()
         staleTicks = 0
@@ -109,7 +115,10 @@ public struct SafetyInterlock: Sendable {
     ) -> JointVector {
         precondition(self.pending == nil, "gateSetpoint twice without gateCurrent: the last tick's trips would be lost")
         var pending = Pending(tick: tick, sensors: sensors, inputs: inputs, command: proposed)
-        defer { self.pending = pending }
+        defer {
+            self.pending = pending
+            resumed = false
+        }
         if case .faulted = state {
             checkBrakes(sensors, &pending.trips)
             return safeCommand(sensors).position
@@ -134,7 +143,7 @@ public struct SafetyInterlock: Sendable {
         pending.operatorRejected = checkOperator(inputs, &pending.trips)
 
         // Checks on, and shaping of, the proposed setpoint.
-        checkCommandSequence(&pending.command, sensors, &pending.trips)
+        checkCommandSequence(&pending.command, tick: tick, sensors, &pending.trips)
         if !pending.command.position.isFinite {
             pending.trips.append(Trip(check: .commandNonFinite, joint: -1, measured: .nan, threshold: 0, response: .protectiveStop))
             pending.command.position = lastPosition ?? withinLimits(sensors.encoder)

@@ -29,7 +29,7 @@ struct Harness {
     @discardableResult
     mutating func step(fresh: Bool = true) -> InterlockVerdict {
         if fresh { sensors.sequence += 1 }
-        proposed.sequence &+= 1
+        proposed.sequence = UInt64(tick)
         let v = interlock.step(tick: Tick(tick), sensors: sensors, inputs: inputs, proposed: proposed)
         tick += 1
         return v

@@ -109,33 +109,81 @@ import Testing
         #expect(h.step().tripped(.roundTrip)?.response == .hold)
     }
 
-    /// H22: a proposal that does not follow on from the last accepted one (replayed: older;
-    /// forged: skipping ahead) is dropped, the last setpoint kept, and the arm stopped; after a
-    /// reset the sequence is taken up afresh.
+    /// Resumed while the sensor data is still stale (past `max_age`, before the stop), the arm
+    /// holds again at once; the stop still comes at twice `max_age`.
+    @Test func resumingOnStaleDataHoldsAgain() {
+        var h = Harness { $0.sensorMaxAge = 3 }
+        h.step()
+        let trips = h.run(5, fresh: false).map(\.trip.check)
+        #expect(trips == [.sensorFreshness])
+        h.interlock.resume()
+        #expect(h.step(fresh: false).tripped(.sensorFreshness)?.response == .hold, "stale tick 6")
+        #expect(h.interlock.state == .holding)
+        #expect(h.step(fresh: false).tripped(.sensorFreshnessStop)?.response == .protectiveStop, "stale tick 7")
+    }
+
+    /// A resume does not re-log a warning whose episode goes on.
+    @Test func resumingDoesNotRelogWarningsStillUnderWay() {
+        var h = Harness { $0.temperatureWarning = 60; $0.temperatureError = 65; $0.maxShaftDistance = 0.001 }
+        h.sensors.temperature[0] = 61
+        h.inputs.shaftDistance = 0.0015
+        let first = h.run(3).map(\.trip.check)
+        #expect(first.filter { $0 == .temperatureWarning }.count == 1)
+        h.inputs.shaftDistance = 0
+        h.interlock.resume()
+        let after = h.run(3).map(\.trip.check)
+        #expect(!after.contains(.temperatureWarning))
+        #expect(h.interlock.state == .normal)
+    }
+
+    /// H22: each proposal is stamped with the tick it is for. One stamped for another tick
+    /// (replayed: older; forged: ahead) is dropped, the last setpoint kept, and the arm stopped;
+    /// a reset does not make an old stamp acceptable.
     @Test(arguments: [(-1, true), (-5, true), (0, false), (1, true), (7, true)])
-    func commandsOutOfSequenceAreDroppedAndStopTheArm(_ shift: Int, _ trips: Bool) {
+    func commandsForAnotherTickAreDroppedAndStopTheArm(_ shift: Int, _ trips: Bool) {
         var h = Harness()
         h.proposed.position = JointVector([0.1, 0.2])
         h.run(5)
-        // `shift` relative to the sequence number that follows on (0: in order).
         h.proposed.position = JointVector([0.15, 0.2])
-        h.proposed.sequence = UInt64(Int(h.proposed.sequence) + 1 + shift)
+        h.proposed.sequence = UInt64(Int(h.tick) + shift)
         let v = h.interlock.step(tick: Tick(h.tick), sensors: h.sensors, inputs: h.inputs, proposed: h.proposed)
+        h.tick += 1
         let trip = v.tripped(.commandSequence)
         #expect((trip != nil) == trips)
         if trips {
             #expect(trip?.response == .protectiveStop)
-            #expect(trip?.measured == Double(Int(h.proposed.sequence)) && trip?.threshold == 6)
+            #expect(trip?.measured == Double(5 + shift) && trip?.threshold == 5)
             #expect(v.gated.command.position != JointVector([0.15, 0.2]), "the out-of-sequence setpoint is never sent")
             #expect(v.state == .faulted(.protectiveStop))
             let accepted = h.interlock.reset(sensors: h.sensors)
             #expect(accepted)
-            h.proposed.sequence = 1000
-            #expect(h.step().tripped(.commandSequence) == nil, "after a reset any sequence starts afresh")
+            // After the reset, a command stamped for its own tick passes; an old stamp still trips.
             #expect(h.step().tripped(.commandSequence) == nil)
+            h.proposed.sequence = UInt64(h.tick - 3)
+            let replayed = h.interlock.step(tick: Tick(h.tick), sensors: h.sensors, inputs: h.inputs, proposed: h.proposed)
+            #expect(replayed.tripped(.commandSequence) != nil)
         } else {
             #expect(v.gated.command.position == JointVector([0.15, 0.2]))
         }
+    }
+
+    /// A dropped proposal asks for nothing new: a forged "power on, release the brakes" for a
+    /// disabled arm leaves it unpowered and braked.
+    @Test func aDroppedProposalCannotPowerUpTheArm() {
+        var h = Harness()
+        h.proposed.powerOn = false
+        h.proposed.releaseBrakes = false
+        h.run(3)
+        h.sensors.amplifiersEnabled = false
+        h.inputs.velocity[0] = 0.5  // coasting: a protective stop would otherwise take time
+        h.proposed.powerOn = true
+        h.proposed.releaseBrakes = true
+        h.proposed.current = JointVector([0.8, 0.8])
+        h.proposed.sequence = UInt64(h.tick + 1)
+        let v = h.interlock.step(tick: Tick(h.tick), sensors: h.sensors, inputs: h.inputs, proposed: h.proposed)
+        #expect(v.tripped(.commandSequence) != nil)
+        #expect(!v.gated.command.powerOn && !v.gated.command.releaseBrakes)
+        #expect(v.gated.command.current == JointVector([0, 0]))
     }
 
     @Test func aSevereTripDuringAHoldEscalates() {
