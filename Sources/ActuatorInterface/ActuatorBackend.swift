@@ -29,11 +29,19 @@ public struct PlantDisturbance: Sendable, Equatable, BitwiseCopyable {
     public var emergencyStop: Bool
     /// Per joint, the fraction of its brake's holding torque that is left (1: healthy).
     public var brakeHolding: JointVector
+    /// Per joint, the current the amplifier delivers per ampere commanded (1: healthy; 0: a
+    /// dead drive).
+    public var amplifierGain: JointVector
+    /// Per joint, a current the amplifier drives whatever it is commanded (a stuck output
+    /// stage), A; NaN: it follows the command. Applied only while powered, within `current_max`.
+    public var amplifierCurrent: JointVector
 
     public init(jointCount: Int) {
         supplyVoltage = nil
         emergencyStop = false
         brakeHolding = JointVector(count: jointCount, repeating: 1)
+        amplifierGain = JointVector(count: jointCount, repeating: 1)
+        amplifierCurrent = JointVector(count: jointCount, repeating: .nan)
     }
 }
 

@@ -233,10 +233,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
 
         // Plant-side faults, then the measurement, then sensor-side faults.
         injector.beginTick(k)
-        let d = injector.disturbance(jointCount: n, tick: k)
-        var disturbance = PlantDisturbance(jointCount: n)
-        disturbance.supplyVoltage = d.supply
-        disturbance.brakeHolding = d.brakeHolding
+        var disturbance = injector.disturbance(jointCount: n, tick: k)
         for i in injector.faults.indices where injector.faults[i].target == .emergencyStop && injector.isActive(i) {
             disturbance.emergencyStop = true
         }

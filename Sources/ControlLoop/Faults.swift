@@ -1,4 +1,5 @@
 public import MotionTypes
+public import ActuatorInterface
 
 /// Where a fault is injected.
 public enum FaultTarget: String, Sendable, CaseIterable {
@@ -30,6 +31,8 @@ public enum FaultTarget: String, Sendable, CaseIterable {
     case bus
     /// The port the shaft passes through (H04): displaced from the model's remote centre.
     case remoteCenter = "remote_center"
+    /// A joint's amplifier (plant): the current it really drives.
+    case amplifier
 }
 
 /// What a fault does to its signal.
@@ -398,18 +401,23 @@ public struct FaultInjector: Sendable {
     }
 
     /// Plant disturbances active at `tick`.
-    public func disturbance(jointCount: Int, tick: Int64) -> (supply: Double?, emergencyStop: Bool, brakeHolding: JointVector) {
-        var supply: Double?
-        var brakes = JointVector(count: jointCount, repeating: 1)
+    public func disturbance(jointCount: Int, tick: Int64) -> PlantDisturbance {
+        var d = PlantDisturbance(jointCount: jointCount)
         for (i, fault) in faults.enumerated() where active[i] {
             switch (fault.target, fault.kind) {
-            case let (.power, .set(v)): supply = v
+            case let (.power, .set(v)): d.supplyVoltage = v
             case let (.brake, .slip(fraction)):
-                for j in 0..<jointCount where fault.joint == nil || fault.joint == j { brakes[j] = fraction }
+                for j in 0..<jointCount where fault.joint == nil || fault.joint == j { d.brakeHolding[j] = fraction }
+            case let (.amplifier, .gain(k)):
+                for j in 0..<jointCount where fault.joint == nil || fault.joint == j { d.amplifierGain[j] *= k }
+            case (.amplifier, .off):
+                for j in 0..<jointCount where fault.joint == nil || fault.joint == j { d.amplifierGain[j] = 0 }
+            case let (.amplifier, .set(amps)):
+                for j in 0..<jointCount where fault.joint == nil || fault.joint == j { d.amplifierCurrent[j] = amps }
             default: break
             }
         }
-        return (supply, false, brakes)
+        return d
     }
 
     /// Overruns injected at `tick`.

@@ -45,11 +45,12 @@ enum FaultCatalogue {
         .monitorPotentiometer: ["stuck", "offset", "ramp", "drift", "gain", "set", "off"],
         .bus: ["drop", "corrupt", "delay"],
         .remoteCenter: ["offset"],
+        .amplifier: ["gain", "off", "set"],
     ]
 
     /// Targets whose faults act on one joint (or all when `joint` is omitted).
     static let perJoint: Set<FaultTarget> = [
-        .encoder, .potentiometer, .currentSensor, .temperatureSensor, .brake, .command, .commandCurrent, .monitorPotentiometer,
+        .amplifier, .encoder, .potentiometer, .currentSensor, .temperatureSensor, .brake, .command, .commandCurrent, .monitorPotentiometer,
     ]
 }
 
@@ -355,7 +356,7 @@ struct ScenarioDecoding {
                     return nil
                 }
                 return JointQuantity.position.dimension(kind)
-            case .currentSensor, .commandCurrent: return .current
+            case .currentSensor, .commandCurrent, .amplifier: return .current
             case .temperatureSensor: return .temperature
             case .power: return .voltage
             case .operator, .remoteCenter: return .length

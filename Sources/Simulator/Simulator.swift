@@ -125,7 +125,12 @@ public struct Simulator: ActuatorBackend, Sendable {
         let h = 1 / (model.rate * Double(model.substeps))
         for j in 0..<model.jointCount {
             let joint = model.joints[j]
-            let amps = powered ? min(max(command.current[j], -joint.currentMax), joint.currentMax) : 0
+            var amps = 0.0
+            if powered {
+                let stuck = disturbance.amplifierCurrent[j]
+                let delivered = stuck.isNaN ? command.current[j] * disturbance.amplifierGain[j] : stuck
+                amps = min(max(delivered, -joint.currentMax), joint.currentMax)
+            }
             motorCurrent[j] = amps
             let braked = brakesEngaged & (1 << UInt8(j)) != 0 && joint.brakeTorque > 0
             let holding = joint.brakeTorque * disturbance.brakeHolding[j]

@@ -92,7 +92,7 @@ extension RunCommand {
                 "error: \(scenario.profilePath): safety.monitor_inputs self-tests independent potentiometers, but servos on the serial bus have none; in the bench's copy of the profile write 'disabled: true' with a 'reason'"
             )
         }
-        for (i, fault) in scenario.faults.enumerated() where fault.target == .power || fault.target == .brake {
+        for (i, fault) in scenario.faults.enumerated() where fault.target == .power || fault.target == .brake || fault.target == .amplifier {
             printError("warning: fault \(i) (\(scenario.faultTexts[i])) acts on the simulated plant and is not injected on hardware")
         }
         let link: any SerialTransport

@@ -1,3 +1,4 @@
+import ActuatorInterface
 import ControlLoop
 import MotionTypes
 import Testing
@@ -195,13 +196,18 @@ import Testing
                 Fault(target: .power, kind: .set(0), joint: nil, onset: 5, end: nil),
                 Fault(target: .brake, kind: .slip(0.2), joint: 0, onset: 5, end: nil),
                 Fault(target: .loopTiming, kind: .overrun, joint: nil, onset: 7, end: 8),
+                Fault(target: .amplifier, kind: .gain(0.5), joint: 1, onset: 5, end: nil),
+                Fault(target: .amplifier, kind: .set(0.7), joint: 0, onset: 6, end: nil),
             ], rate: 1000, seed: 1, jointCount: 2)
         i.beginTick(4)
-        #expect(i.disturbance(jointCount: 2, tick: 4).supply == nil)
+        let four = i.disturbance(jointCount: 2, tick: 4)
+        #expect(four.supplyVoltage == nil && four.amplifierGain == JointVector([1, 1]) && four.amplifierCurrent[0].isNaN)
         i.beginTick(6)
         let d = i.disturbance(jointCount: 2, tick: 6)
-        #expect(d.supply == 0)
+        #expect(d.supplyVoltage == 0)
         #expect(d.brakeHolding == JointVector([0.2, 1]))
+        #expect(d.amplifierGain == JointVector([1, 0.5]))
+        #expect(d.amplifierCurrent[0] == 0.7 && d.amplifierCurrent[1].isNaN)
         i.beginTick(7)
         let seven = i.overruns(tick: 7)
         i.beginTick(8)

@@ -117,6 +117,23 @@ struct Driver {
         #expect(sim.position[0] < 0.45, "0.3 N·m of brake cannot hold 0.48 N·m of gravity")
     }
 
+    /// Amplifier faults change the current really driven, which the current sensor reads: a
+    /// weakened drive delivers its share, a stuck one its own current (within current_max, only
+    /// while powered).
+    @Test(arguments: [(1.0, Double.nan, 0.5), (0.6, .nan, 0.3), (0, .nan, 0), (1, 1.5, 1.5), (1, 5, 2), (1, -0.4, -0.4)])
+    func amplifierFaultsSetTheCurrentDriven(_ gain: Double, _ stuck: Double, _ expected: Double) {
+        var sim = Simulator(model: plant(), seed: 1, initialPosition: JointVector([0]))
+        var d = Driver()
+        var disturbance = PlantDisturbance(jointCount: 1)
+        disturbance.amplifierGain[0] = gain
+        disturbance.amplifierCurrent[0] = stuck
+        sim.disturb(disturbance)
+        _ = run(&sim, &d, ticks: 5, current: 0.5)
+        #expect(abs(sim.motorCurrent[0] - expected) < 1e-12)
+        _ = run(&sim, &d, ticks: 5, current: 0.5, power: false)
+        #expect(sim.motorCurrent[0] == 0, "an unpowered amplifier drives nothing, stuck or not")
+    }
+
     @Test func boardWatchdogRemovesPowerWhenCommandsStop() {
         var sim = Simulator(model: plant(watchdog: 30), seed: 1, initialPosition: JointVector([0]))
         var d = Driver()
