@@ -295,31 +295,30 @@ public struct ControlLoop<Backend: ActuatorBackend> {
             let tip = configuration.kinematics.forward(limited, scratch: &scratch).translation
             inputs.tipSpeed = (tip - lastTip).norm * rate
         }
-        if configuration.limits.maxShaftDistance != nil,
-            var g = configuration.kinematics.remoteCenterGeometry(frame.encoder, scratch: &scratch)
-        {
+        if configuration.limits.maxShaftDistance != nil {
+            // H04 fault: the port is displaced from the model's RCM. Its direction is fixed on
+            // the first tick (perpendicular to the shaft as it lies then); a change in size
+            // (another fault starting or ending) keeps that direction.
             let displacement = injector.portDisplacement()
             if displacement == 0 {
                 portOffset = nil
-            } else {
-                if let offset = portOffset {
-                    // The displacement changed (another fault started or ended): same direction.
-                    if offset.norm != abs(displacement) { portOffset = (displacement / offset.norm) * offset }
-                } else {
-                    // Perpendicular to the shaft, towards the base x axis (y if the shaft is along x).
+            } else if let offset = portOffset, offset.norm != abs(displacement) {
+                portOffset = (displacement / offset.norm) * offset
+            }
+            let kinematics = configuration.kinematics
+            if var g = kinematics.remoteCenterGeometry(frame.encoder, portOffset: portOffset ?? .zero, scratch: &scratch) {
+                if displacement != 0 && portOffset == nil {
+                    // The onset tick: the shaft direction is known only now.
                     let d = g.shaftDirection
                     var side = Vector3(1, 0, 0) - d.x * d
                     if side.norm < 1e-6 { side = Vector3(0, 1, 0) - d.y * d }
-                    portOffset = (displacement / side.norm) * side
+                    let offset = (displacement / side.norm) * side
+                    portOffset = offset
+                    if let moved = kinematics.remoteCenterGeometry(frame.encoder, portOffset: offset, scratch: &scratch) { g = moved }
                 }
-                if let offset = portOffset,
-                    let moved = configuration.kinematics.remoteCenterGeometry(frame.encoder, portOffset: offset, scratch: &scratch)
-                {
-                    g = moved
-                }
+                inputs.shaftDistance = g.shaftDistance
+                inputs.insertionDepth = g.insertionDepth
             }
-            inputs.shaftDistance = g.shaftDistance
-            inputs.insertionDepth = g.insertionDepth
         }
         // The servo's current for the last tick's target, for the stall check (H06).
         proposed.current = lastServoCurrent

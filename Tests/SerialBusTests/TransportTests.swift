@@ -125,39 +125,35 @@ import Glibc
         }
     }
 
-    @Test func aBusyPortNamesTheOSError() {
+    /// Opens /dev/ttyUSB0 through libserialport calls whose open fails with `errno`; the error
+    /// it throws (recording an issue if it opens).
+    func openFailing(errno code: Int32, message: String) -> SerialError? {
         var calls = LibSerialPortCalls.live
         calls.getPortByName = { _, out in
             out.pointee = OpaquePointer(bitPattern: 0x1)
             return SP_OK
         }
         calls.open = { _, _ in SP_ERR_FAIL }
-        calls.lastErrorCode = { EBUSY }
-        calls.lastErrorMessage = { "Device or resource busy" }
+        calls.lastErrorCode = { code }
+        calls.lastErrorMessage = { message }
         calls.freePort = { _ in }
         do {
             _ = try LibSerialPortTransport(path: "/dev/ttyUSB0", baud: 4_500_000, calls: calls)
-            Issue.record("opened a busy port")
+            Issue.record("opened a port whose open failed with errno \(code)")
+            return nil
         } catch {
-            #expect(error.code == .busy && error.osError == EBUSY)
-            #expect(error.description == "/dev/ttyUSB0: port busy: cannot open: Device or resource busy (errno 16)")
+            return error
         }
     }
 
+    @Test func aBusyPortNamesTheOSError() {
+        let error = openFailing(errno: EBUSY, message: "Device or resource busy")
+        #expect(error?.code == .busy && error?.osError == EBUSY)
+        #expect(error?.description == "/dev/ttyUSB0: port busy: cannot open: Device or resource busy (errno 16)")
+    }
+
     @Test func aPermissionErrorPointsAtTheBenchGuide() {
-        var calls = LibSerialPortCalls.live
-        calls.getPortByName = { _, out in
-            out.pointee = OpaquePointer(bitPattern: 0x1)
-            return SP_OK
-        }
-        calls.open = { _, _ in SP_ERR_FAIL }
-        calls.lastErrorCode = { EACCES }
-        calls.lastErrorMessage = { "Permission denied" }
-        calls.freePort = { _ in }
-        do {
-            _ = try LibSerialPortTransport(path: "/dev/ttyUSB0", baud: 4_500_000, calls: calls)
-        } catch {
-            #expect(error.code == .permission && error.description.contains("dialout"))
-        }
+        let error = openFailing(errno: EACCES, message: "Permission denied")
+        #expect(error?.code == .permission && error?.description.contains("dialout") == true)
     }
 }
