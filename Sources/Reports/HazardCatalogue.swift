@@ -27,8 +27,8 @@ public enum HazardCatalogue {
         Hazard(id: "H17", title: "Emergency stop", controls: ["emergency_stop"]),
         Hazard(id: "H18", title: "Operator input spike / non-finite", controls: ["operator_step", "operator_non_finite"]),
         Hazard(id: "H19", title: "Teleoperation dropout", controls: ["operator_dropout", "operator_dropout_stop"]),
-        Hazard(id: "H20", title: "Wrong hardware profile", controls: []),
-        Hazard(id: "H21", title: "Bad threshold / configuration", controls: ["profile validation (vigil profile check)"]),
+        Hazard(id: "H20", title: "Wrong hardware profile", controls: ["hardware_identity"]),
+        Hazard(id: "H21", title: "Bad threshold / configuration", controls: ["profile_validation"]),
         Hazard(id: "H22", title: "Forged or replayed commands", controls: ["command_sequence"]),
     ]
 }

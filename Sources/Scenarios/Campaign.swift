@@ -44,15 +44,17 @@ public struct CampaignRun: Sendable {
 /// and each run is deterministic, so summaries, JUnit and logs do not depend on `jobs`.
 public struct CampaignPlan: Sendable {
     public struct Item: Sendable {
-        public var scenario: Scenario
+        public var scenario: ScenarioFile
         public var scenarioID: String
         public var seed: UInt64
     }
 
     public var items: [Item]
 
-    /// Every `.yaml` file under `paths` (files or folders, searched recursively, in sorted
-    /// order), each with `seeds` consecutive seeds starting at its own.
+    /// Every scenario file under `paths` (files or folders, searched recursively, in sorted
+    /// order), each with `seeds` consecutive seeds starting at its own (a start check, once).
+    /// Hardware profiles found
+    /// in the folders (the bad ones that start checks use) are not scenarios and are skipped.
     public static func load(paths: [String], seeds: Int) throws(ValidationError) -> CampaignPlan {
         var files: [(path: String, id: String)] = []
         var missing: [Diagnostic] = []
@@ -65,7 +67,7 @@ public struct CampaignPlan: Sendable {
             if isDirectory.boolValue {
                 let found = (FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String } ?? [])
                     .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
-                for relative in found {
+                for relative in found where !isProfile((path as NSString).appendingPathComponent(relative)) {
                     let base = (path as NSString).lastPathComponent
                     let id = (base == "." ? relative : "\(base)/\(relative)") as NSString
                     files.append(((path as NSString).appendingPathComponent(relative), id.deletingPathExtension))
@@ -78,8 +80,11 @@ public struct CampaignPlan: Sendable {
         var items: [Item] = []
         for file in files {
             do {
-                let scenario = try ScenarioLoader.load(path: file.path)
-                for i in 0..<max(1, seeds) {
+                let scenario = try ScenarioLoader.loadAny(path: file.path)
+                // A start check simulates nothing, so its seed changes nothing: it runs once.
+                let count: Int
+                if case .startCheck = scenario { count = 1 } else { count = max(1, seeds) }
+                for i in 0..<count {
                     items.append(Item(scenario: scenario, scenarioID: file.id, seed: scenario.seed &+ UInt64(i)))
                 }
             } catch {
@@ -88,6 +93,17 @@ public struct CampaignPlan: Sendable {
         }
         guard diagnostics.isEmpty else { throw ValidationError(diagnostics) }
         return CampaignPlan(items: items)
+    }
+
+    /// Whether the file declares the profile format (in its first lines, before any other key).
+    static func isProfile(_ path: String) -> Bool {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return false }
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true).prefix(40) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            return trimmed.hasPrefix("format:") && trimmed.contains("vigil-profile/")
+        }
+        return false
     }
 }
 
@@ -120,8 +136,12 @@ public enum CampaignRunner {
     }
 
     static func runOne(_ item: CampaignPlan.Item, outFolder: String, metadata: RunMetadata) -> CampaignRun {
-        let s = item.scenario
         let relative = "logs/\(item.scenarioID)-seed\(item.seed).jsonl"
+        let s: Scenario
+        switch item.scenario {
+        case let .run(scenario): s = scenario
+        case let .startCheck(check): return runStartCheck(check, item: item, relative: relative, outFolder: outFolder, metadata: metadata)
+        }
         let logPath = (outFolder as NSString).appendingPathComponent(relative)
         var run = CampaignRun(
             scenarioPath: s.path, scenarioName: s.name, scenarioID: item.scenarioID, hazards: s.hazards, seed: item.seed,
@@ -140,6 +160,31 @@ public enum CampaignRunner {
             var checks: [String] = []
             for trip in result.trips where !checks.contains(trip.trip.check.name) { checks.append(trip.trip.check.name) }
             run.trippedChecks = checks
+        } catch {
+            run.status = .error
+            run.errorMessage = "\(error)"
+        }
+        return run
+    }
+}
+
+extension CampaignRunner {
+    static func runStartCheck(
+        _ check: StartCheckScenario, item: CampaignPlan.Item, relative: String, outFolder: String, metadata: RunMetadata
+    ) -> CampaignRun {
+        let logPath = (outFolder as NSString).appendingPathComponent(relative)
+        var run = CampaignRun(
+            scenarioPath: check.path, scenarioName: check.name, scenarioID: item.scenarioID, hazards: check.hazards, seed: item.seed,
+            status: .error, expectations: [], errorMessage: nil, logPath: logPath, relativeLogPath: relative, finalHash: "",
+            detectionLatencyTicks: nil, peakExcursion: 0, falseTrips: 0, simulatedSeconds: 0, period: 0, trippedChecks: [])
+        do {
+            let outcome = try StartCheckRunner.run(check, seed: item.seed, logPath: logPath, metadata: metadata)
+            run.status = outcome.passed ? .passed : .failed
+            run.expectations = outcome.expectations
+            run.finalHash = outcome.finalHash
+            // The refusal is the detection, at start: latency 0.
+            if outcome.refusal != nil { run.detectionLatencyTicks = 0 }
+            run.trippedChecks = outcome.refusal.map { [$0 == .invalidProfile ? "profile_validation" : "hardware_identity"] } ?? []
         } catch {
             run.status = .error
             run.errorMessage = "\(error)"

@@ -49,7 +49,9 @@ struct CampaignCommand: ParsableCommand {
         }
         guard !plan.items.isEmpty else { throw VigilExit.invalid("error: no scenario files under \(paths.joined(separator: ", "))") }
         let scenarioCount = Set(plan.items.map(\.scenarioID)).count
-        printError("vigil campaign: \(scenarioCount) scenarios × \(seeds) seed\(seeds == 1 ? "" : "s") = \(plan.items.count) runs on \(jobs) job\(jobs == 1 ? "" : "s")")
+        let startChecks = Set(plan.items.filter { if case .startCheck = $0.scenario { true } else { false } }.map(\.scenarioID)).count
+        let once = startChecks == 0 || seeds == 1 ? "" : " (\(startChecks) start check\(startChecks == 1 ? "" : "s") once)"
+        printError("vigil campaign: \(scenarioCount) scenarios × \(seeds) seed\(seeds == 1 ? "" : "s") = \(plan.items.count) runs\(once) on \(jobs) job\(jobs == 1 ? "" : "s")")
 
         let progress = ProgressDisplay(total: plan.items.count, interactive: isatty(STDERR_FILENO) == 1)
         let runs = CampaignRunner.run(

@@ -46,15 +46,20 @@ struct RunCommand: ParsableCommand {
     var noPacing = false
 
     func run() throws {
-        let loaded: Scenario
+        let file: ScenarioFile
         do {
-            loaded = try ScenarioLoader.load(path: scenario)
+            file = try ScenarioLoader.loadAny(path: scenario)
         } catch {
             throw VigilExit.invalid(error.description)
         }
-        let seed = self.seed ?? loaded.seed
+        let seed = self.seed ?? file.seed
         let stem = ((scenario as NSString).lastPathComponent as NSString).deletingPathExtension
         let logPath = (out as NSString).appendingPathComponent("\(stem)-seed\(seed).jsonl")
+        let loaded: Scenario
+        switch file {
+        case let .run(s): loaded = s
+        case let .startCheck(check): return try runStartCheck(check, seed: seed, logPath: logPath)
+        }
         let result: RunResult
         switch backend {
         case .simulator:
@@ -78,6 +83,30 @@ enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
 extension TransportKind: ArgumentParser.ExpressibleByArgument {}
 
 extension RunCommand {
+    /// A start check (H20, H21): try to start, and show the refusal.
+    func runStartCheck(_ check: StartCheckScenario, seed: UInt64, logPath: String) throws {
+        guard backend == .simulator else {
+            throw VigilExit.invalid(
+                "error: \(scenario) is a start check, which runs on the simulator; on a bench, 'vigil run --backend serial' checks the servos' model numbers before power-on by itself")
+        }
+        let outcome: StartCheckRunner.Outcome
+        do {
+            outcome = try StartCheckRunner.run(check, seed: seed, logPath: logPath, metadata: runMetadata(backend: "simulator"))
+        } catch {
+            throw VigilExit.invalid("error: \(error)")
+        }
+        var lines = ["\(check.name)  [\(check.hazards.joined(separator: " "))]  start check"]
+        for e in outcome.expectations { lines.append("  \(e.passed ? "PASS" : "FAIL")  \(e.expectation) — \(e.figure)") }
+        if !outcome.problems.isEmpty {
+            lines.append("  problems named:")
+            lines += outcome.problems.map { "    \($0)" }
+        }
+        lines.append("  log: \(outcome.logPath) (final hash \(outcome.finalHash))")
+        lines.append(outcome.passed ? "PASS" : "FAIL")
+        print(lines.joined(separator: "\n"))
+        if !outcome.passed { throw VigilExit(code: VigilExit.failure) }
+    }
+
     /// The scenario on real or virtual boards, paced to the control period. Ctrl-C or a lost
     /// link ends the run early; torque is turned off on every id on every way out.
     func runOnSerial(_ scenario: Scenario, seed: UInt64, logPath: String) throws -> RunResult {
@@ -239,8 +268,12 @@ struct ScenarioCommand: ParsableCommand {
             var invalid = false
             for file in files {
                 do {
-                    let s = try ScenarioLoader.load(path: file)
-                    print("\(file): valid — \(s.name) [\(s.hazards.joined(separator: " "))] on \(s.profile.id), \(s.durationTicks) ticks, \(s.faults.count) fault\(s.faults.count == 1 ? "" : "s"), \(s.expectations.count) expectation\(s.expectations.count == 1 ? "" : "s")")
+                    switch try ScenarioLoader.loadAny(path: file) {
+                    case let .run(s):
+                        print("\(file): valid — \(s.name) [\(s.hazards.joined(separator: " "))] on \(s.profile.id), \(s.durationTicks) ticks, \(s.faults.count) fault\(s.faults.count == 1 ? "" : "s"), \(s.expectations.count) expectation\(s.expectations.count == 1 ? "" : "s")")
+                    case let .startCheck(c):
+                        print("\(file): valid — \(c.name) [\(c.hazards.joined(separator: " "))], a start check: expects start_refused \(c.expected?.rawValue ?? "none") with profile \(c.profilePath)")
+                    }
                 } catch {
                     invalid = true
                     printError(error.description)

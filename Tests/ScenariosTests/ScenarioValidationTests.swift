@@ -132,13 +132,31 @@ import Testing
         #expect(diagnostics(text).contains { $0.field == "expect[0].within" && $0.message.contains("no faults") })
     }
 
+    /// Every scenario file is valid; the profiles kept beside the start checks are the
+    /// deliberately bad ones, so each must be invalid and named by a start check.
     @Test func everyShippedScenarioIsValid() throws {
         let root = repositoryRoot.appendingPathComponent("Scenarios")
         let files = FileManager.default.enumerator(atPath: root.path)!.compactMap { $0 as? String }.filter { $0.hasSuffix(".yaml") }
         #expect(files.count >= 21)
+        var profiles: [String] = []
+        var named: Set<String> = []
         for file in files {
-            #expect(throws: Never.self) { try ScenarioLoader.load(path: root.appendingPathComponent(file).path) }
+            let path = root.appendingPathComponent(file).path
+            if try String(contentsOfFile: path, encoding: .utf8).contains("\nformat: vigil-profile/1") {
+                profiles.append(path)
+                #expect(throws: ValidationError.self, "\(file) is kept as a bad profile") { try ProfileLoader.load(path: path) }
+                continue
+            }
+            do {
+                if case let .startCheck(check) = try ScenarioLoader.loadAny(path: path) {
+                    named.insert(URL(fileURLWithPath: check.profilePath).standardized.path)
+                }
+            } catch {
+                Issue.record("\(file): \(error)")
+            }
         }
+        #expect(profiles.count >= 2)
+        for profile in profiles { #expect(named.contains(URL(fileURLWithPath: profile).standardized.path), "\(profile) is used by no start check") }
     }
 }
 
