@@ -24,6 +24,13 @@ let package = Package(
         .library(name: "Kinematics", targets: ["Kinematics"]),
         .library(name: "SafetyInterlock", targets: ["SafetyInterlock"]),
         .library(name: "Scenarios", targets: ["Scenarios"]),
+        // For the Benchmarks/ package.
+        .library(name: "ActuatorInterface", targets: ["ActuatorInterface"]),
+        .library(name: "ControlLoop", targets: ["ControlLoop"]),
+        .library(name: "Simulator", targets: ["Simulator"]),
+        .library(name: "SerialBus", targets: ["SerialBus"]),
+        .library(name: "BoardEmulator", targets: ["BoardEmulator"]),
+        .library(name: "Realtime", targets: ["Realtime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -51,6 +58,8 @@ let package = Package(
             dependencies: ["MotionTypes", "ActuatorInterface", "SerialBus", "Simulator"]
         ),
         .target(name: "FaultLog", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "CRealtime"),
+        .target(name: "Realtime", dependencies: ["CRealtime"]),
         .target(
             name: "ControlLoop",
             dependencies: ["MotionTypes", "SafetyInterlock", "Kinematics", "ActuatorInterface"]
@@ -59,7 +68,7 @@ let package = Package(
             name: "Scenarios",
             dependencies: [
                 "MotionTypes", "Kinematics", "SafetyInterlock", "ActuatorInterface", "Simulator", "ControlLoop", "FaultLog",
-                "SerialBus",
+                "SerialBus", "Realtime",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -68,7 +77,7 @@ let package = Package(
             name: "vigil",
             dependencies: [
                 "MotionTypes", "Kinematics", "Scenarios", "FaultLog", "ControlLoop", "Reports", "SerialBus", "BoardEmulator",
-                "Simulator",
+                "Simulator", "Realtime", "SafetyInterlock", "ActuatorInterface",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -108,7 +117,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ScenariosTests",
-            dependencies: ["MotionTypes", "Kinematics", "Scenarios", "ControlLoop", "FaultLog", "SafetyInterlock"]
+            dependencies: ["MotionTypes", "Kinematics", "Scenarios", "ControlLoop", "FaultLog", "SafetyInterlock", "Realtime"]
+        ),
+        .testTarget(
+            name: "RealtimeTests",
+            dependencies: ["Realtime"]
         ),
         .testTarget(
             name: "VigilCLITests",
@@ -117,6 +130,6 @@ let package = Package(
     ]
 )
 
-for target in package.targets where target.type != .system {
+for target in package.targets where target.type != .system && target.name != "CRealtime" {
     target.swiftSettings = (target.swiftSettings ?? []) + strict
 }

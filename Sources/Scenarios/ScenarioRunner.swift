@@ -4,6 +4,7 @@ import FaultLog
 import Foundation
 import Kinematics
 public import MotionTypes
+public import Realtime
 import SafetyInterlock
 import Simulator
 
@@ -49,33 +50,44 @@ public struct RunResult: Sendable {
     public var interruption: String?
     /// The backend's counters (serial runs: bus cycles, CRC errors, missing replies, …).
     public var backendStatistics: [(name: String, value: Int)] = []
+    /// Real-time runs: wake latency, compute time and missed periods.
+    public var timing: TimingSummary?
 
     public var passed: Bool { expectations.allSatisfy(\.passed) }
 }
 
 public enum ScenarioRunner {
     /// Runs `scenario` on the simulator with `seed` and writes its log to `logPath`.
-    public static func runSimulated(_ scenario: Scenario, seed: UInt64, logPath: String, metadata: RunMetadata) throws -> RunResult {
+    public static func runSimulated(
+        _ scenario: Scenario, seed: UInt64, logPath: String, metadata: RunMetadata, realtime: RealtimeReport? = nil
+    ) throws -> RunResult {
         let simulator = Simulator(model: scenario.profile.plantModel(), seed: seed, initialPosition: scenario.initialJoints)
-        return try run(scenario, backend: simulator, seed: seed, logPath: logPath, metadata: metadata) { $0.position }
+        return try run(scenario, backend: simulator, seed: seed, logPath: logPath, metadata: metadata, realtime: realtime) { $0.position }
     }
 
     /// Runs `scenario` on `backend`. `truth` gives the true joint positions when the backend
     /// knows them (a simulator); otherwise the measured ones are used for the excursion.
-    /// `pace(k)` is called before tick k (a hardware run sleeps until its deadline there);
     /// `interrupt` is asked after every tick and ends the run early with its reason (Ctrl-C, a
     /// lost link). An interrupted run fails, and its log says why.
     /// `started`: the caller already started the backend (to report its errors itself).
-    /// `pace` returns the periods missed before tick k, which reach the interlock as overruns.
+    ///
+    /// With `realtime` (what `Realtime.enter` granted on this thread), the run is paced at the
+    /// profile's rate by the real-time executive (absolute deadlines, missed periods skipped
+    /// and reported to the interlock as overruns), the log is written by another thread from a
+    /// preallocated ring (a full ring is counted and logged, the tick never waits), and the
+    /// header and summary carry what the system granted and the run's timing. Without it, ticks
+    /// run back to back and the log is written between them: byte-identical for a given
+    /// scenario, profile, seed and Vigil version.
     public static func run<Backend: ActuatorBackend>(
         _ scenario: Scenario, backend: Backend, seed: UInt64, logPath: String, metadata: RunMetadata,
-        started: Bool = false, pace: ((Int64) -> Int)? = nil, interrupt: ((Backend) -> String?)? = nil,
+        started: Bool = false, realtime: RealtimeReport? = nil, interrupt: ((Backend) -> String?)? = nil,
         truth: (Backend) -> JointVector?
     ) throws -> RunResult {
         let profile = scenario.profile
         var loop = ControlLoop(configuration: profile.loopConfiguration(), backend: backend, faults: scenario.faults, seed: seed)
         let log = try FaultLogWriter(path: logPath)
-        try log.append(header(scenario, seed: seed, metadata: metadata))
+        let recorder = EventRecorder(scenario: scenario, log: log, drawnParameters: loop.injector.faults.map { $0.kind.parameter })
+        try log.append(header(scenario, seed: seed, metadata: metadata, realtime: realtime))
         if !started { try loop.backend.start() }
         // Torque off on every way out: here for errors, and explicitly once the ticks are done.
         var stopped = false
@@ -83,31 +95,36 @@ public enum ScenarioRunner {
 
         let onset = scenario.firstOnset ?? 0
         var scratch = KinematicScratch()
-        var trips: [(Int64, Trip)] = []
-        var firstDetection: Int64?
         var safeState: Int64?
         var peak = 0.0
-        var worst = Response.none
         var commandIndex = 0
         var heldReference = loop.reference
         var interruption: String?
         var lastTick: Int64 = scenario.durationTicks
-        let drawn = loop.injector.faults.map { $0.kind.parameter }
+
+        // Real-time only: the timer, the timing record and the log writer's thread.
+        var timer = PeriodicTimer(periodNanoseconds: Int64((1e9 / profile.rate).rounded()))
+        let timing = realtime == nil ? nil : TimingRecorder(capacity: Int(scenario.durationTicks))
+        let writer = realtime == nil ? nil : LogWriterThread(recorder: recorder)
         for k in 0..<scenario.durationTicks {
-            if let missed = pace?(k), missed > 0 { loop.reportOverruns(missed) }
+            var woke: Int64 = 0
+            var wakeLatency: Int64 = 0
+            var missed = 0
+            if timing != nil {
+                (wakeLatency, missed) = timer.wait()
+                woke = Realtime.now()
+                if missed > 0 { loop.reportOverruns(missed) }
+            }
             while commandIndex < scenario.timeline.count && scenario.timeline[commandIndex].tick == k {
                 loop.command(scenario.timeline[commandIndex].command, tick: k, index: commandIndex)
                 commandIndex += 1
             }
             loop.step(tick: k)
 
-            while let event = loop.events.pop() {
-                if event.kind == .trip {
-                    trips.append((event.tick, event.trip))
-                    worst = max(worst, event.trip.response)
-                    if firstDetection == nil && event.tick >= onset && !scenario.faults.isEmpty { firstDetection = event.tick }
-                }
-                try log.append(record(event, scenario: scenario, drawnParameters: drawn))
+            if let writer {
+                while let event = loop.events.pop() { writer.push(event) }
+            } else {
+                while let event = loop.events.pop() { try recorder.handle(event) }
             }
             if let verdict = loop.lastVerdict, safeState == nil, k >= onset, !scenario.faults.isEmpty {
                 switch verdict.state {
@@ -124,9 +141,11 @@ public enum ScenarioRunner {
                 let wanted = profile.kinematics.forward(heldReference, scratch: &scratch).translation
                 peak = max(peak, (tip - wanted).norm)
             }
+            if let timing { timing.record(wakeNanoseconds: wakeLatency, computeNanoseconds: Realtime.now() - woke, missed: missed) }
             if let reason = interrupt?(loop.backend) {
                 interruption = reason
                 lastTick = k + 1
+                writer?.finish()
                 var r = JSONRecord(type: "interrupted", tick: k)
                 r.add("reason", reason)
                 try log.append(r)
@@ -136,12 +155,15 @@ public enum ScenarioRunner {
 
         loop.backend.stop()
         stopped = true
+        writer?.finish()
+        if let error = writer?.error { throw error }
 
         var result = RunResult(
             scenario: scenario.path, seed: seed, logPath: logPath, finalHash: "", expectations: [],
-            trips: trips, firstDetectionTick: firstDetection, safeStateTick: safeState, peakExcursion: peak,
-            finalState: loop.state, worstResponse: worst, eventsLost: loop.eventsLost)
+            trips: recorder.trips, firstDetectionTick: recorder.firstDetection, safeStateTick: safeState, peakExcursion: peak,
+            finalState: loop.state, worstResponse: recorder.worst, eventsLost: loop.eventsLost + (writer?.dropped ?? 0))
         result.interruption = interruption
+        result.timing = timing?.summary
         if let counters = loop.backend as? any BackendStatistics { result.backendStatistics = counters.statistics }
         result.expectations = scenario.expectations.map { evaluate($0, result, scenario) }
         if let interruption {
@@ -210,7 +232,7 @@ public enum ScenarioRunner {
 
     // MARK: Log records
 
-    static func header(_ s: Scenario, seed: UInt64, metadata: RunMetadata) throws -> JSONRecord {
+    static func header(_ s: Scenario, seed: UInt64, metadata: RunMetadata, realtime: RealtimeReport? = nil) throws -> JSONRecord {
         var r = JSONRecord(type: "header", tick: 0)
         r.add("format", FaultLogWriter.format)
         r.add("vigil_version", metadata.vigilVersion)
@@ -240,6 +262,15 @@ public enum ScenarioRunner {
         r.add("disabled_checks", raw: "[" + disabled.joined(separator: ",") + "]")
         r.add("faults", s.faultTexts)
         r.add("expectations", s.expectations.map { describe($0, s.profile) })
+        if let realtime {
+            var o = JSONRecord.object()
+            if let slack = realtime.timerSlackNanoseconds { o.add("timer_slack_ns", slack) } else { o.addNull("timer_slack_ns") }
+            o.add("memory_locked", realtime.memoryLocked)
+            if let p = realtime.fifoPriority { o.add("sched_fifo_priority", p) } else { o.addNull("sched_fifo_priority") }
+            if let cpu = realtime.cpu { o.add("cpu", cpu) } else { o.addNull("cpu") }
+            o.add("warnings", realtime.warnings)
+            r.add("realtime", o)
+        }
         return r
     }
 
@@ -304,6 +335,20 @@ public enum ScenarioRunner {
         r.add("worst_response", result.worstResponse.name)
         r.add("trips", result.trips.count)
         r.add("events_lost", result.eventsLost)
+        if let t = result.timing {
+            var o = JSONRecord.object()
+            o.add("ticks", t.ticks)
+            o.add("missed_periods", t.missedPeriods)
+            o.add("wake_p50_us", t.wake.p50)
+            o.add("wake_p99_us", t.wake.p99)
+            o.add("wake_p999_us", t.wake.p999)
+            o.add("wake_max_us", t.wake.max)
+            o.add("compute_p50_us", t.compute.p50)
+            o.add("compute_p99_us", t.compute.p99)
+            o.add("compute_p999_us", t.compute.p999)
+            o.add("compute_max_us", t.compute.max)
+            r.add("timing", o)
+        }
         if !result.backendStatistics.isEmpty {
             var b = JSONRecord.object()
             for (name, value) in result.backendStatistics { b.add(name, value) }

@@ -2,6 +2,7 @@ public import ArgumentParser
 import FaultLog
 import Foundation
 import ControlLoop
+import Realtime
 import Scenarios
 import SerialBus
 import Synchronization
@@ -45,6 +46,15 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Serial runs: run the ticks back to back instead of at the control rate. Only for virtual boards, which advance in lockstep with the host; deadline overruns are then not measured.")
     var noPacing = false
 
+    @Flag(help: "Simulator runs: pace the ticks at the control rate with the real-time executive, as a hardware run is (timing in the log's summary; the log is then not reproducible byte for byte).")
+    var realtime = false
+
+    @Option(help: "Paced runs: SCHED_FIFO priority, 1-99 (needs rtprio or CAP_SYS_NICE; without it the run warns and goes on).")
+    var priority = 80
+
+    @Option(help: "Paced runs: pin the loop's thread to this CPU.")
+    var cpu: Int?
+
     func run() throws {
         let file: ScenarioFile
         do {
@@ -64,7 +74,9 @@ struct RunCommand: ParsableCommand {
         switch backend {
         case .simulator:
             do {
-                result = try ScenarioRunner.runSimulated(loaded, seed: seed, logPath: logPath, metadata: runMetadata(backend: "simulator"))
+                result = try ScenarioRunner.runSimulated(
+                    loaded, seed: seed, logPath: logPath, metadata: runMetadata(backend: realtime ? "simulator, real time" : "simulator"),
+                    realtime: realtime ? enterRealtime() : nil)
             } catch {
                 throw VigilExit.invalid("error: cannot write the log \(logPath): \(error.localizedDescription)")
             }
@@ -83,6 +95,13 @@ enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
 extension TransportKind: ArgumentParser.ExpressibleByArgument {}
 
 extension RunCommand {
+    /// Sets this thread up for the paced loop and prints, one line each, what was refused.
+    func enterRealtime() -> RealtimeReport {
+        let report = Realtime.enter(RealtimeOptions(priority: priority, cpu: cpu))
+        for warning in report.warnings { printError(warning) }
+        return report
+    }
+
     /// A start check (H20, H21): try to start, and show the refusal.
     func runStartCheck(_ check: StartCheckScenario, seed: UInt64, logPath: String) throws {
         guard backend == .simulator else {
@@ -138,24 +157,7 @@ extension RunCommand {
             throw VigilExit(code: VigilExit.failure, message: "error: \(error)")
         }
         installStopHandlers()
-        let period = 1 / scenario.profile.rate
-        var origin = 0.0
-        let pace: (Int64) -> Int = { k in
-            // Absolute deadlines from the first tick. A tick that starts more than a period late
-            // does not burst to catch up: the schedule skips ahead and the missed periods are
-            // reported to the interlock as overruns (H15).
-            let now = monotonicSeconds()
-            if k == 0 { origin = now }
-            let target = origin + Double(k) * period
-            if now > target + period {
-                let missed = Int((now - target) / period)
-                origin += Double(missed) * period
-                return missed
-            }
-            var deadline = timespec(tv_sec: Int(target), tv_nsec: Int((target - Double(Int(target))) * 1e9))
-            while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nil) == EINTR {}
-            return 0
-        }
+        let realtime = noPacing ? nil : enterRealtime()
         let interrupt: (SerialActuatorBackend) -> String? = { b in
             if stopRequested.load(ordering: .relaxed) { return "interrupted (SIGINT or SIGTERM)" }
             if b.consecutiveTransportErrors > 50, let e = b.lastError { return "the link to the boards was lost: \(e)" }
@@ -164,17 +166,12 @@ extension RunCommand {
         do {
             return try ScenarioRunner.run(
                 scenario, backend: backend, seed: seed, logPath: logPath, metadata: runMetadata(backend: "serial \(bus.port) \(bus.baud) baud"),
-                started: true, pace: noPacing ? nil : pace, interrupt: interrupt, truth: { _ in nil })
+                started: true, realtime: realtime, interrupt: interrupt, truth: { _ in nil })
         } catch {
             throw VigilExit.invalid("error: cannot write the log \(logPath): \(error.localizedDescription)")
         }
     }
 
-    func monotonicSeconds() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-    }
 }
 
 /// The human-readable run summary.
@@ -192,6 +189,11 @@ func report(_ r: RunResult, _ s: Scenario) -> String {
         let detection = r.firstDetectionTick.map { "tick \($0) (\(Int(Double($0 - onset) * ms)) ms after onset)" } ?? "none"
         let safe = r.safeStateTick.map { "tick \($0) (\(Int(Double($0 - onset) * ms)) ms after onset)" } ?? "none"
         lines.append("  first fault at tick \(onset); first detection \(detection); safe state \(safe)")
+    }
+    if let t = r.timing {
+        lines.append(String(
+            format: "  timing: wake latency p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us; compute p99 %.1f us; %d missed period%@",
+            t.wake.p50, t.wake.p99, t.wake.p999, t.wake.max, t.compute.p99, t.missedPeriods, t.missedPeriods == 1 ? "" : "s"))
     }
     lines.append("  \(r.trips.count) trip\(r.trips.count == 1 ? "" : "s"), final state \(r.finalState.rawValue), peak excursion \(String(format: "%.3f", r.peakExcursion * 1000)) mm")
     lines.append("  log: \(r.logPath) (final hash \(r.finalHash))")

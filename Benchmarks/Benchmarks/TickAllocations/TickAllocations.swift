@@ -1,0 +1,168 @@
+// The allocation gate: after start-up, a control tick allocates nothing, on the simulator (joint
+// space, with IK every tick, and with commands and state changes) and on the serial backend
+// against virtual boards. Names have no spaces: the threshold files are named after them. Each
+// iteration runs 1000 ticks (scalingFactor .kilo); Thresholds/ holds 0 mallocs for each
+// benchmark, and `swift package benchmark thresholds check` fails on any other figure.
+import ActuatorInterface
+import Benchmark
+import ControlLoop
+import Foundation
+import MotionTypes
+import Scenarios
+import SerialBus
+import Simulator
+
+let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+
+func profile(_ name: String) -> HardwareProfile {
+    do {
+        return try ProfileLoader.load(path: repository.appendingPathComponent("HardwareProfiles/\(name)").path)
+    } catch {
+        fatalError("\(error)")
+    }
+}
+
+/// A loop on the simulator, enabled, homed and given `command`, run past its start-up. Held in
+/// a class and stepped in place: a copy of the loop would share its buffers with the original,
+/// and the first event appended would then copy them (an allocation of the benchmark, not of
+/// the tick).
+final class SimulatedFixture: @unchecked Sendable {
+    var loop: ControlLoop<Simulator>
+    var tick: Int64 = 200
+
+    init(_ command: LoopCommand) {
+        let psm = profile("dvrk-psm.yaml")
+        var q = JointVector(count: psm.jointCount)
+        for (j, v) in [0.35, -0.26, 0.12, 0.5, 0.17, -0.17, 0.35].enumerated() { q[j] = v }
+        let simulator = Simulator(model: psm.plantModel(), seed: 1, initialPosition: q)
+        loop = ControlLoop(configuration: psm.loopConfiguration(), backend: simulator, faults: [], seed: 1)
+        loop.command(.enable, tick: 0, index: 0)
+        loop.command(.home, tick: 1, index: 1)
+        loop.command(command, tick: 2, index: 2)
+        for k in 0..<tick {
+            loop.step(tick: k)
+            while loop.events.pop() != nil {}
+        }
+    }
+
+    /// `count` ticks; with `pausing`, a pause and a resume every 100 ticks, so that commands,
+    /// state transitions and their events are part of the measurement.
+    func run(_ count: Int, pausing: Bool = false) {
+        for _ in 0..<count {
+            if pausing && tick % 100 == 0 { loop.command(tick % 200 == 0 ? .pause : .resume, tick: tick, index: 0) }
+            loop.step(tick: tick)
+            while loop.events.pop() != nil {}
+            tick += 1
+        }
+    }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.mallocCountTotal, .wallClock],
+        warmupIterations: 1,
+        scalingFactor: .kilo,
+        maxDuration: .seconds(5),
+        // Few iterations, so that the p90 the static thresholds are checked at is the maximum.
+        maxIterations: 5
+    )
+
+    Benchmark("SimulatorTick_PSM_JointSpace") { benchmark, fixture in
+        benchmark.startMeasurement()
+        fixture.run(benchmark.scaledIterations.count)
+        benchmark.stopMeasurement()
+        blackHole(fixture.loop.state)
+    } setup: {
+        SimulatedFixture(.servoJointSine(joint: 0, amplitude: 0.3, period: 2))
+    }
+
+    Benchmark("SimulatorTick_PSM_TeleoperationIK") { benchmark, fixture in
+        benchmark.startMeasurement()
+        fixture.run(benchmark.scaledIterations.count)
+        benchmark.stopMeasurement()
+        blackHole(fixture.loop.state)
+    } setup: {
+        SimulatedFixture(.teleoperateCircle(radius: 0.01, period: 2))
+    }
+
+    Benchmark("SimulatorTick_PSM_CommandsAndStateChanges") { benchmark, fixture in
+        benchmark.startMeasurement()
+        fixture.run(benchmark.scaledIterations.count, pausing: true)
+        benchmark.stopMeasurement()
+        blackHole(fixture.loop.state)
+    } setup: {
+        SimulatedFixture(.servoJointSine(joint: 0, amplitude: 0.3, period: 2))
+    }
+
+    Benchmark("SerialTick_Bench_VirtualBoards") { benchmark, server in
+        var trip: Trip?
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            server.loop.step(tick: server.tick)
+            while let event = server.loop.events.pop() {
+                if event.kind == .trip && trip == nil { trip = event.trip }
+            }
+            server.tick += 1
+        }
+        benchmark.stopMeasurement()
+        // A stopped arm would not measure a working bus cycle. A hold (one slow round trip on a
+        // busy machine) still reads and writes the bus every tick.
+        if server.loop.state != .enabled && server.loop.state != .paused {
+            fatalError("the bench arm stopped at tick \(server.tick): \(server.loop.state), first trip \(String(describing: trip))")
+        }
+    } setup: {
+        SerialFixture()
+    }
+}
+
+/// The bench profile's servos, answered by VirtualBoardsServer in another process (its
+/// allocations are not this process's), and a loop on the serial backend that talks to them.
+final class SerialFixture: @unchecked Sendable {
+    let process = Process()
+    let input = Pipe()
+    var loop: ControlLoop<SerialActuatorBackend>
+    var tick: Int64 = 200
+
+    init() {
+        let bench = profile("bench-3dof.yaml")
+        // Beside this executable (the benchmark runner starts it with a relative argv[0]).
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let server = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("VirtualBoardsServer")
+        guard FileManager.default.isExecutableFile(atPath: server.path) else {
+            fatalError("\(server.path) is missing: run 'swift build -c release --product VirtualBoardsServer' in Benchmarks/ first")
+        }
+        let output = Pipe()
+        process.executableURL = server
+        process.arguments = [repository.appendingPathComponent("HardwareProfiles/bench-3dof.yaml").path]
+        process.standardInput = input
+        process.standardOutput = output
+        do { try process.run() } catch { fatalError("cannot start \(server.path): \(error)") }
+        var line = Data()
+        while let byte = try? output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
+        let path = String(decoding: line, as: UTF8.self)
+        guard let bus = bench.busConfiguration(port: path) else { fatalError("the bench profile has no bus") }
+        do {
+            var backend = SerialActuatorBackend(bus: bus, transport: try TransportKind.posix.open(path: path, baud: bus.baud))
+            try backend.start()
+            loop = ControlLoop(configuration: bench.loopConfiguration(), backend: backend, faults: [], seed: 1)
+        } catch {
+            fatalError("cannot reach the virtual boards on \(path): \(error)")
+        }
+        loop.command(.enable, tick: 0, index: 0)
+        loop.command(.home, tick: 1, index: 1)
+        loop.command(.servoJointSine(joint: 0, amplitude: 0.3, period: 2), tick: 2, index: 2)
+        for k in 0..<Int64(200) {
+            loop.step(tick: k)
+            while let event = loop.events.pop() {
+                if event.kind == .trip { fatalError("the bench tripped at start-up: \(event.trip)") }
+            }
+        }
+    }
+
+    deinit {
+        loop.backend.stop()
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+}

@@ -1,0 +1,32 @@
+// Linux real-time calls Swift cannot make directly (variadic prctl, the CPU_SET macros), and a
+// plain C periodic loop: the reference the Swift loop's wake latency is compared with.
+#ifndef VIGIL_REALTIME_H
+#define VIGIL_REALTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// prctl(PR_SET_TIMERSLACK): 0 or errno.
+int vigil_set_timer_slack(unsigned long nanoseconds);
+/// mlockall(MCL_CURRENT, and MCL_FUTURE when `include_future`): 0 or errno.
+int vigil_lock_memory(int include_future);
+/// RLIMIT_MEMLOCK's soft limit in bytes, or -1 when unlimited.
+long long vigil_memlock_limit(void);
+/// SCHED_FIFO at `priority` for the calling thread: 0 or errno.
+int vigil_set_fifo(int priority);
+/// The calling thread's scheduling policy is SCHED_FIFO.
+int vigil_is_fifo(void);
+/// Pins the calling thread to `cpu`: 0 or errno.
+int vigil_pin_cpu(int cpu);
+/// Writes to `bytes` of stack so that its pages are resident before the loop starts.
+void vigil_prefault_stack(size_t bytes);
+/// CLOCK_MONOTONIC in nanoseconds.
+int64_t vigil_monotonic_ns(void);
+/// Sleeps until the absolute CLOCK_MONOTONIC time `deadline_ns` (TIMER_ABSTIME), retrying on EINTR.
+void vigil_sleep_until(int64_t deadline_ns);
+/// A plain C loop: `count` periods of `period_ns` with clock_nanosleep(TIMER_ABSTIME), writing
+/// each wake-up's lateness (ns) to `latencies_ns`. A wake-up more than a period late skips ahead
+/// to the next deadline, as the Swift loop does. Returns the missed periods.
+int64_t vigil_c_periodic_loop(int64_t period_ns, int64_t count, int64_t *latencies_ns);
+
+#endif

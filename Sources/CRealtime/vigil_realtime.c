@@ -1,0 +1,80 @@
+#define _GNU_SOURCE
+#include "vigil_realtime.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <time.h>
+
+int vigil_set_timer_slack(unsigned long nanoseconds) {
+    return prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0) == 0 ? 0 : errno;
+}
+
+int vigil_lock_memory(int include_future) {
+    return mlockall(MCL_CURRENT | (include_future ? MCL_FUTURE : 0)) == 0 ? 0 : errno;
+}
+
+long long vigil_memlock_limit(void) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_MEMLOCK, &limit) != 0) return 0;
+    return limit.rlim_cur == RLIM_INFINITY ? -1 : (long long)limit.rlim_cur;
+}
+
+int vigil_set_fifo(int priority) {
+    struct sched_param param;
+    memset(&param, 0, sizeof param);
+    param.sched_priority = priority;
+    return pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
+}
+
+int vigil_is_fifo(void) {
+    int policy = 0;
+    struct sched_param param;
+    if (pthread_getschedparam(pthread_self(), &policy, &param) != 0) return 0;
+    return policy == SCHED_FIFO;
+}
+
+int vigil_pin_cpu(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+void vigil_prefault_stack(size_t bytes) {
+    volatile unsigned char buffer[256 * 1024];
+    size_t n = bytes < sizeof buffer ? bytes : sizeof buffer;
+    for (size_t i = 0; i < n; i += 4096) buffer[i] = 0;
+}
+
+int64_t vigil_monotonic_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+void vigil_sleep_until(int64_t deadline_ns) {
+    struct timespec t = {.tv_sec = deadline_ns / 1000000000, .tv_nsec = deadline_ns % 1000000000};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR) {}
+}
+
+int64_t vigil_c_periodic_loop(int64_t period_ns, int64_t count, int64_t *latencies_ns) {
+    int64_t missed = 0;
+    int64_t deadline = vigil_monotonic_ns() + period_ns;
+    for (int64_t i = 0; i < count; i++) {
+        int64_t now = vigil_monotonic_ns();
+        if (now > deadline + period_ns) {
+            int64_t skip = (now - deadline) / period_ns;
+            missed += skip;
+            deadline += skip * period_ns;
+        }
+        vigil_sleep_until(deadline);
+        latencies_ns[i] = vigil_monotonic_ns() - deadline;
+        deadline += period_ns;
+    }
+    return missed;
+}

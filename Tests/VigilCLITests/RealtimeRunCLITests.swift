@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// `vigil run --realtime`: the paced executive, the log written from another thread, and the
+/// timing in the summary. In a process of its own, since it locks memory and changes the
+/// scheduling class when the machine allows.
+@Suite struct RealtimeRunCLITests {
+    func records(_ path: String) throws -> [[String: Any]] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }
+    }
+
+    /// Without the chain fields, which differ once the header differs.
+    func content(_ record: [String: Any]) -> String {
+        var r = record
+        r["prev"] = nil
+        r["hash"] = nil
+        let data = try! JSONSerialization.data(withJSONObject: r, options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    @Test func aPacedRunLogsWhatAnUnpacedRunLogsPlusItsTiming() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-rt-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let scenario = "Scenarios/H07-encoder-potentiometer/pot-offset-above.yaml"
+        let paced = try vigil("run", scenario, "--realtime", "--out", out.appendingPathComponent("paced").path)
+        #expect(paced.status == 0, "\(paced.stdout)\(paced.stderr)")
+        #expect(paced.stdout.contains("  timing: wake latency p50 "))
+        let plain = try vigil("run", scenario, "--out", out.appendingPathComponent("plain").path)
+        #expect(plain.status == 0)
+
+        let pacedLog = out.appendingPathComponent("paced/pot-offset-above-seed1.jsonl").path
+        let plainLog = out.appendingPathComponent("plain/pot-offset-above-seed1.jsonl").path
+        #expect(try vigil("verify-log", pacedLog).status == 0)
+        let a = try records(pacedLog), b = try records(plainLog)
+        // Every event between header and summary is the same, in the same order, up to the first
+        // missed period: on a busy machine a paced run can miss one, and then it is logged as an
+        // overrun and reaches the interlock (H15), which an unpaced run never sees.
+        let overruns = a.filter { $0["type"] as? String == "overrun" }
+        let horizon = overruns.first.map { $0["tick"] as! Int } ?? Int.max
+        func events(_ log: [[String: Any]]) -> [String] {
+            log.dropFirst().dropLast().filter { ($0["tick"] as? Int ?? 0) < horizon }.map(content)
+        }
+        #expect(events(a) == events(b))
+        if overruns.isEmpty { #expect(a.count == b.count) }
+
+        // The header says what the system granted, and each refusal was printed as a warning.
+        let realtime = try #require(a[0]["realtime"] as? [String: Any])
+        let warnings = realtime["warnings"] as? [String] ?? []
+        for warning in warnings { #expect(paced.stderr.contains(warning)) }
+        #expect((realtime["sched_fifo_priority"] is NSNull) == warnings.contains { $0.contains("SCHED_FIFO") })
+        #expect(b[0]["realtime"] == nil)
+
+        // The summary has the run's timing: one sample per tick.
+        let timing = try #require(a.last?["timing"] as? [String: Any])
+        #expect(timing["ticks"] as? Int == 1500)
+        #expect(timing["missed_periods"] as? Int == overruns.count, "every missed period is logged as an overrun")
+        for key in ["wake_p50_us", "wake_p99_us", "wake_p999_us", "wake_max_us", "compute_p50_us", "compute_p99_us"] {
+            #expect((timing[key] as? Double ?? -1) >= 0, "\(key)")
+        }
+        #expect((timing["wake_p50_us"] as! Double) <= (timing["wake_max_us"] as! Double))
+        #expect(b.last?["timing"] == nil)
+        #expect(a.last?["verdict"] as? String == "PASS")
+    }
+
+    @Test func startChecksAndProfilesAreNotRunOnTheSerialBus() throws {
+        let run = try vigil("run", "Scenarios/bench-3dof/H20-servo-model-mismatch.yaml", "--backend", "serial")
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("is a start check, which runs on the simulator"))
+    }
+}
