@@ -2,6 +2,8 @@
 #include "vigil_realtime.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
@@ -22,6 +24,29 @@ long long vigil_memlock_limit(void) {
     struct rlimit limit;
     if (getrlimit(RLIMIT_MEMLOCK, &limit) != 0) return 0;
     return limit.rlim_cur == RLIM_INFINITY ? -1 : (long long)limit.rlim_cur;
+}
+
+int vigil_has_ipc_lock(void) {
+    FILE *status = fopen("/proc/self/status", "r");
+    if (!status) return 0;
+    char line[256];
+    unsigned long long effective = 0;
+    while (fgets(line, sizeof line, status)) {
+        if (sscanf(line, "CapEff: %llx", &effective) == 1) break;
+    }
+    fclose(status);
+    return (effective >> 14) & 1; /* CAP_IPC_LOCK */
+}
+
+void vigil_leave_realtime(void) {
+    struct sched_param param;
+    memset(&param, 0, sizeof param);
+    pthread_setschedparam(pthread_self(), SCHED_OTHER, &param);
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    for (long i = 0; i < cpus && i < CPU_SETSIZE; i++) CPU_SET((int)i, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
 }
 
 int vigil_set_fifo(int priority) {
@@ -67,7 +92,7 @@ int64_t vigil_c_periodic_loop(int64_t period_ns, int64_t count, int64_t *latenci
     int64_t deadline = vigil_monotonic_ns() + period_ns;
     for (int64_t i = 0; i < count; i++) {
         int64_t now = vigil_monotonic_ns();
-        if (now > deadline + period_ns) {
+        if (now >= deadline + period_ns) {
             int64_t skip = (now - deadline) / period_ns;
             missed += skip;
             deadline += skip * period_ns;

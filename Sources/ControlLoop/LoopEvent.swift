@@ -25,7 +25,7 @@ public struct LoopEvent: Sendable, BitwiseCopyable {
     /// The reason of a transition, as the trip that caused it (check), or none.
     public var reasonCheck: CheckID?
 
-    static func make(_ kind: Kind, _ tick: Int64) -> LoopEvent {
+    public static func make(_ kind: Kind, _ tick: Int64) -> LoopEvent {
         LoopEvent(
             kind: kind, tick: tick, trip: Trip(check: .commandStep, joint: -1, measured: 0, threshold: 0, response: .none),
             from: .disabled, to: .disabled, index: 0, reasonCheck: nil)

@@ -1,9 +1,13 @@
 import CRealtime
 
 /// Absolute deadlines on CLOCK_MONOTONIC: tick k is due at `origin + k × period`, and the loop
-/// sleeps with clock_nanosleep(TIMER_ABSTIME) until then, so lateness never accumulates. A
-/// wake-up more than a whole period late does not burst to catch up: the schedule skips ahead
-/// to the next deadline and reports the periods it missed (HAZARDS.md H15).
+/// sleeps with clock_nanosleep(TIMER_ABSTIME) until then, so lateness never accumulates.
+/// Missed periods are never made up: a wake-up a whole period late or more moves the schedule
+/// on to the latest deadline already passed and reports the periods skipped (HAZARDS.md H15).
+/// (A tick that runs past the next deadline is still followed at once by the next tick; that
+/// is at most one tick per deadline, never a burst to catch up.) The wake latency of a tick
+/// after a skip is measured from the deadline it was moved to; the stall itself shows in the
+/// missed periods.
 public struct PeriodicTimer: Sendable {
     public let periodNanoseconds: Int64
     /// The next deadline, CLOCK_MONOTONIC ns; nil until the first wait.
@@ -26,11 +30,11 @@ public struct PeriodicTimer: Sendable {
     }
 
     /// The deadline to sleep until at `now`, and the periods skipped to reach it. Late by less
-    /// than a period: the deadline stands (the tick runs at once, late). Later than that: the
-    /// schedule moves on by whole periods to the latest deadline not after `now`, so that the
-    /// loop never runs two ticks back to back to catch up.
+    /// than a period: the deadline stands (the tick runs at once, late). A period or more: the
+    /// schedule moves on by whole periods to the latest deadline not after `now`, and those
+    /// periods are reported missed rather than run.
     public static func schedule(now: Int64, deadline: Int64, period: Int64) -> (target: Int64, missed: Int) {
-        guard now > deadline + period else { return (deadline, 0) }
+        guard now >= deadline + period else { return (deadline, 0) }
         let skip = (now - deadline) / period
         return (deadline + skip * period, Int(skip))
     }

@@ -23,6 +23,8 @@ public struct RealtimeOptions: Sendable, Equatable {
 public struct RealtimeReport: Sendable, Equatable {
     public var timerSlackNanoseconds: Int?
     public var memoryLocked: Bool
+    /// Pages mapped later are locked too (MCL_FUTURE).
+    public var lockedFuturePages = false
     /// The SCHED_FIFO priority in effect, or nil when the thread runs under the normal scheduler.
     public var fifoPriority: Int?
     public var cpu: Int?
@@ -35,26 +37,33 @@ public enum Realtime {
     /// (no CAP_SYS_NICE, a low memlock limit) leaves the run going and becomes a warning.
     public static func enter(_ options: RealtimeOptions) -> RealtimeReport {
         var report = RealtimeReport(timerSlackNanoseconds: nil, memoryLocked: false, fifoPriority: nil, cpu: nil, warnings: [])
+        guard (1...99).contains(options.priority), (options.cpu ?? 0) >= 0 else {
+            report.warnings.append("warning: priority \(options.priority) or CPU \(options.cpu ?? 0) out of range: nothing set up")
+            return report
+        }
         let slack = vigil_set_timer_slack(1)
         if slack == 0 {
             report.timerSlackNanoseconds = 1
         } else {
             report.warnings.append("warning: cannot set the timer slack to 1 ns (\(describe(slack))): wake-ups may come up to 50 us late")
         }
-        // MCL_FUTURE under a small memlock limit would make a later allocation fail mid-run;
-        // lock future pages only when the limit leaves room (unlimited, or at least 1 GiB).
+        // With MCL_FUTURE every later mapping counts against the memlock limit, so a later
+        // allocation could fail mid-run; lock future pages only when nothing limits locking
+        // (an unlimited limit, or CAP_IPC_LOCK). Otherwise lock what is mapped now, and the run
+        // locks again once its buffers exist (`lockAgain`).
         let limit = vigil_memlock_limit()
-        let future = limit < 0 || limit >= 1 << 30
+        let future = limit < 0 || vigil_has_ipc_lock() != 0
         let lock = vigil_lock_memory(future ? 1 : 0)
+        report.lockedFuturePages = lock == 0 && future
         if lock == 0 {
             report.memoryLocked = true
             if !future {
                 report.warnings.append(
-                    "warning: the memlock limit is \(limit / 1024) KiB: only the memory in use now is locked; raise it to unlimited (docs/performance.md)")
+                    "warning: the memlock limit is \(limit / 1024) KiB: only memory mapped at start-up is locked, not what the run maps later; make it unlimited (docs/performance.md)")
             }
         } else {
             report.warnings.append(
-                "warning: cannot lock memory (\(describe(lock)), memlock limit \(limit < 0 ? "unlimited" : "\(limit / 1024) KiB")): page faults may delay ticks; raise the limit (docs/performance.md)")
+                "warning: cannot lock memory (\(describe(lock)), memlock limit \(limit < 0 ? "unlimited" : "\(limit / 1024) KiB")): page faults may delay ticks; make the limit unlimited (docs/performance.md)")
         }
         vigil_prefault_stack(256 * 1024)
         let fifo = vigil_set_fifo(Int32(options.priority))
@@ -74,6 +83,15 @@ public enum Realtime {
         }
         return report
     }
+
+    /// After a run has allocated its buffers: lock them too, when only the memory mapped at
+    /// start-up was locked.
+    public static func lockAgain(_ report: RealtimeReport) {
+        if report.memoryLocked && !report.lockedFuturePages { _ = vigil_lock_memory(0) }
+    }
+
+    /// For a helper thread of a real-time loop (the log writer): the normal scheduler, any CPU.
+    public static func leave() { vigil_leave_realtime() }
 
     static func describe(_ error: Int32) -> String {
         let name: String

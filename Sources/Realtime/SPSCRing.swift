@@ -1,15 +1,19 @@
-import Synchronization
+public import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A bounded single-producer, single-consumer queue of plain values, allocated once. The
 /// producer (the control loop's thread) never blocks and never allocates: `push` on a full
 /// ring returns false, and the caller counts the loss.
 public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
-    private let storage: UnsafeMutableBufferPointer<Element>
-    private let mask: Int
+    @usableFromInline let storage: UnsafeMutableBufferPointer<Element>
+    @usableFromInline let mask: Int
     /// Next slot to write; written by the producer only.
-    private let head = Atomic<Int>(0)
+    @usableFromInline let head = Atomic<Int>(0)
     /// Next slot to read; written by the consumer only.
-    private let tail = Atomic<Int>(0)
+    @usableFromInline let tail = Atomic<Int>(0)
 
     /// `capacity` is rounded up to a power of two. The storage is zero-filled now, so that its
     /// pages are resident before the loop starts; a slot is only read after it was written.
@@ -17,7 +21,7 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         var size = 1
         while size < capacity { size <<= 1 }
         storage = .allocate(capacity: size)
-        UnsafeMutableRawBufferPointer(storage).initializeMemory(as: UInt8.self, repeating: 0)
+        memset(storage.baseAddress!, 0, size * MemoryLayout<Element>.stride)
         mask = size - 1
     }
 
@@ -26,7 +30,7 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     public var capacity: Int { storage.count }
 
     /// Producer side. False when the ring is full (the element is not stored).
-    @inline(__always)
+    @inlinable
     public func push(_ element: Element) -> Bool {
         let h = head.load(ordering: .relaxed)
         let t = tail.load(ordering: .acquiring)
@@ -37,7 +41,7 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     }
 
     /// Consumer side.
-    @inline(__always)
+    @inlinable
     public func pop() -> Element? {
         let t = tail.load(ordering: .relaxed)
         let h = head.load(ordering: .acquiring)

@@ -38,6 +38,31 @@ public struct CampaignRun: Sendable {
     public var period: Double
     /// Checks that tripped, for the traceability matrix.
     public var trippedChecks: [String]
+
+    public init(
+        scenarioPath: String, scenarioName: String, scenarioID: String, hazards: [String], seed: UInt64, status: Status,
+        expectations: [ExpectationResult], errorMessage: String?, logPath: String, relativeLogPath: String, finalHash: String,
+        detectionLatencyTicks: Int64?, peakExcursion: Double, falseTrips: Int, simulatedSeconds: Double, period: Double,
+        trippedChecks: [String]
+    ) {
+        self.scenarioPath = scenarioPath
+        self.scenarioName = scenarioName
+        self.scenarioID = scenarioID
+        self.hazards = hazards
+        self.seed = seed
+        self.status = status
+        self.expectations = expectations
+        self.errorMessage = errorMessage
+        self.logPath = logPath
+        self.relativeLogPath = relativeLogPath
+        self.finalHash = finalHash
+        self.detectionLatencyTicks = detectionLatencyTicks
+        self.peakExcursion = peakExcursion
+        self.falseTrips = falseTrips
+        self.simulatedSeconds = simulatedSeconds
+        self.period = period
+        self.trippedChecks = trippedChecks
+    }
 }
 
 /// Scenarios × seeds, run on all cores. Results are in plan order whatever the number of jobs,
@@ -112,7 +137,7 @@ public enum CampaignRunner {
     /// `progress` is called (from any thread, one call at a time) after each run.
     /// Logs go under `outFolder/logs/`.
     public static func run(
-        _ plan: CampaignPlan, jobs: Int, outFolder: String, metadata: RunMetadata,
+        _ plan: CampaignPlan, jobs: Int, outFolder: String, metadata: RunMetadata, trace: Bool = false,
         progress: @Sendable (_ done: Int, _ total: Int, _ run: CampaignRun) -> Void
     ) -> [CampaignRun] {
         let total = plan.items.count
@@ -124,7 +149,7 @@ public enum CampaignRunner {
             while true {
                 let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard index < total else { return }
-                let run = runOne(plan.items[index], outFolder: outFolder, metadata: metadata)
+                let run = runOne(plan.items[index], outFolder: outFolder, metadata: metadata, trace: trace)
                 results.withLock { $0[index] = run }
                 done.withLock { count in
                     count += 1
@@ -135,7 +160,7 @@ public enum CampaignRunner {
         return results.withLock { $0.map { $0! } }
     }
 
-    static func runOne(_ item: CampaignPlan.Item, outFolder: String, metadata: RunMetadata) -> CampaignRun {
+    static func runOne(_ item: CampaignPlan.Item, outFolder: String, metadata: RunMetadata, trace: Bool) -> CampaignRun {
         let relative = "logs/\(item.scenarioID)-seed\(item.seed).jsonl"
         let s: Scenario
         switch item.scenario {
@@ -149,7 +174,7 @@ public enum CampaignRunner {
             detectionLatencyTicks: nil, peakExcursion: 0, falseTrips: 0,
             simulatedSeconds: Double(s.durationTicks) / s.profile.rate, period: 1 / s.profile.rate, trippedChecks: [])
         do {
-            let result = try ScenarioRunner.runSimulated(s, seed: item.seed, logPath: logPath, metadata: metadata)
+            let result = try ScenarioRunner.runSimulated(s, seed: item.seed, logPath: logPath, metadata: metadata, trace: trace)
             run.status = result.passed ? .passed : .failed
             run.expectations = result.expectations
             run.finalHash = result.finalHash

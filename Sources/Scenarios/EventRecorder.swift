@@ -34,31 +34,35 @@ final class EventRecorder: @unchecked Sendable {
         try log.append(ScenarioRunner.record(event, scenario: scenario, drawnParameters: drawnParameters))
     }
 
-    /// Events the loop produced but the ring to the log writer had no room for.
-    func dropped(_ count: Int, tick: Int64) throws {
-        var r = JSONRecord(type: "events_dropped", tick: tick)
-        r.add("count", count)
-        try log.append(r)
-    }
 }
 
 /// The real-time run's log writer: the tick pushes fixed-size events into a preallocated ring
 /// and returns; this thread formats and writes them. A full ring drops the event and counts
-/// it (logged as `events_dropped`), so the tick never waits for the disk.
+/// it; the count goes into the ring, as an `events_dropped` event at the tick of the first
+/// drop, as soon as there is room, so the log shows the gap where it happened. The tick never
+/// waits for the disk. The thread itself runs under the normal scheduler on any CPU, so that
+/// it never competes with the loop it serves.
 final class LogWriterThread: @unchecked Sendable {
     private let ring: SPSCRing<LoopEvent>
     private let recorder: EventRecorder
     private let stopping = Atomic<Bool>(false)
-    private let droppedCount = Atomic<Int>(0)
     private let done = DispatchSemaphore(value: 0)
     private var finished = false
+    /// Producer side only.
+    private var pendingDrops = 0
+    private var firstDropTick: Int64 = 0
+    /// Events lost to a full ring (producer side; read after `finish`).
+    private(set) var dropped = 0
     /// The first error writing the log; the run throws it once the ticks are done.
     private(set) var error: (any Error)?
 
     init(recorder: EventRecorder, capacity: Int = 4096) {
         ring = SPSCRing(capacity: capacity)
         self.recorder = recorder
-        let thread = Thread { [self] in run() }
+        let thread = Thread { [self] in
+            Realtime.leave()
+            run()
+        }
         thread.name = "vigil-log-writer"
         thread.start()
     }
@@ -66,38 +70,58 @@ final class LogWriterThread: @unchecked Sendable {
     /// Producer side: never blocks, never allocates.
     @inline(__always)
     func push(_ event: LoopEvent) {
-        if !ring.push(event) { droppedCount.wrappingAdd(1, ordering: .relaxed) }
+        if pendingDrops > 0 {
+            var note = LoopEvent.make(.eventsDropped, firstDropTick)
+            note.index = pendingDrops
+            if ring.push(note) {
+                pendingDrops = 0
+            } else {
+                pendingDrops += 1
+                dropped += 1
+                return
+            }
+        }
+        if !ring.push(event) {
+            if pendingDrops == 0 { firstDropTick = event.tick }
+            pendingDrops += 1
+            dropped += 1
+        }
     }
 
-    var dropped: Int { droppedCount.load(ordering: .relaxed) }
-
-    /// Writes what is left and stops the thread.
-    func finish() {
-        guard !finished else { return }
+    /// Writes what is left and stops the thread; false when it did not finish within
+    /// `timeout` seconds (the thread never started, or the disk hangs).
+    @discardableResult
+    func finish(timeout: Double = 10) -> Bool {
+        guard !finished else { return true }
         finished = true
+        if pendingDrops > 0 {
+            var note = LoopEvent.make(.eventsDropped, firstDropTick)
+            note.index = pendingDrops
+            let deadline = Date().addingTimeInterval(timeout)
+            while !ring.push(note) && Date() < deadline { usleep(100) }
+            pendingDrops = 0
+        }
         stopping.store(true, ordering: .releasing)
-        done.wait()
+        if done.wait(timeout: .now() + timeout) == .timedOut {
+            if error == nil { error = WriterStalled(seconds: timeout) }
+            return false
+        }
+        return true
+    }
+
+    struct WriterStalled: Error, CustomStringConvertible {
+        var seconds: Double
+        var description: String { "the log writer did not finish within \(Int(seconds)) s: the log is incomplete" }
     }
 
     private func run() {
-        var reported = 0
-        var lastTick: Int64 = 0
-        func reportDrops() {
-            let now = droppedCount.load(ordering: .relaxed)
-            guard now > reported else { return }
-            write { try recorder.dropped(now - reported, tick: lastTick) }
-            reported = now
-        }
         while true {
             let stop = stopping.load(ordering: .acquiring)
             var any = false
             while let event = ring.pop() {
                 any = true
-                lastTick = event.tick
-                reportDrops()
                 write { try recorder.handle(event) }
             }
-            reportDrops()
             if stop { break }
             if !any { usleep(200) }
         }

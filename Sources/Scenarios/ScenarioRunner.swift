@@ -27,6 +27,12 @@ public struct ExpectationResult: Sendable, Equatable {
     public var passed: Bool
     /// The figure behind the verdict, e.g. "tripped at tick 811 (11 ms after onset)".
     public var figure: String
+
+    public init(expectation: String, passed: Bool, figure: String) {
+        self.expectation = expectation
+        self.passed = passed
+        self.figure = figure
+    }
 }
 
 /// What a run showed.
@@ -52,6 +58,8 @@ public struct RunResult: Sendable {
     public var backendStatistics: [(name: String, value: Int)] = []
     /// Real-time runs: wake latency, compute time and missed periods.
     public var timing: TimingSummary?
+    /// The trace file written next to the log (name, SHA-256), when the run recorded one.
+    public var trace: (file: String, sha256: String)?
 
     public var passed: Bool { expectations.allSatisfy(\.passed) }
 }
@@ -59,10 +67,12 @@ public struct RunResult: Sendable {
 public enum ScenarioRunner {
     /// Runs `scenario` on the simulator with `seed` and writes its log to `logPath`.
     public static func runSimulated(
-        _ scenario: Scenario, seed: UInt64, logPath: String, metadata: RunMetadata, realtime: RealtimeReport? = nil
+        _ scenario: Scenario, seed: UInt64, logPath: String, metadata: RunMetadata, realtime: RealtimeReport? = nil, trace: Bool = false
     ) throws -> RunResult {
         let simulator = Simulator(model: scenario.profile.plantModel(), seed: seed, initialPosition: scenario.initialJoints)
-        return try run(scenario, backend: simulator, seed: seed, logPath: logPath, metadata: metadata, realtime: realtime) { $0.position }
+        return try run(scenario, backend: simulator, seed: seed, logPath: logPath, metadata: metadata, realtime: realtime, trace: trace) {
+            $0.position
+        }
     }
 
     /// Runs `scenario` on `backend`. `truth` gives the true joint positions when the backend
@@ -80,14 +90,21 @@ public enum ScenarioRunner {
     /// scenario, profile, seed and Vigil version.
     public static func run<Backend: ActuatorBackend>(
         _ scenario: Scenario, backend: Backend, seed: UInt64, logPath: String, metadata: RunMetadata,
-        started: Bool = false, realtime: RealtimeReport? = nil, interrupt: ((Backend) -> String?)? = nil,
+        started: Bool = false, realtime: RealtimeReport? = nil, trace: Bool = false, interrupt: ((Backend) -> String?)? = nil,
         truth: (Backend) -> JointVector?
     ) throws -> RunResult {
         let profile = scenario.profile
         var loop = ControlLoop(configuration: profile.loopConfiguration(), backend: backend, faults: scenario.faults, seed: seed)
         let log = try FaultLogWriter(path: logPath)
         let recorder = EventRecorder(scenario: scenario, log: log, drawnParameters: loop.injector.faults.map { $0.kind.parameter })
-        try log.append(header(scenario, seed: seed, metadata: metadata, realtime: realtime))
+        let tracePath = TraceRecorder.path(forLog: logPath)
+        let tracer =
+            trace
+            ? TraceRecorder(
+                jointNames: profile.joints.map(\.name), jointKinds: profile.joints.map { $0.kind == .prismatic ? "prismatic" : "revolute" },
+                rate: profile.rate, capacity: Int(scenario.durationTicks)) : nil
+        try log.append(
+            header(scenario, seed: seed, metadata: metadata, realtime: realtime, trace: trace ? (tracePath as NSString).lastPathComponent : nil))
         if !started { try loop.backend.start() }
         // Torque off on every way out: here for errors, and explicitly once the ticks are done.
         var stopped = false
@@ -106,6 +123,8 @@ public enum ScenarioRunner {
         var timer = PeriodicTimer(periodNanoseconds: Int64((1e9 / profile.rate).rounded()))
         let timing = realtime == nil ? nil : TimingRecorder(capacity: Int(scenario.durationTicks))
         let writer = realtime == nil ? nil : LogWriterThread(recorder: recorder)
+        defer { writer?.finish() }
+        if let realtime { Realtime.lockAgain(realtime) }
         for k in 0..<scenario.durationTicks {
             var woke: Int64 = 0
             var wakeLatency: Int64 = 0
@@ -134,17 +153,29 @@ public enum ScenarioRunner {
             }
             // Excursion: the true tip against the tip of the last powered reference.
             if loop.state == .enabled || loop.state == .paused { heldReference = loop.reference }
-            if k >= onset, loop.everPowered, let q = truth(loop.backend) ?? Optional(loop.frame.encoder), q.isFinite,
-                heldReference.isFinite
-            {
+            let trueJoints = truth(loop.backend)
+            let q = trueJoints ?? loop.frame.encoder
+            let measurable = q.isFinite && heldReference.isFinite
+            if measurable && ((k >= onset && loop.everPowered) || tracer != nil) {
                 let tip = profile.kinematics.forward(q, scratch: &scratch).translation
                 let wanted = profile.kinematics.forward(heldReference, scratch: &scratch).translation
-                peak = max(peak, (tip - wanted).norm)
+                if k >= onset && loop.everPowered { peak = max(peak, (tip - wanted).norm) }
+                tracer?.record(
+                    setpoint: loop.lastVerdict?.gated.command.position ?? loop.reference, truth: trueJoints, frame: loop.frame, tip: tip,
+                    referenceTip: wanted, state: loop.state)
+            } else {
+                let nowhere = Vector3(.nan, .nan, .nan)
+                tracer?.record(
+                    setpoint: loop.lastVerdict?.gated.command.position ?? loop.reference, truth: trueJoints, frame: loop.frame,
+                    tip: nowhere, referenceTip: nowhere, state: loop.state)
             }
             if let timing { timing.record(wakeNanoseconds: wakeLatency, computeNanoseconds: Realtime.now() - woke, missed: missed) }
             if let reason = interrupt?(loop.backend) {
                 interruption = reason
                 lastTick = k + 1
+                // Torque off before anything waits for the disk.
+                loop.backend.stop()
+                stopped = true
                 writer?.finish()
                 var r = JSONRecord(type: "interrupted", tick: k)
                 r.add("reason", reason)
@@ -153,7 +184,7 @@ public enum ScenarioRunner {
             }
         }
 
-        loop.backend.stop()
+        if !stopped { loop.backend.stop() }
         stopped = true
         writer?.finish()
         if let error = writer?.error { throw error }
@@ -164,6 +195,9 @@ public enum ScenarioRunner {
             finalState: loop.state, worstResponse: recorder.worst, eventsLost: loop.eventsLost + (writer?.dropped ?? 0))
         result.interruption = interruption
         result.timing = timing?.summary
+        if let tracer {
+            result.trace = (file: (tracePath as NSString).lastPathComponent, sha256: try tracer.write(to: tracePath))
+        }
         if let counters = loop.backend as? any BackendStatistics { result.backendStatistics = counters.statistics }
         result.expectations = scenario.expectations.map { evaluate($0, result, scenario) }
         if let interruption {
@@ -183,6 +217,16 @@ public enum ScenarioRunner {
         let onset = scenario.firstOnset ?? 0
         let ms = 1000 / profile.rate
         let text = describe(expectation, profile)
+        // Verdicts read from the events cannot stand on an incomplete record: a lost trip could
+        // be earlier, or more severe, than those kept.
+        switch expectation {
+        case .trips, .noTrip, .response:
+            if r.eventsLost > 0 {
+                return ExpectationResult(expectation: text, passed: false, figure: "\(r.eventsLost) events were lost: the evidence is incomplete")
+            }
+        case .finalState, .maxExcursion:
+            break
+        }
         switch expectation {
         case let .trips(check, joint, within):
             let first = r.trips.first { $0.trip.check == check && (joint == nil || $0.trip.joint == joint) && $0.tick >= (scenario.faults.isEmpty ? 0 : onset) }
@@ -192,10 +236,6 @@ public enum ScenarioRunner {
                 ? "tripped at tick \(first.tick)" : "tripped at tick \(first.tick), \(format(Double(latency) * ms)) ms after onset"
             return ExpectationResult(expectation: text, passed: within.map { latency <= $0 } ?? true, figure: figure)
         case let .noTrip(check):
-            if r.eventsLost > 0 {
-                return ExpectationResult(
-                    expectation: text, passed: false, figure: "\(r.eventsLost) events were lost: the evidence is incomplete")
-            }
             let hits = r.trips.filter { check == nil || $0.trip.check == check }
             guard let first = hits.first else { return ExpectationResult(expectation: text, passed: true, figure: "no trip") }
             return ExpectationResult(
@@ -232,7 +272,9 @@ public enum ScenarioRunner {
 
     // MARK: Log records
 
-    static func header(_ s: Scenario, seed: UInt64, metadata: RunMetadata, realtime: RealtimeReport? = nil) throws -> JSONRecord {
+    static func header(
+        _ s: Scenario, seed: UInt64, metadata: RunMetadata, realtime: RealtimeReport? = nil, trace: String? = nil
+    ) throws -> JSONRecord {
         var r = JSONRecord(type: "header", tick: 0)
         r.add("format", FaultLogWriter.format)
         r.add("vigil_version", metadata.vigilVersion)
@@ -262,6 +304,7 @@ public enum ScenarioRunner {
         r.add("disabled_checks", raw: "[" + disabled.joined(separator: ",") + "]")
         r.add("faults", s.faultTexts)
         r.add("expectations", s.expectations.map { describe($0, s.profile) })
+        if let trace { r.add("trace", trace) }
         if let realtime {
             var o = JSONRecord.object()
             if let slack = realtime.timerSlackNanoseconds { o.add("timer_slack_ns", slack) } else { o.addNull("timer_slack_ns") }
@@ -335,6 +378,12 @@ public enum ScenarioRunner {
         r.add("worst_response", result.worstResponse.name)
         r.add("trips", result.trips.count)
         r.add("events_lost", result.eventsLost)
+        if let trace = result.trace {
+            var o = JSONRecord.object()
+            o.add("file", trace.file)
+            o.add("sha256", trace.sha256)
+            r.add("trace", o)
+        }
         if let t = result.timing {
             var o = JSONRecord.object()
             o.add("ticks", t.ticks)

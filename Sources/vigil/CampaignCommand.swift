@@ -35,6 +35,12 @@ struct CampaignCommand: ParsableCommand {
     @Option(help: "Also write the JUnit XML here.")
     var junit: String?
 
+    @Flag(help: "Do not record each run's per-tick trace (smaller output for large campaigns; run pages then have no plots).")
+    var noTrace = false
+
+    @Flag(help: "Also write the HTML report: OUT/report.html and a page beside every run's log.")
+    var report = false
+
     func validate() throws {
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
@@ -55,31 +61,33 @@ struct CampaignCommand: ParsableCommand {
 
         let progress = ProgressDisplay(total: plan.items.count, interactive: isatty(STDERR_FILENO) == 1)
         let runs = CampaignRunner.run(
-            plan, jobs: jobs, outFolder: out, metadata: runMetadata(backend: "simulator")
+            plan, jobs: jobs, outFolder: out, metadata: runMetadata(backend: "simulator"), trace: !noTrace
         ) { done, total, run in
             progress.update(done: done, run: run)
         }
         progress.finish()
 
-        let report = CampaignReport(runs: runs)
+        let results = CampaignReport(runs: runs)
         let files: [(String, String)] = [
-            ("summary.json", report.json()), ("junit.xml", report.junitXML()),
-            ("traceability.md", report.traceabilityMarkdown()), ("traceability.csv", report.traceabilityCSV()),
+            ("summary.json", results.json()), ("junit.xml", results.junitXML()),
+            ("traceability.md", results.traceabilityMarkdown()), ("traceability.csv", results.traceabilityCSV()),
+            ("runs.json", results.runsJSON()),
         ]
         for (name, content) in files {
             try write(content, to: (out as NSString).appendingPathComponent(name))
         }
-        if let junit { try write(report.junitXML(), to: junit) }
+        if let junit { try write(results.junitXML(), to: junit) }
 
-        print(report.table())
+        print(results.table())
         for run in runs where run.status != .passed {
             print("\n\(run.status.rawValue)  \(run.scenarioID) seed \(run.seed)  (log: \(run.logPath))")
             if let message = run.errorMessage { print("  \(message)") }
             for e in run.expectations where !e.passed { print("  FAIL  \(e.expectation) — \(e.figure)") }
         }
-        print("\nreports: \(out)/summary.json, \(out)/junit.xml\(junit.map { ", \($0)" } ?? ""), \(out)/traceability.md, \(out)/traceability.csv")
-        print(report.passed ? "PASS" : "FAIL")
-        if !report.passed { throw VigilExit(code: VigilExit.failure) }
+        print("\nreports: \(out)/summary.json, \(out)/junit.xml\(junit.map { ", \($0)" } ?? ""), \(out)/traceability.md, \(out)/traceability.csv, \(out)/runs.json")
+        if report { print("report: \(try writeCampaignReport(folder: out, out: nil, report: results))") }
+        print(results.passed ? "PASS" : "FAIL")
+        if !results.passed { throw VigilExit(code: VigilExit.failure) }
     }
 
     func write(_ content: String, to path: String) throws {

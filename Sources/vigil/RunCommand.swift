@@ -55,6 +55,19 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Paced runs: pin the loop's thread to this CPU.")
     var cpu: Int?
 
+    @Flag(help: "Do not record the per-tick trace beside the log (the report then has no plots).")
+    var noTrace = false
+
+    @Flag(help: "Also write the HTML report beside the log (see vigil report).")
+    var report = false
+
+    func validate() throws {
+        guard (1...99).contains(priority) else { throw ValidationError("--priority must be 1…99 (SCHED_FIFO priorities)") }
+        if let cpu, cpu < 0 || cpu >= ProcessInfo.processInfo.activeProcessorCount {
+            throw ValidationError("--cpu must be 0…\(ProcessInfo.processInfo.activeProcessorCount - 1) on this machine")
+        }
+    }
+
     func run() throws {
         let file: ScenarioFile
         do {
@@ -76,14 +89,19 @@ struct RunCommand: ParsableCommand {
             do {
                 result = try ScenarioRunner.runSimulated(
                     loaded, seed: seed, logPath: logPath, metadata: runMetadata(backend: realtime ? "simulator, real time" : "simulator"),
-                    realtime: realtime ? enterRealtime() : nil)
+                    realtime: realtime ? enterRealtime() : nil, trace: !noTrace)
             } catch {
                 throw VigilExit.invalid("error: cannot write the log \(logPath): \(error.localizedDescription)")
             }
         case .serial:
             result = try runOnSerial(loaded, seed: seed, logPath: logPath)
         }
-        print(report(result, loaded))
+        print(runSummaryText(result, loaded))
+        if report {
+            let page = ReportCommand.pagePath(forLog: logPath)
+            try ReportCommand.writeRunPage(log: logPath, to: page)
+            print("report: \(page)")
+        }
         if !result.passed { throw VigilExit(code: VigilExit.failure) }
     }
 }
@@ -123,6 +141,11 @@ extension RunCommand {
         lines.append("  log: \(outcome.logPath) (final hash \(outcome.finalHash))")
         lines.append(outcome.passed ? "PASS" : "FAIL")
         print(lines.joined(separator: "\n"))
+        if report {
+            let page = ReportCommand.pagePath(forLog: logPath)
+            try ReportCommand.writeRunPage(log: logPath, to: page)
+            print("report: \(page)")
+        }
         if !outcome.passed { throw VigilExit(code: VigilExit.failure) }
     }
 
@@ -157,6 +180,8 @@ extension RunCommand {
             throw VigilExit(code: VigilExit.failure, message: "error: \(error)")
         }
         installStopHandlers()
+        // Before the real-time set-up: `git describe` must not inherit SCHED_FIFO.
+        let metadata = runMetadata(backend: "serial \(bus.port) \(bus.baud) baud")
         let realtime = noPacing ? nil : enterRealtime()
         let interrupt: (SerialActuatorBackend) -> String? = { b in
             if stopRequested.load(ordering: .relaxed) { return "interrupted (SIGINT or SIGTERM)" }
@@ -165,8 +190,8 @@ extension RunCommand {
         }
         do {
             return try ScenarioRunner.run(
-                scenario, backend: backend, seed: seed, logPath: logPath, metadata: runMetadata(backend: "serial \(bus.port) \(bus.baud) baud"),
-                started: true, realtime: realtime, interrupt: interrupt, truth: { _ in nil })
+                scenario, backend: backend, seed: seed, logPath: logPath, metadata: metadata,
+                started: true, realtime: realtime, trace: !noTrace, interrupt: interrupt, truth: { _ in nil })
         } catch {
             throw VigilExit.invalid("error: cannot write the log \(logPath): \(error.localizedDescription)")
         }
@@ -175,7 +200,7 @@ extension RunCommand {
 }
 
 /// The human-readable run summary.
-func report(_ r: RunResult, _ s: Scenario) -> String {
+func runSummaryText(_ r: RunResult, _ s: Scenario) -> String {
     var lines = ["\(s.name)  [\(s.hazards.joined(separator: " "))]  seed \(r.seed)"]
     for e in r.expectations {
         lines.append("  \(e.passed ? "PASS" : "FAIL")  \(e.expectation) — \(e.figure)")
@@ -247,6 +272,26 @@ struct VerifyLogCommand: ParsableCommand {
             throw VigilExit(code: VigilExit.failure, message: "\(file):\(problem.line): error: \(problem.reason)\(intact)")
         }
         print("\(file): intact — \(report.records) records, final hash \(report.finalHash)")
+        try verifyTrace()
+    }
+
+    /// The trace the log names must match the SHA-256 its summary records.
+    func verifyTrace() throws {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return }
+        let lines = text.split(separator: "\n")
+        guard let last = lines.last, let summary = try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any],
+            let trace = summary["trace"] as? [String: Any], let name = trace["file"] as? String, let expected = trace["sha256"] as? String
+        else { return }
+        let path = ((file as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name)
+        guard FileManager.default.fileExists(atPath: path) else {
+            print("\(path): the trace the log names is missing (the log alone is intact)")
+            return
+        }
+        let actual = (try? FaultLogWriter.fileHash(path)) ?? ""
+        guard actual == expected else {
+            throw VigilExit(code: VigilExit.failure, message: "\(path): error: the trace does not match the SHA-256 in the log's summary (\(expected)): it was changed after the run")
+        }
+        print("\(path): intact — its SHA-256 matches the log's summary")
     }
 }
 

@@ -13,7 +13,7 @@ struct Vigil: ParsableCommand {
             2 invalid input (a malformed profile or scenario, or bad arguments).
             """,
         version: version,
-        subcommands: [RunCommand.self, CampaignCommand.self, VerifyLogCommand.self, ScenarioCommand.self, ProfileCommand.self, KinematicsCommand.self, HardwareCommand.self, BenchCommand.self]
+        subcommands: [RunCommand.self, CampaignCommand.self, VerifyLogCommand.self, ScenarioCommand.self, ProfileCommand.self, KinematicsCommand.self, HardwareCommand.self, ReportCommand.self, BenchCommand.self]
     )
 
     /// Runs the command; invalid arguments exit 2 like invalid files, not ArgumentParser's 64.

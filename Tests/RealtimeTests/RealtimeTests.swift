@@ -10,7 +10,12 @@ import Testing
         #expect(PeriodicTimer.schedule(now: 500_000, deadline: 1_000_000, period: period) == (1_000_000, 0))
         // Late, but by no more than a period: the tick runs now, nothing is skipped.
         #expect(PeriodicTimer.schedule(now: 1_999_999, deadline: 1_000_000, period: period) == (1_000_000, 0))
-        #expect(PeriodicTimer.schedule(now: 2_000_000, deadline: 1_000_000, period: period) == (1_000_000, 0))
+    }
+
+    /// Exactly a period late: the deadline that has just come is the one to run, and the one
+    /// before it is missed (running both would be two ticks back to back).
+    @Test func aWholePeriodLateIsAMissedPeriod() {
+        #expect(PeriodicTimer.schedule(now: 2_000_000, deadline: 1_000_000, period: period) == (2_000_000, 1))
     }
 
     @Test func moreThanAPeriodLateSkipsAheadWithoutBursting() {

@@ -46,13 +46,13 @@ import Testing
         let b = try vigil(["campaign"] + paths + ["--seeds", "3", "--jobs", "2", "--out", two.path])
         #expect(a.status == 0 && b.status == 0, "\(a.stdout)\(a.stderr)")
         let first = try contents(one), second = try contents(two)
-        // Every scenario in those folders × 3 seeds, and 4 reports.
+        // Every scenario in those folders × 3 seeds (a log and a trace each), and 5 reports.
         let scenarioCount = paths.map { path in
             (try? FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent(path).path))?
                 .filter { $0.hasSuffix(".yaml") }.count ?? 0
         }.reduce(0, +)
         #expect(scenarioCount >= 9)
-        #expect(first.count == scenarioCount * 3 + 4, "\(scenarioCount) scenarios × 3 logs and 4 reports, got \(first.count)")
+        #expect(first.count == scenarioCount * 3 * 2 + 5, "\(scenarioCount) scenarios × 3 logs and traces, and 5 reports, got \(first.count)")
         #expect(Set(first.keys) == Set(second.keys))
         for (name, data) in first {
             #expect(second[name] == data, "\(name) differs between --jobs 1 and --jobs 2")

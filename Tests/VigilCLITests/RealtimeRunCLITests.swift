@@ -25,7 +25,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: out) }
         let scenario = "Scenarios/H07-encoder-potentiometer/pot-offset-above.yaml"
         let paced = try vigil("run", scenario, "--realtime", "--out", out.appendingPathComponent("paced").path)
-        #expect(paced.status == 0, "\(paced.stdout)\(paced.stderr)")
+        #expect(paced.status == 0 || paced.status == 1, "\(paced.stdout)\(paced.stderr)")
         #expect(paced.stdout.contains("  timing: wake latency p50 "))
         let plain = try vigil("run", scenario, "--out", out.appendingPathComponent("plain").path)
         #expect(plain.status == 0)
@@ -61,7 +61,12 @@ import Testing
         }
         #expect((timing["wake_p50_us"] as! Double) <= (timing["wake_max_us"] as! Double))
         #expect(b.last?["timing"] == nil)
-        #expect(a.last?["verdict"] as? String == "PASS")
+        // On a machine too busy to keep the period the interlock answers the missed periods
+        // (H15) and the scenario's verdict may change; without them it must pass.
+        if overruns.isEmpty {
+            #expect(paced.status == 0, "\(paced.stdout)")
+            #expect(a.last?["verdict"] as? String == "PASS")
+        }
     }
 
     @Test func startChecksAndProfilesAreNotRunOnTheSerialBus() throws {

@@ -125,7 +125,17 @@ final class SerialFixture: @unchecked Sendable {
     var tick: Int64 = 200
 
     init() {
-        let bench = profile("bench-3dof.yaml")
+        // The bench profile with a round-trip budget of 20 ms instead of 900 us: this gate is
+        // about allocations, and on a shared machine one bus cycle in thousands is slow.
+        let text = (try? String(contentsOf: repository.appendingPathComponent("HardwareProfiles/bench-3dof.yaml"), encoding: .utf8)) ?? ""
+        guard text.contains("max_round_trip: 900 us") else { fatalError("the bench profile's max_round_trip line has changed") }
+        let relaxed = FileManager.default.temporaryDirectory.appendingPathComponent("bench-3dof-benchmark-\(getpid()).yaml")
+        do { try text.replacingOccurrences(of: "max_round_trip: 900 us", with: "max_round_trip: 20 ms").write(to: relaxed, atomically: true, encoding: .utf8) } catch {
+            fatalError("cannot write \(relaxed.path): \(error)")
+        }
+        defer { try? FileManager.default.removeItem(at: relaxed) }
+        let bench: HardwareProfile
+        do { bench = try ProfileLoader.load(path: relaxed.path) } catch { fatalError("\(error)") }
         // Beside this executable (the benchmark runner starts it with a relative argv[0]).
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let server = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("VirtualBoardsServer")

@@ -12,6 +12,11 @@ int vigil_set_timer_slack(unsigned long nanoseconds);
 int vigil_lock_memory(int include_future);
 /// RLIMIT_MEMLOCK's soft limit in bytes, or -1 when unlimited.
 long long vigil_memlock_limit(void);
+/// The process has CAP_IPC_LOCK in its effective set (locked memory is then not limited).
+int vigil_has_ipc_lock(void);
+/// Back to SCHED_OTHER and every online CPU, for the calling thread: what a helper thread of a
+/// real-time loop (the log writer) must run with, so that it never competes with the loop.
+void vigil_leave_realtime(void);
 /// SCHED_FIFO at `priority` for the calling thread: 0 or errno.
 int vigil_set_fifo(int priority);
 /// The calling thread's scheduling policy is SCHED_FIFO.

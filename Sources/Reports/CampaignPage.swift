@@ -1,0 +1,168 @@
+import FaultLog
+import Foundation
+import Scenarios
+
+extension CampaignReport {
+    // MARK: runs.json: every run, so that a report can be written after the campaign
+
+    /// Every run with its figures (`OUT/runs.json`): what `vigil report OUT` reads.
+    public func runsJSON() -> String {
+        let items = runs.map { run -> String in
+            var o = JSONRecord.object()
+            o.add("scenario_id", run.scenarioID)
+            o.add("scenario", run.scenarioPath)
+            o.add("name", run.scenarioName)
+            o.add("hazards", run.hazards)
+            o.add("seed", run.seed)
+            o.add("status", run.status.rawValue)
+            let expectations = run.expectations.map { e -> String in
+                var x = JSONRecord.object()
+                x.add("expectation", e.expectation)
+                x.add("passed", e.passed)
+                x.add("figure", e.figure)
+                return x.json
+            }
+            o.add("expectations", raw: "[" + expectations.joined(separator: ",") + "]")
+            if let message = run.errorMessage { o.add("error", message) } else { o.addNull("error") }
+            o.add("log", run.relativeLogPath)
+            o.add("final_hash", run.finalHash)
+            if let t = run.detectionLatencyTicks { o.add("detection_latency_ticks", t) } else { o.addNull("detection_latency_ticks") }
+            o.add("peak_excursion_m", run.peakExcursion)
+            o.add("false_trips", run.falseTrips)
+            o.add("simulated_seconds", run.simulatedSeconds)
+            o.add("period_s", run.period)
+            o.add("tripped_checks", run.trippedChecks)
+            return o.json
+        }
+        return "{\"format\":\"vigil-campaign-runs/1\",\"runs\":[\n" + items.joined(separator: ",\n") + "\n]}\n"
+    }
+
+    public enum ReadError: Error, CustomStringConvertible {
+        case malformed(String, String)
+        public var description: String {
+            switch self {
+            case let .malformed(path, why): return "\(path): \(why)"
+            }
+        }
+    }
+
+    /// Reads `runs.json` from a campaign's output folder.
+    public init(campaignFolder: String) throws {
+        let path = (campaignFolder as NSString).appendingPathComponent("runs.json")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ReadError.malformed(path, "no runs.json: not a campaign folder written by this Vigil (vigil campaign --out DIR)")
+        }
+        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            root["format"] as? String == "vigil-campaign-runs/1", let items = root["runs"] as? [[String: Any]]
+        else { throw ReadError.malformed(path, "not a vigil-campaign-runs/1 file") }
+        var runs: [CampaignRun] = []
+        for item in items {
+            guard let id = item["scenario_id"] as? String, let statusText = item["status"] as? String,
+                let status = CampaignRun.Status(rawValue: statusText), let log = item["log"] as? String
+            else { throw ReadError.malformed(path, "a run without scenario_id, status or log") }
+            let expectations = (item["expectations"] as? [[String: Any]] ?? []).map {
+                ExpectationResult(expectation: $0["expectation"] as? String ?? "", passed: $0["passed"] as? Bool ?? false, figure: $0["figure"] as? String ?? "")
+            }
+            runs.append(
+                CampaignRun(
+                    scenarioPath: item["scenario"] as? String ?? id, scenarioName: item["name"] as? String ?? id, scenarioID: id,
+                    hazards: item["hazards"] as? [String] ?? [], seed: (item["seed"] as? NSNumber)?.uint64Value ?? 0, status: status,
+                    expectations: expectations, errorMessage: item["error"] as? String,
+                    logPath: (campaignFolder as NSString).appendingPathComponent(log), relativeLogPath: log,
+                    finalHash: item["final_hash"] as? String ?? "",
+                    detectionLatencyTicks: (item["detection_latency_ticks"] as? NSNumber)?.int64Value,
+                    peakExcursion: item["peak_excursion_m"] as? Double ?? 0, falseTrips: item["false_trips"] as? Int ?? 0,
+                    simulatedSeconds: item["simulated_seconds"] as? Double ?? 0, period: item["period_s"] as? Double ?? 0,
+                    trippedChecks: item["tripped_checks"] as? [String] ?? []))
+        }
+        self.init(runs: runs)
+    }
+
+    // MARK: The page
+
+    /// The campaign's page. `runPages` maps a run's relative log path to the relative path of
+    /// its own page, for links.
+    public func html(title: String, runPages: [String: String]) -> String {
+        let passedRuns = runs.filter { $0.status == .passed }.count
+        var body = "<header><h1>\(escape(title))</h1><span class=\"badge \(passed ? "pass" : "fail")\">\(passed ? "PASS" : "FAIL")</span></header>\n"
+        body += "<p>\(passedRuns) of \(runs.count) runs passed, \(scenarios.count) scenarios. Every run is a scenario with one seed on the deterministic simulator; each links to its own page and log.</p>\n"
+        body += summaryTable(runPages: runPages)
+        body += traceabilityTable()
+        body += distributions()
+        body += runTable(runPages: runPages)
+        return HTMLDocument.page(title: "\(title) — Vigil campaign report", body: body)
+    }
+
+    func summaryTable(runPages: [String: String]) -> String {
+        var html = "<h2>Summary</h2><table class=\"grid\"><tr><th>verdict</th><th>hazard</th><th>scenario</th><th>runs</th><th>passed</th><th>worst detection</th><th>worst excursion</th><th>false trips</th></tr>"
+        for row in scenarios {
+            let first = runs.first { $0.scenarioID == row.scenarioID }
+            let link = first.flatMap { runPages[$0.relativeLogPath] }.map { "<a href=\"\(escape($0))\">\(escape(row.scenarioID))</a>" } ?? escape(row.scenarioID)
+            html += "<tr class=\"\(row.allPassed ? "pass" : "fail")\"><td>\(row.allPassed ? "PASS" : "FAIL")</td><td>\(escape(row.hazards.joined(separator: " ")))</td><td>\(link)<br><small>\(escape(row.name))</small></td><td>\(row.runs)</td><td>\(row.passed)</td><td>\(row.worstDetectionMs.map { String(format: "%.0f ms", $0) } ?? "–")</td><td>\(String(format: "%.3f mm", row.worstExcursionMm))</td><td>\(row.falseTrips)</td></tr>"
+        }
+        return html + "</table>\n"
+    }
+
+    func traceabilityTable() -> String {
+        var html = "<h2>Traceability: hazard → risk control → scenarios → verdict</h2><table class=\"grid\"><tr><th>verdict</th><th>hazard</th><th>risk controls</th><th>scenarios</th><th>runs passed</th></tr>"
+        for row in traceability {
+            let cls = row.verdict == "PASS" ? "pass" : "fail"
+            html += "<tr class=\"\(cls)\"><td>\(escape(row.verdict))</td><td><b>\(row.hazard)</b> \(escape(row.title))</td><td>\(row.controls.map { "<code>\(escape($0))</code>" }.joined(separator: "<br>"))</td><td>\(row.scenarios.map(escape).joined(separator: "<br>"))</td><td>\(row.passed)/\(row.runs)</td></tr>"
+        }
+        return html + "</table>\n"
+    }
+
+    /// Per hazard: every run's detection latency and tip excursion as a dot, failures in red.
+    func distributions() -> String {
+        var html = "<h2>Detection latency and tip excursion, per hazard</h2><p>One dot per run (failed runs in red); a run with no fault or no trip has no latency.</p>\n"
+        for hazard in HazardCatalogue.hazards {
+            let relevant = runs.filter { $0.hazards.contains(hazard.id) }
+            guard !relevant.isEmpty else { continue }
+            let latencies = relevant.compactMap { run in run.detectionLatencyTicks.map { (Double($0) * run.period * 1000, run.status == .passed) } }
+            let excursions = relevant.map { ($0.peakExcursion * 1000, $0.status == .passed) }
+            html += "<h3>\(hazard.id) \(escape(hazard.title))</h3><div class=\"paths\">"
+            html += StripPlot(title: "detection latency", unit: "ms", values: latencies).render()
+            html += StripPlot(title: "peak tip excursion", unit: "mm", values: excursions).render()
+            html += "</div>\n"
+        }
+        return html
+    }
+
+    func runTable(runPages: [String: String]) -> String {
+        var html = "<h2>Runs</h2><table class=\"grid\"><tr><th>verdict</th><th>scenario</th><th>seed</th><th>detection</th><th>excursion</th><th>page</th><th>log</th></tr>"
+        for run in runs {
+            let cls = run.status == .passed ? "pass" : "fail"
+            let page = runPages[run.relativeLogPath].map { "<a href=\"\(escape($0))\">report</a>" } ?? "–"
+            let latency = run.detectionLatencyTicks.map { String(format: "%.0f ms", Double($0) * run.period * 1000) } ?? "–"
+            html += "<tr class=\"\(cls)\"><td>\(run.status.rawValue)</td><td>\(escape(run.scenarioID))</td><td>\(run.seed)</td><td>\(latency)</td><td>\(String(format: "%.3f mm", run.peakExcursion * 1000))</td><td>\(page)</td><td><a href=\"\(escape(run.relativeLogPath))\">log</a></td></tr>"
+        }
+        return html + "</table>\n"
+    }
+}
+
+/// Dots along one axis: a distribution small enough to read at a glance.
+struct StripPlot {
+    var title: String
+    var unit: String
+    var values: [(Double, Bool)]
+    let width = 520.0, height = 80.0, left = 16.0, right = 16.0
+
+    func render() -> String {
+        var svg = "<svg viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(escape(title))\">"
+        svg += "<text x=\"\(Int(left))\" y=\"14\" class=\"t\">\(escape(title)) <tspan class=\"u\">(\(escape(unit)))</tspan></text>"
+        guard !values.isEmpty else { return svg + "<text x=\"\(Int(left))\" y=\"44\" class=\"lg\">no value (no fault, or nothing tripped)</text></svg>" }
+        let lo = min(0, values.map(\.0).min()!)
+        let top = values.map(\.0).max()!
+        let hi = top - lo > 1e-9 ? top : lo + 1
+        let plot = SVGPlot(title: "", unit: "")
+        func x(_ v: Double) -> Double { left + (v - lo) / (hi - lo) * (width - left - right) }
+        svg += "<line x1=\"\(Int(left))\" x2=\"\(Int(width - right))\" y1=\"44\" y2=\"44\" stroke=\"#bbb\"/>"
+        for (i, (v, ok)) in values.enumerated() {
+            let jitter = Double((i * 7) % 11) - 5
+            svg += "<circle cx=\"\(plot.f(x(v)))\" cy=\"\(plot.f(44 + jitter))\" r=\"3.5\" class=\"dot\" fill=\"\(ok ? "#2471a3" : "#c0392b")\"><title>\(plot.label(v))</title></circle>"
+        }
+        svg += "<text x=\"\(Int(left))\" y=\"72\" class=\"xa\" text-anchor=\"start\">\(plot.label(lo))</text>"
+        svg += "<text x=\"\(Int(width - right))\" y=\"72\" class=\"xa\" text-anchor=\"end\">\(plot.label(hi))</text>"
+        return svg + "</svg>"
+    }
+}

@@ -1,0 +1,160 @@
+import FaultLog
+import Foundation
+public import ControlLoop
+public import MotionTypes
+
+/// A run's per-tick trace: the signals a report plots, in a compact side file next to the log
+/// (`<log name>.trace`). The log's header names the file and its summary records the file's
+/// SHA-256, inside the hash chain, so the trace is as tamper-evident as the log.
+///
+/// Format `vigil-trace/1`: one line of JSON (format, rate, ticks, joints, joint kinds, channel
+/// names), then `ticks × channels` little-endian IEEE-754 float32 values, tick by tick. Per
+/// tick, for each joint: setpoint (the position the interlock let through), true position
+/// (the simulator's; NaN on hardware), encoder, potentiometer, motor current, temperature;
+/// then the true tool tip x y z, the reference tool tip x y z (metres), and the CRTK state
+/// (0 DISABLED, 1 ENABLED, 2 PAUSED, 3 FAULT).
+public final class TraceRecorder: @unchecked Sendable {
+    public static let format = "vigil-trace/1"
+    public static let perJoint = ["setpoint", "true", "encoder", "potentiometer", "current", "temperature"]
+    public static let perTick = ["tip_x", "tip_y", "tip_z", "reference_tip_x", "reference_tip_y", "reference_tip_z", "state"]
+
+    let jointNames: [String]
+    let jointKinds: [String]
+    let rate: Double
+    let channels: Int
+    private let values: UnsafeMutableBufferPointer<Float>
+    public private(set) var ticks = 0
+
+    /// Room for `capacity` ticks, allocated and touched now: recording never allocates.
+    public init(jointNames: [String], jointKinds: [String], rate: Double, capacity: Int) {
+        self.jointNames = jointNames
+        self.jointKinds = jointKinds
+        self.rate = rate
+        channels = jointNames.count * Self.perJoint.count + Self.perTick.count
+        values = .allocate(capacity: max(1, capacity * channels))
+        values.initialize(repeating: .nan)
+    }
+
+    deinit { values.deallocate() }
+
+    var capacityTicks: Int { values.count / channels }
+
+    /// One tick's values. `truth` is nil on hardware.
+    @inline(__always)
+    public func record(
+        setpoint: JointVector, truth: JointVector?, frame: SensorFrame, tip: Vector3, referenceTip: Vector3, state: OperatingState
+    ) {
+        guard ticks < capacityTicks else { return }
+        var i = ticks * channels
+        for j in 0..<jointNames.count {
+            values[i] = Float(setpoint[j])
+            values[i + 1] = truth.map { Float($0[j]) } ?? .nan
+            values[i + 2] = Float(frame.encoder[j])
+            values[i + 3] = Float(frame.potentiometer[j])
+            values[i + 4] = Float(frame.current[j])
+            values[i + 5] = Float(frame.temperature[j])
+            i += Self.perJoint.count
+        }
+        values[i] = Float(tip.x)
+        values[i + 1] = Float(tip.y)
+        values[i + 2] = Float(tip.z)
+        values[i + 3] = Float(referenceTip.x)
+        values[i + 4] = Float(referenceTip.y)
+        values[i + 5] = Float(referenceTip.z)
+        values[i + 6] = Float(Self.stateCode(state))
+        ticks += 1
+    }
+
+    static func stateCode(_ state: OperatingState) -> Int {
+        switch state {
+        case .disabled: return 0
+        case .enabled: return 1
+        case .paused: return 2
+        case .fault: return 3
+        }
+    }
+
+    /// Writes the file and returns its SHA-256.
+    public func write(to path: String) throws -> String {
+        var header = JSONRecord.object()
+        header.add("format", Self.format)
+        header.add("rate_hz", rate)
+        header.add("ticks", ticks)
+        header.add("joints", jointNames)
+        header.add("joint_kinds", jointKinds)
+        header.add("per_joint", Self.perJoint)
+        header.add("per_tick", Self.perTick)
+        header.add("encoding", "float32le")
+        var data = Data((header.json + "\n").utf8)
+        let count = ticks * channels
+        for v in values.prefix(count) {
+            var le = v.bitPattern.littleEndian
+            withUnsafeBytes(of: &le) { data.append(contentsOf: $0) }
+        }
+        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        return try FaultLogWriter.fileHash(path)
+    }
+
+    /// `<log without .jsonl>.trace`.
+    public static func path(forLog log: String) -> String {
+        (log.hasSuffix(".jsonl") ? String(log.dropLast(".jsonl".count)) : log) + ".trace"
+    }
+}
+
+/// A trace read back, for reports.
+public struct RunTrace: Sendable {
+    public var rate: Double
+    public var ticks: Int
+    public var joints: [String]
+    public var jointKinds: [String]
+    public var channels: Int
+    public var values: [Float]
+
+    public enum ReadError: Error, CustomStringConvertible {
+        case malformed(String)
+        public var description: String {
+            switch self {
+            case let .malformed(why): return "not a vigil-trace/1 file: \(why)"
+            }
+        }
+    }
+
+    public init(contentsOf path: String) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard let newline = data.firstIndex(of: 0x0A) else { throw ReadError.malformed("no header line") }
+        guard let header = try JSONSerialization.jsonObject(with: data[data.startIndex..<newline]) as? [String: Any],
+            header["format"] as? String == TraceRecorder.format, let rate = header["rate_hz"] as? Double,
+            let ticks = header["ticks"] as? Int, let joints = header["joints"] as? [String],
+            let kinds = header["joint_kinds"] as? [String], kinds.count == joints.count
+        else { throw ReadError.malformed("bad header") }
+        self.rate = rate
+        self.ticks = ticks
+        self.joints = joints
+        jointKinds = kinds
+        channels = joints.count * TraceRecorder.perJoint.count + TraceRecorder.perTick.count
+        let body = data[(newline + 1)...]
+        guard body.count == ticks * channels * 4 else {
+            throw ReadError.malformed("\(body.count) bytes of values, expected \(ticks * channels * 4)")
+        }
+        var values = [Float](repeating: 0, count: ticks * channels)
+        body.withUnsafeBytes { raw in
+            for i in 0..<values.count {
+                values[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+            }
+        }
+        self.values = values
+    }
+
+    /// Channel `name` of joint `joint` (or a per-tick channel when `joint` is nil), every tick.
+    public func series(_ name: String, joint: Int? = nil) -> [Float] {
+        let offset: Int
+        if let joint, let k = TraceRecorder.perJoint.firstIndex(of: name) {
+            offset = joint * TraceRecorder.perJoint.count + k
+        } else if let k = TraceRecorder.perTick.firstIndex(of: name) {
+            offset = joints.count * TraceRecorder.perJoint.count + k
+        } else {
+            return []
+        }
+        return (0..<ticks).map { values[$0 * channels + offset] }
+    }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import Reports
+import Scenarios
+import Synchronization
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write a self-contained HTML report of a run's log or of a campaign folder.",
+        discussion: """
+            For a log (.jsonl): one page with the run's facts and verdict, per-joint plots of \
+            setpoint, true, encoder and potentiometer positions, motor current and temperature \
+            (from the trace beside the log), fault windows shaded, trips marked, the tool tip's \
+            excursion against its bound and its path, the event table and the hash-chain \
+            status. Written to --out, or beside the log (.html).
+            For a campaign folder (vigil campaign --out DIR): DIR/report.html (or --out) with \
+            the summary, the traceability matrix, detection-latency and excursion distributions \
+            per hazard and a link to each run's page, and a page beside every run's log.
+            The pages use inline CSS and SVG only: no scripts, nothing fetched. Exits 0 when \
+            written, 2 when the input cannot be read.
+            """
+    )
+
+    @Argument(help: "A run's log (.jsonl) or a campaign's output folder.")
+    var path: String
+
+    @Option(help: "The HTML file to write.")
+    var out: String?
+
+    func run() throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw VigilExit.invalid("error: \(path): no such file or folder")
+        }
+        if isDirectory.boolValue {
+            let page = try writeCampaignReport(folder: path, out: out)
+            print("report: \(page)")
+        } else {
+            let page = out ?? Self.pagePath(forLog: path)
+            try Self.writeRunPage(log: path, to: page)
+            print("report: \(page)")
+        }
+    }
+
+    static func pagePath(forLog log: String) -> String {
+        (log.hasSuffix(".jsonl") ? String(log.dropLast(".jsonl".count)) : log) + ".html"
+    }
+
+    static func writeRunPage(log: String, to page: String) throws {
+        let html: String
+        do {
+            html = try RunPage(logPath: log).html()
+        } catch {
+            throw VigilExit.invalid("error: \(error)")
+        }
+        try write(html, to: page)
+    }
+
+    static func write(_ text: String, to path: String) throws {
+        do {
+            let folder = (path as NSString).deletingLastPathComponent
+            if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw VigilExit.invalid("error: cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+}
+
+/// Writes a page beside every run's log and the campaign's page; returns the campaign page's path.
+func writeCampaignReport(folder: String, out: String?, report given: CampaignReport? = nil) throws -> String {
+    let report: CampaignReport
+    if let given {
+        report = given
+    } else {
+        do {
+            report = try CampaignReport(campaignFolder: folder)
+        } catch {
+            throw VigilExit.invalid("error: \(error)")
+        }
+    }
+    let page = out ?? (folder as NSString).appendingPathComponent("report.html")
+    let pageFolder = URL(fileURLWithPath: (page as NSString).deletingLastPathComponent.isEmpty ? "." : (page as NSString).deletingLastPathComponent).standardizedFileURL
+    // Every run's page, on all cores.
+    let present = report.runs.filter { FileManager.default.fileExists(atPath: $0.logPath) }
+    let written = Mutex<(links: [String: String], failure: (any Error)?)>(([:], nil))
+    DispatchQueue.concurrentPerform(iterations: present.count) { i in
+        let run = present[i]
+        let runPage = ReportCommand.pagePath(forLog: run.logPath)
+        do {
+            try ReportCommand.writeRunPage(log: run.logPath, to: runPage)
+            let link = relativePath(from: pageFolder, to: URL(fileURLWithPath: runPage).standardizedFileURL)
+            written.withLock { $0.links[run.relativeLogPath] = link }
+        } catch {
+            written.withLock { if $0.failure == nil { $0.failure = error } }
+        }
+    }
+    var (links, failure) = written.withLock { ($0.links, $0.failure) }
+    if let failure { throw failure }
+    var relinked = report
+    for i in relinked.runs.indices {
+        relinked.runs[i].relativeLogPath = relativePath(from: pageFolder, to: URL(fileURLWithPath: report.runs[i].logPath).standardizedFileURL)
+        links[relinked.runs[i].relativeLogPath] = links[report.runs[i].relativeLogPath]
+    }
+    let title = "Campaign \(URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent)"
+    try ReportCommand.write(relinked.html(title: title, runPages: links), to: page)
+    return page
+}
+
+/// `target` relative to the folder `base` (both absolute, standardized).
+func relativePath(from base: URL, to target: URL) -> String {
+    let a = base.pathComponents, b = target.pathComponents
+    var common = 0
+    while common < a.count && common < b.count && a[common] == b[common] { common += 1 }
+    let up = Array(repeating: "..", count: a.count - common)
+    return (up + b[common...]).joined(separator: "/")
+}

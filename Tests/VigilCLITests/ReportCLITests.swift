@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+
+/// `vigil run --report`, `vigil report` and `vigil campaign --report`: self-contained pages
+/// whose marks sit where the log says.
+@Suite struct ReportCLITests {
+    func temporaryFolder() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-report-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    /// The page must not make a browser fetch anything.
+    func expectSelfContained(_ html: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        for needle in ["<script", "src=", "<link", "url(", "@import", "http://", "https://", "<iframe", "<object"] {
+            #expect(!html.lowercased().contains(needle), "the page contains \(needle)", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// The value of `attribute` in the first element carrying `marker` (e.g. data-tick="510").
+    func attribute(_ attribute: String, ofElementWith marker: String, in html: String) -> String? {
+        guard let hit = html.range(of: marker) else { return nil }
+        let elementStart = html[..<hit.lowerBound].range(of: "<", options: .backwards)!.lowerBound
+        let element = html[elementStart..<hit.upperBound]
+        guard let a = element.range(of: " \(attribute)=\"") else { return nil }
+        return String(element[a.upperBound...].prefix { $0 != "\"" })
+    }
+
+    @Test func aRunPageShowsTheVerdictAndMarksTheTripWhereTheLogHasIt() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let run = try vigil("run", "Scenarios/H07-encoder-potentiometer/pot-offset-above.yaml", "--out", out.path, "--report")
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let page = out.appendingPathComponent("pot-offset-above-seed1.html")
+        #expect(run.stdout.contains("report: \(page.path)"))
+        let html = try String(contentsOf: page, encoding: .utf8)
+        expectSelfContained(html)
+        #expect(html.contains("<span class=\"badge pass\">PASS</span>"))
+        #expect(html.contains("H07 potentiometer offset above the distance"))
+        #expect(html.contains("<span class=\"ok\">intact</span> — 8 records"), "the hash chain's status")
+        #expect(html.contains("<span class=\"ok\">intact</span> — its SHA-256 matches"), "the trace's status")
+
+        // The log: the fault at tick 500, the trip at tick 510 (1 kHz, 1500 ticks).
+        let log = try String(contentsOf: out.appendingPathComponent("pot-offset-above-seed1.jsonl"), encoding: .utf8)
+        #expect(log.contains("\"type\":\"check_tripped\",\"tick\":510,\"check\":\"encoder_potentiometer\""))
+        // The trip marker is at tick 510, drawn at t = 0.510 s on an axis from 0 to 1.499 s that
+        // spans x = 64 … 844 (860 wide, margins 64 and 16).
+        #expect(attribute("x1", ofElementWith: "data-tick=\"510\"", in: html) == String(format: "%.1f", 64 + 0.510 / 1.499 * 780))
+        #expect(html.contains("encoder_potentiometer → power_off"))
+        #expect(!html.contains("data-tick=\"") || html.components(separatedBy: "data-tick=\"").dropFirst().allSatisfy { $0.hasPrefix("510\"") },
+            "no other trip is marked")
+        // The fault window from tick 500 to the end of the run, starting at t = 0.5 s.
+        #expect(html.contains("data-from-tick=\"500\" data-to-tick=\"1500\""))
+        #expect(attribute("x", ofElementWith: "data-from-tick=\"500\"", in: html) == String(format: "%.1f", 64 + 0.5 / 1.499 * 780))
+        // Plots for every joint, and the excursion against its bound.
+        for joint in ["outer_yaw", "outer_pitch", "outer_insertion", "outer_roll", "outer_wrist_pitch", "outer_wrist_yaw", "jaw"] {
+            #expect(html.contains("aria-label=\"\(joint): position\""))
+            #expect(html.contains("aria-label=\"\(joint): motor current\""))
+            #expect(html.contains("aria-label=\"\(joint): temperature\""))
+        }
+        #expect(html.contains(">bound 1 mm</text>"))
+        #expect(html.contains("<td>check_tripped</td>"), "the event table")
+    }
+
+    @Test func aChangedTraceIsCaughtAndNoTraceMeansNoPlots() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        _ = try vigil("run", "Scenarios/H07-encoder-potentiometer/pot-offset-above.yaml", "--out", out.path)
+        let log = out.appendingPathComponent("pot-offset-above-seed1.jsonl").path
+        let trace = out.appendingPathComponent("pot-offset-above-seed1.trace")
+        var bytes = try Data(contentsOf: trace)
+        bytes[bytes.count - 5] ^= 0x01  // one bit of one sample
+        try bytes.write(to: trace)
+        let verify = try vigil("verify-log", log)
+        #expect(verify.status == 1)
+        #expect(verify.stderr.contains("the trace does not match the SHA-256 in the log's summary"))
+        let report = try vigil("report", log)
+        #expect(report.status == 0)
+        let html = try String(contentsOf: out.appendingPathComponent("pot-offset-above-seed1.html"), encoding: .utf8)
+        #expect(html.contains("<p class=\"note\">The trace pot-offset-above-seed1.trace does not match the SHA-256 in the log&#39;s summary"))
+        #expect(html.contains("<span class=\"ok\">intact</span> — 8 records"), "the log itself is still intact")
+
+        let bare = out.appendingPathComponent("bare")
+        let run = try vigil("run", "Scenarios/H07-encoder-potentiometer/pot-offset-above.yaml", "--out", bare.path, "--no-trace", "--report")
+        #expect(run.status == 0)
+        #expect(!FileManager.default.fileExists(atPath: bare.appendingPathComponent("pot-offset-above-seed1.trace").path))
+        let plain = try String(contentsOf: bare.appendingPathComponent("pot-offset-above-seed1.html"), encoding: .utf8)
+        #expect(plain.contains("recorded no trace"))
+        #expect(!plain.contains("<svg"))
+    }
+
+    @Test func aCampaignPageLinksEveryRunsPage() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let run = try vigil(
+            "campaign", "Scenarios/H07-encoder-potentiometer/pot-offset-above.yaml", "Scenarios/H21-bad-configuration",
+            "--seeds", "2", "--jobs", "2", "--out", out.path, "--report")
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        expectSelfContained(html)
+        #expect(html.contains("4 of 4 runs passed"))
+        #expect(html.contains("<b>H07</b> Encoder / potentiometer disagreement"))
+        #expect(html.contains("<b>H04</b> RCM / port violation"), "uncovered hazards are listed too")
+        #expect(html.contains("NOT COVERED"))
+        // Every run's page link points at a page that exists, and each of those is a run page.
+        let links = html.components(separatedBy: "<a href=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        let pages = Set(links.filter { $0.hasSuffix(".html") })
+        #expect(pages.count == 4)
+        for page in pages {
+            let file = out.appendingPathComponent(page)
+            #expect(FileManager.default.fileExists(atPath: file.path), "\(page)")
+            let runPage = try String(contentsOf: file, encoding: .utf8)
+            expectSelfContained(runPage)
+            #expect(runPage.contains("<span class=\"badge pass\">PASS</span>"))
+        }
+        // The same page, written after the campaign from its folder.
+        try FileManager.default.removeItem(at: out.appendingPathComponent("report.html"))
+        let again = try vigil("report", out.path)
+        #expect(again.status == 0)
+        #expect(try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8) == html)
+    }
+
+    /// The page in a real browser, when one is installed (scripts/render-report installs
+    /// Debian's chromium): it parses, and the plots are there.
+    @Test func aBrowserRendersThePage() throws {
+        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let chromium else { return }
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        _ = try vigil("run", "Scenarios/H07-encoder-potentiometer/pot-offset-above.yaml", "--out", out.path, "--report")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: chromium)
+        process.arguments = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--proxy-server=127.0.0.1:9", "--dump-dom",
+            "file://" + out.appendingPathComponent("pot-offset-above-seed1.html").path,
+        ]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let dom = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(dom.components(separatedBy: "<svg").count - 1 == 7 * 3 + 3, "21 joint plots, the excursion and two path views")
+        #expect(dom.contains("PASS"))
+    }
+}
