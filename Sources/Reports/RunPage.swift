@@ -37,7 +37,8 @@ public struct RunPage {
         for line in data.split(separator: 0x0A) {
             if let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any] { records.append(object) }
         }
-        guard records.first?["type"] as? String == "header" else { throw LoadError.notALog(logPath) }
+        // A log whose first line is damaged still gets a page: the chain status says where.
+        if records.first?["type"] as? String != "header" { records.insert(["type": "header"], at: 0) }
         chain = FaultLogVerifier.verify(data)
         loadTrace()
     }
@@ -49,6 +50,10 @@ public struct RunPage {
     mutating func loadTrace() {
         guard let name = header["trace"] as? String else {
             traceNote = "This run recorded no trace (it ran with --no-trace, or is a start check), so there are no plots."
+            return
+        }
+        guard !name.isEmpty, !name.contains("/"), name != "..", name != "." else {
+            traceNote = "The log names its trace \(name), which is not a file name beside the log: not read."
             return
         }
         let path = ((logPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name)
@@ -98,10 +103,10 @@ public struct RunPage {
         let scenario = header["scenario"] as? [String: Any] ?? [:]
         let profile = header["profile"] as? [String: Any] ?? [:]
         var rows: [(String, String)] = [
-            ("scenario", "\(scenario["path"] as? String ?? "?")<br><code class=\"hash\">sha256 \(scenario["sha256"] as? String ?? "?")</code>"),
+            ("scenario", "\(escape(scenario["path"] as? String ?? "?"))<br><code class=\"hash\">sha256 \(escape(scenario["sha256"] as? String ?? "?"))</code>"),
             ("hazards", escape((scenario["hazards"] as? [String] ?? []).joined(separator: " "))),
-            ("profile", "\(escape(profile["path"] as? String ?? "?")) (\(escape(profile["id"] as? String ?? "")))<br><code class=\"hash\">sha256 \(profile["sha256"] as? String ?? "?")</code>"),
-            ("seed", "\(header["seed"] ?? "?")"),
+            ("profile", "\(escape(profile["path"] as? String ?? "?")) (\(escape(profile["id"] as? String ?? "")))<br><code class=\"hash\">sha256 \(escape(profile["sha256"] as? String ?? "?"))</code>"),
+            ("seed", (header["seed"] as? NSNumber).map { "\($0.uint64Value)" } ?? "?"),
             ("Vigil", "\(escape(header["vigil_version"] as? String ?? "?")), commit <code>\(escape(header["git_commit"] as? String ?? "?"))</code>"),
             ("backend", escape(header["backend"] as? String ?? "?")),
         ]
@@ -112,6 +117,19 @@ public struct RunPage {
         if !disabled.isEmpty { rows.append(("disabled checks", disabled.map(escape).joined(separator: "<br>"))) }
         if let faults = header["faults"] as? [String], !faults.isEmpty {
             rows.append(("faults", faults.map(escape).joined(separator: "<br>")))
+        }
+        if let hardware = header["hardware"] as? [String: Any] {
+            var text = "\(escape(hardware["path"] as? String ?? "?"))<br><code class=\"hash\">sha256 \(escape(hardware["sha256"] as? String ?? "?"))</code>"
+            if let models = hardware["servo_models"] as? [String] { text += "<br>servo models reported: \(escape(models.joined(separator: ", ")))" }
+            rows.append(("attached hardware", text))
+        }
+        if let realtime = header["realtime"] as? [String: Any] {
+            var parts: [String] = []
+            parts.append((realtime["sched_fifo_priority"] as? NSNumber).map { "SCHED_FIFO \($0.intValue)" } ?? "normal scheduler")
+            parts.append((realtime["memory_locked"] as? Bool ?? false) ? "memory locked" : "memory not locked")
+            if let cpu = realtime["cpu"] as? NSNumber { parts.append("CPU \(cpu.intValue)") }
+            let warnings = realtime["warnings"] as? [String] ?? []
+            rows.append(("real time", escape(parts.joined(separator: ", ")) + warnings.map { "<br><span class=\"bad\">\(escape($0))</span>" }.joined()))
         }
         rows.append(("hash chain", chainStatus()))
         if header["trace"] != nil {
@@ -135,7 +153,7 @@ public struct RunPage {
         if let problem = chain.problem {
             return "<span class=\"bad\">broken at line \(problem.line): \(escape(problem.reason))</span> (the \(chain.records) records before it are intact)"
         }
-        return "<span class=\"ok\">intact</span> — \(chain.records) records, final hash <code class=\"hash\">\(chain.finalHash)</code>"
+        return "<span class=\"ok\">intact</span> — \(chain.records) records, final hash <code class=\"hash\">\(escape(chain.finalHash))</code>"
     }
 
     func expectations() -> String {
@@ -191,8 +209,11 @@ public struct RunPage {
     static let tripColor = "#c0392b"
 
     func plots(_ trace: RunTrace) -> String {
+        // Ticks to seconds; samples are `every` ticks apart.
         let seconds = 1 / trace.rate
-        let windows = faultWindows(end: trace.ticks)
+        let sampleSeconds = Double(trace.every) / trace.rate
+        let runTicks = trace.ticks * trace.every
+        let windows = faultWindows(end: runTicks)
         let bands = windows.map {
             SVGPlot.Band(from: Double($0.from) * seconds, to: Double($0.to) * seconds, label: $0.label, ticks: ($0.from, $0.to))
         }
@@ -202,14 +223,18 @@ public struct RunPage {
                 SVGPlot.Marker(at: Double($0.tick) * seconds, label: $0.label, color: Self.tripColor, tick: $0.tick)
             }
         }
-        var html = "<h2>Signals</h2><p class=\"legend\"><span class=\"swatch fault\"></span> fault window (from the fault's onset to its end) &nbsp; <span class=\"swatch trip\"></span> a check trips (check → response)</p>\n"
+        var html = "<h2>Signals</h2>"
+        if trace.every > 1 {
+            html += "<p class=\"note\">This run was long, so its trace keeps one tick in \(trace.every); events and verdicts count every tick.</p>"
+        }
+        html += "<p class=\"legend\"><span class=\"swatch fault\"></span> fault window (from the fault's onset to its end) &nbsp; <span class=\"swatch trip\"></span> a check trips (check → response)</p>\n"
         for (j, joint) in trace.joints.enumerated() {
             let prismatic = trace.jointKinds[j] == "prismatic"
             let scale: Float = prismatic ? 1000 : Float(180 / Double.pi)
             let unit = prismatic ? "mm" : "deg"
             func scaled(_ name: String) -> [Float] { trace.series(name, joint: j).map { $0 * scale } }
             var position = SVGPlot(title: "\(joint): position", unit: unit)
-            position.xStep = seconds
+            position.xStep = sampleSeconds
             // Drawn in this order, so that the noisy potentiometer does not hide the others.
             position.series = [
                 .init(name: "potentiometer", color: "#f0b27a", values: scaled("potentiometer")),
@@ -221,18 +246,19 @@ public struct RunPage {
             position.bands = bands
             position.markers = markers(joint: joint)
             var current = SVGPlot(title: "\(joint): motor current", unit: "A", height: 130)
-            current.xStep = seconds
+            current.xStep = sampleSeconds
             current.series = [.init(name: "current", color: "#8e44ad", values: trace.series("current", joint: j))]
             current.bands = bands
             current.markers = markers(joint: joint)
             var temperature = SVGPlot(title: "\(joint): temperature", unit: "°C", height: 130)
-            temperature.xStep = seconds
+            temperature.xStep = sampleSeconds
             temperature.series = [.init(name: "temperature", color: "#d35400", values: trace.series("temperature", joint: j))]
             temperature.bands = bands
             temperature.markers = markers(joint: joint)
             html += "<section class=\"joint\"><h3>\(escape(joint))</h3>\(position.render())\(current.render())\(temperature.render())</section>\n"
         }
-        html += tipPlots(trace, bands: bands, markers: markers(joint: nil))
+        let everyTrip = allTrips.map { SVGPlot.Marker(at: Double($0.tick) * seconds, label: $0.label, color: Self.tripColor, tick: $0.tick) }
+        html += tipPlots(trace, bands: bands, markers: everyTrip)
         return html
     }
 
@@ -249,29 +275,36 @@ public struct RunPage {
         let tip = ["tip_x", "tip_y", "tip_z"].map { trace.series($0) }
         let reference = ["reference_tip_x", "reference_tip_y", "reference_tip_z"].map { trace.series($0) }
         var excursion = [Float](repeating: .nan, count: trace.ticks)
-        let onset = faultWindows(end: trace.ticks).map(\.from).min() ?? 0
-        for i in 0..<trace.ticks where i >= onset {
+        let runTicks = trace.ticks * trace.every
+        let windows = faultWindows(end: runTicks)
+        // As the runner counts it: from the first fault's onset, once the arm has been powered
+        // (the trace has no reference tip before that).
+        let onset = windows.map(\.from).min() ?? 0
+        for i in 0..<trace.ticks where i * trace.every >= onset {
             let dx = tip[0][i] - reference[0][i], dy = tip[1][i] - reference[1][i], dz = tip[2][i] - reference[2][i]
             excursion[i] = (dx * dx + dy * dy + dz * dz).squareRoot() * 1000
         }
-        var plot = SVGPlot(title: "tool tip: excursion from the reference (from the first fault's onset)", unit: "mm")
-        plot.xStep = 1 / trace.rate
+        let peak = (summary?["peak_excursion_m"] as? Double).map { String(format: " Peak %.3f mm (the log's figure).", $0 * 1000) } ?? ""
+        var plot = SVGPlot(title: "tool tip: excursion from the reference", unit: "mm")
+        plot.xStep = Double(trace.every) / trace.rate
         plot.series = [.init(name: "excursion", color: "#c0392b", values: excursion)]
         if let bound = excursionBoundMillimetres { plot.levels = [(bound, "bound \(SVGPlot(title: "", unit: "").label(bound)) mm")] }
         plot.bands = bands
         plot.markers = markers
+        // Path marks at the sample nearest each fault onset and trip.
+        let marks = windows.map(\.from).map { ($0 / trace.every, "fault") } + trips().map { ($0.tick / trace.every, $0.label) }
         let path = PathPlot(
             title: "tip path, top view (x–y)",
             tip: zip(tip[0], tip[1]).map { ($0 * 1000, $1 * 1000) },
             reference: zip(reference[0], reference[1]).map { ($0 * 1000, $1 * 1000) },
-            marks: faultWindows(end: trace.ticks).map(\.from).filter { $0 < trace.ticks }.map { ($0, "fault") }
-                + trips().filter { $0.tick < trace.ticks }.map { ($0.tick, $0.label) })
+            marks: marks)
         let side = PathPlot(
             title: "tip path, side view (x–z)",
             tip: zip(tip[0], tip[2]).map { ($0 * 1000, $1 * 1000) },
             reference: zip(reference[0], reference[2]).map { ($0 * 1000, $1 * 1000) },
-            marks: trips().filter { $0.tick < trace.ticks }.map { ($0.tick, $0.label) })
-        return "<h2>Tool tip</h2>\(plot.render())<div class=\"paths\">\(path.render())\(side.render())</div>\n"
+            marks: marks)
+        let caption = "<p class=\"caption\">How far the tip is from where the controller wanted it, from the first fault's onset, once the arm has been powered.\(peak)</p>"
+        return "<h2>Tool tip</h2>\(plot.render())\(caption)<div class=\"paths\">\(path.render())\(side.render())</div>\n"
     }
 
     // MARK: Events
@@ -353,10 +386,10 @@ struct PathPlot {
         let plot = SVGPlot(title: "", unit: "")
         svg += "<text x=\"\(Int(pad))\" y=\"\(Int(size - 12))\" class=\"xa\" text-anchor=\"start\">x \(plot.label(minX)) … \(plot.label(maxX))</text>"
         svg += "<text x=\"\(Int(size - pad))\" y=\"\(Int(size - 12))\" class=\"xa\" text-anchor=\"end\">span \(plot.label(span)) mm</text>\n"
-        for mark in marks where mark.tick < tip.count {
+        for mark in marks where mark.tick >= 0 && mark.tick < tip.count {
             let p = tip[mark.tick]
             guard p.0.isFinite && p.1.isFinite else { continue }
-            svg += "<circle cx=\"\(String(format: "%.1f", x(p.0)))\" cy=\"\(String(format: "%.1f", y(p.1)))\" r=\"4\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"1.5\"><title>\(escape(mark.label)) (tick \(mark.tick))</title></circle>\n"
+            svg += "<circle cx=\"\(String(format: "%.1f", x(p.0)))\" cy=\"\(String(format: "%.1f", y(p.1)))\" r=\"4\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"1.5\"><title>\(escape(mark.label))</title></circle>\n"
         }
         svg += "<line x1=\"\(Int(pad))\" x2=\"\(Int(pad) + 18)\" y1=\"30\" y2=\"30\" stroke=\"#c0392b\" stroke-width=\"2\"/><text x=\"\(Int(pad) + 22)\" y=\"34\" class=\"lg\">tip</text>"
         svg += "<line x1=\"\(Int(pad) + 60)\" x2=\"\(Int(pad) + 78)\" y1=\"30\" y2=\"30\" stroke=\"#2c3e50\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/><text x=\"\(Int(pad) + 82)\" y=\"34\" class=\"lg\">reference</text>"
@@ -395,7 +428,7 @@ enum HTMLDocument {
         svg .dot { fill-opacity: 0.7; }
         .legend .swatch { display: inline-block; width: 14px; height: 10px; vertical-align: middle; } .swatch.fault { background: rgba(243,156,18,0.35); } .swatch.trip { border-left: 2px dashed #c0392b; width: 0; }
         section.joint { margin-bottom: 10px; } td.nowrap { white-space: nowrap; }
-        footer { margin-top: 32px; color: #777; font-size: 12px; }
+        footer { margin-top: 32px; color: #777; font-size: 12px; } p.caption { color: #555; font-size: 13px; margin: 2px 0 10px; }
         </style>
         </head>
         <body>

@@ -101,18 +101,31 @@ public struct CampaignPlan: Sendable {
                 files.append((path, ((path as NSString).lastPathComponent as NSString).deletingPathExtension))
             }
         }
+        // Read and validated on all cores; the plan keeps the files' order.
+        let profiles = ProfileCache()
+        let paths = files.map(\.path)
+        let loaded = Mutex<[Result<ScenarioFile, ValidationError>?]>(Array(repeating: nil, count: files.count))
+        DispatchQueue.concurrentPerform(iterations: files.count) { i in
+            let result: Result<ScenarioFile, ValidationError>
+            do throws(ValidationError) {
+                result = .success(try ScenarioLoader.loadAny(path: paths[i], profiles: profiles))
+            } catch {
+                result = .failure(error)
+            }
+            loaded.withLock { $0[i] = result }
+        }
         var diagnostics = missing
         var items: [Item] = []
-        for file in files {
-            do {
-                let scenario = try ScenarioLoader.loadAny(path: file.path)
+        for (file, result) in zip(files, loaded.withLock { $0 }) {
+            switch result! {
+            case let .success(scenario):
                 // A start check simulates nothing, so its seed changes nothing: it runs once.
                 let count: Int
                 if case .startCheck = scenario { count = 1 } else { count = max(1, seeds) }
                 for i in 0..<count {
                     items.append(Item(scenario: scenario, scenarioID: file.id, seed: scenario.seed &+ UInt64(i)))
                 }
-            } catch {
+            case let .failure(error):
                 diagnostics += error.diagnostics
             }
         }

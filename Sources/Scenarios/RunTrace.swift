@@ -18,20 +18,30 @@ public final class TraceRecorder: @unchecked Sendable {
     public static let perJoint = ["setpoint", "true", "encoder", "potentiometer", "current", "temperature"]
     public static let perTick = ["tip_x", "tip_y", "tip_z", "reference_tip_x", "reference_tip_y", "reference_tip_z", "state"]
 
+    /// At most this many values (64 MiB): a longer run keeps every n-th tick (`every_ticks`).
+    public static let maxValues = 16 << 20
+
     let jointNames: [String]
     let jointKinds: [String]
     let rate: Double
     let channels: Int
+    /// One sample every `every` ticks.
+    public let every: Int
     private let values: UnsafeMutableBufferPointer<Float>
+    /// Samples recorded.
     public private(set) var ticks = 0
+    private var offered = 0
 
-    /// Room for `capacity` ticks, allocated and touched now: recording never allocates.
-    public init(jointNames: [String], jointKinds: [String], rate: Double, capacity: Int) {
+    /// Room for a run of `capacity` ticks, allocated and touched now: recording never
+    /// allocates. A run too long for `maxValues` is sampled every n-th tick.
+    public init(jointNames: [String], jointKinds: [String], rate: Double, capacity: Int, maxValues: Int = TraceRecorder.maxValues) {
         self.jointNames = jointNames
         self.jointKinds = jointKinds
         self.rate = rate
         channels = jointNames.count * Self.perJoint.count + Self.perTick.count
-        values = .allocate(capacity: max(1, capacity * channels))
+        let needed = max(1, capacity) * channels
+        every = max(1, (needed + maxValues - 1) / maxValues)
+        values = .allocate(capacity: max(1, (capacity + every - 1) / every * channels))
         values.initialize(repeating: .nan)
     }
 
@@ -44,7 +54,8 @@ public final class TraceRecorder: @unchecked Sendable {
     public func record(
         setpoint: JointVector, truth: JointVector?, frame: SensorFrame, tip: Vector3, referenceTip: Vector3, state: OperatingState
     ) {
-        guard ticks < capacityTicks else { return }
+        offered += 1
+        guard (offered - 1) % every == 0, ticks < capacityTicks else { return }
         var i = ticks * channels
         for j in 0..<jointNames.count {
             values[i] = Float(setpoint[j])
@@ -74,24 +85,31 @@ public final class TraceRecorder: @unchecked Sendable {
         }
     }
 
-    /// Writes the file and returns its SHA-256.
+    /// Writes the file (straight from the buffer) and returns its SHA-256.
     public func write(to path: String) throws -> String {
         var header = JSONRecord.object()
         header.add("format", Self.format)
         header.add("rate_hz", rate)
+        header.add("every_ticks", every)
         header.add("ticks", ticks)
         header.add("joints", jointNames)
         header.add("joint_kinds", jointKinds)
         header.add("per_joint", Self.perJoint)
         header.add("per_tick", Self.perTick)
         header.add("encoding", "float32le")
-        var data = Data((header.json + "\n").utf8)
-        let count = ticks * channels
-        for v in values.prefix(count) {
-            var le = v.bitPattern.littleEndian
-            withUnsafeBytes(of: &le) { data.append(contentsOf: $0) }
+        #if !_endian(little)
+        #error("the trace is written as little-endian float32 straight from memory")
+        #endif
+        guard FileManager.default.createFile(atPath: path, contents: Data((header.json + "\n").utf8)),
+            let handle = FileHandle(forWritingAtPath: path)
+        else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        let bytes = UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: values.prefix(ticks * channels)))
+        if let base = bytes.baseAddress, bytes.count > 0 {
+            try handle.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: bytes.count, deallocator: .none))
         }
-        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        try handle.synchronize()
         return try FaultLogWriter.fileHash(path)
     }
 
@@ -104,6 +122,9 @@ public final class TraceRecorder: @unchecked Sendable {
 /// A trace read back, for reports.
 public struct RunTrace: Sendable {
     public var rate: Double
+    /// Ticks between samples (1: every tick).
+    public var every: Int
+    /// Samples.
     public var ticks: Int
     public var joints: [String]
     public var jointKinds: [String]
@@ -128,13 +149,15 @@ public struct RunTrace: Sendable {
             let kinds = header["joint_kinds"] as? [String], kinds.count == joints.count
         else { throw ReadError.malformed("bad header") }
         self.rate = rate
+        every = max(1, header["every_ticks"] as? Int ?? 1)
         self.ticks = ticks
         self.joints = joints
         jointKinds = kinds
         channels = joints.count * TraceRecorder.perJoint.count + TraceRecorder.perTick.count
         let body = data[(newline + 1)...]
-        guard body.count == ticks * channels * 4 else {
-            throw ReadError.malformed("\(body.count) bytes of values, expected \(ticks * channels * 4)")
+        let (values4, overflow) = ticks.multipliedReportingOverflow(by: channels * 4)
+        guard ticks >= 0, !overflow, body.count == values4 else {
+            throw ReadError.malformed("\(body.count) bytes of values for \(ticks) ticks of \(channels) channels")
         }
         var values = [Float](repeating: 0, count: ticks * channels)
         body.withUnsafeBytes { raw in

@@ -2,6 +2,7 @@ import ControlLoop
 import Foundation
 import Kinematics
 import MotionTypes
+import Synchronization
 import Yams
 
 /// Reads and validates scenario files, as strictly as profiles: every problem with file, line,
@@ -9,17 +10,19 @@ import Yams
 public enum ScenarioLoader {
     public static let format = "vigil-scenario/1"
 
-    public static func load(path: String) throws(ValidationError) -> Scenario {
+    /// `profiles`: a cache shared by the files of one campaign, which mostly name the same
+    /// profile (each is then read and validated once).
+    public static func load(path: String, profiles: ProfileCache? = nil) throws(ValidationError) -> Scenario {
         let text = try readInputFile(path)
-        return try decode(text, path: path)
+        return try decode(text, path: path, profiles: profiles)
     }
 
-    public static func decode(_ text: String, path: String) throws(ValidationError) -> Scenario {
+    public static func decode(_ text: String, path: String, profiles: ProfileCache? = nil) throws(ValidationError) -> Scenario {
         let reader = YAMLReader(file: path)
         var loadedProfile: HardwareProfile?
         var profileErrors: [Diagnostic] = []
         let scenario = reader.compose(text).flatMap {
-            ScenarioDecoding(reader: reader, path: path).decode($0, loadedProfile: &loadedProfile, profileErrors: &profileErrors)
+            ScenarioDecoding(reader: reader, path: path, profiles: profiles).decode($0, loadedProfile: &loadedProfile, profileErrors: &profileErrors)
         }
         let all = reader.diagnostics + profileErrors
         guard let scenario, all.isEmpty else { throw ValidationError(all) }
@@ -57,6 +60,7 @@ enum FaultCatalogue {
 struct ScenarioDecoding {
     let reader: YAMLReader
     let path: String
+    var profiles: ProfileCache? = nil
 
     func decode(_ root: Node, loadedProfile: inout HardwareProfile?, profileErrors: inout [Diagnostic]) -> Scenario? {
         guard let top = MappingReader(reader, Field(node: root, path: "")) else { return nil }
@@ -87,7 +91,11 @@ struct ScenarioDecoding {
         guard let profileField, let reference = reader.string(profileField) else { return nil }
         let resolved = resolve(reference)
         do {
-            loadedProfile = try ProfileLoader.load(path: resolved)
+            if let profiles {
+                loadedProfile = try profiles.load(path: resolved)
+            } else {
+                loadedProfile = try ProfileLoader.load(path: resolved)
+            }
         } catch {
             if error.diagnostics.count == 1 && error.diagnostics[0].message == "no such file" {
                 reader.report(profileField, "no profile at '\(resolved)' (paths are relative to the scenario file)")
@@ -544,5 +552,24 @@ enum ResponseName: String, CaseIterable {
         case .protectiveStop: return .protectiveStop
         case .powerOff: return .powerOff
         }
+    }
+}
+
+/// Profiles read once per path, for the scenarios of one campaign. Thread-safe.
+public final class ProfileCache: Sendable {
+    private let profiles = Mutex<[String: Result<HardwareProfile, ValidationError>]>([:])
+
+    public init() {}
+
+    public func load(path: String) throws(ValidationError) -> HardwareProfile {
+        if let known = profiles.withLock({ $0[path] }) { return try known.get() }
+        let result: Result<HardwareProfile, ValidationError>
+        do throws(ValidationError) {
+            result = .success(try ProfileLoader.load(path: path))
+        } catch {
+            result = .failure(error)
+        }
+        profiles.withLock { $0[path] = result }
+        return try result.get()
     }
 }

@@ -160,9 +160,10 @@ public enum ScenarioRunner {
                 let tip = profile.kinematics.forward(q, scratch: &scratch).translation
                 let wanted = profile.kinematics.forward(heldReference, scratch: &scratch).translation
                 if k >= onset && loop.everPowered { peak = max(peak, (tip - wanted).norm) }
+                // The reference tip only once the arm has been powered, as the excursion counts it.
                 tracer?.record(
                     setpoint: loop.lastVerdict?.gated.command.position ?? loop.reference, truth: trueJoints, frame: loop.frame, tip: tip,
-                    referenceTip: wanted, state: loop.state)
+                    referenceTip: loop.everPowered ? wanted : Vector3(.nan, .nan, .nan), state: loop.state)
             } else {
                 let nowhere = Vector3(.nan, .nan, .nan)
                 tracer?.record(

@@ -67,7 +67,7 @@ public enum ScenarioFile: Sendable {
 extension ScenarioLoader {
     /// Loads a scenario file of either kind. A file whose expectations include `start_refused`
     /// is a start check; any other is a run.
-    public static func loadAny(path: String) throws(ValidationError) -> ScenarioFile {
+    public static func loadAny(path: String, profiles: ProfileCache? = nil) throws(ValidationError) -> ScenarioFile {
         let text = try readInputFile(path)
         let reader = YAMLReader(file: path)
         guard let root = reader.compose(text) else { throw ValidationError(reader.diagnostics) }
@@ -77,7 +77,7 @@ extension ScenarioLoader {
                 location: FileLocation(file: path, line: line, column: 1), field: "format",
                 message: "this is a hardware profile, not a scenario: run a scenario that names it, or check it with 'vigil profile check'")])
         }
-        guard isStartCheck(root) else { return .run(try decode(text, path: path)) }
+        guard isStartCheck(root) else { return .run(try decode(text, path: path, profiles: profiles)) }
         let check = StartCheckDecoding(reader: reader, path: path).decode(root)
         guard let check, !reader.hasErrors else { throw ValidationError(reader.diagnostics) }
         return .startCheck(check)

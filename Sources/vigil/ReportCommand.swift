@@ -84,7 +84,7 @@ func writeCampaignReport(folder: String, out: String?, report given: CampaignRep
     let pageFolder = URL(fileURLWithPath: (page as NSString).deletingLastPathComponent.isEmpty ? "." : (page as NSString).deletingLastPathComponent).standardizedFileURL
     // Every run's page, on all cores.
     let present = report.runs.filter { FileManager.default.fileExists(atPath: $0.logPath) }
-    let written = Mutex<(links: [String: String], failure: (any Error)?)>(([:], nil))
+    let written = Mutex<(links: [String: String], unused: Int)>(([:], 0))
     DispatchQueue.concurrentPerform(iterations: present.count) { i in
         let run = present[i]
         let runPage = ReportCommand.pagePath(forLog: run.logPath)
@@ -93,11 +93,11 @@ func writeCampaignReport(folder: String, out: String?, report given: CampaignRep
             let link = relativePath(from: pageFolder, to: URL(fileURLWithPath: runPage).standardizedFileURL)
             written.withLock { $0.links[run.relativeLogPath] = link }
         } catch {
-            written.withLock { if $0.failure == nil { $0.failure = error } }
+            // That run is listed without a page; the others still get theirs.
+            printError("warning: no page for \(run.logPath): \(error)")
         }
     }
-    var (links, failure) = written.withLock { ($0.links, $0.failure) }
-    if let failure { throw failure }
+    var links = written.withLock { $0.links }
     var relinked = report
     for i in relinked.runs.indices {
         relinked.runs[i].relativeLogPath = relativePath(from: pageFolder, to: URL(fileURLWithPath: report.runs[i].logPath).standardizedFileURL)
@@ -114,5 +114,8 @@ func relativePath(from base: URL, to target: URL) -> String {
     var common = 0
     while common < a.count && common < b.count && a[common] == b[common] { common += 1 }
     let up = Array(repeating: "..", count: a.count - common)
-    return (up + b[common...]).joined(separator: "/")
+    // Each component percent-encoded: a scenario named with '#', '?' or '%' still links.
+    var allowed = CharacterSet.urlPathAllowed
+    allowed.remove(charactersIn: "/?#%;")
+    return (up + b[common...].map { $0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0 }).joined(separator: "/")
 }

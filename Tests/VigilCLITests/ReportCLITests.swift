@@ -145,3 +145,26 @@ import Testing
         #expect(dom.contains("PASS"))
     }
 }
+
+@Suite struct ReportEscapingTests {
+    /// File names and log text are data, never markup.
+    @Test func aScenarioNamedLikeMarkupIsShownAsText() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-escape-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let text = try String(contentsOf: repositoryRoot.appendingPathComponent("Scenarios/H07-encoder-potentiometer/pot-offset-above.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "profile: ../../HardwareProfiles/", with: "profile: \(repositoryRoot.path)/HardwareProfiles/")
+            .replacingOccurrences(of: "name: H07 potentiometer offset above the distance", with: "name: H07 <script>alert(1)</script> & co")
+        let scenario = folder.appendingPathComponent("odd<b>name#1.yaml")
+        try text.write(to: scenario, atomically: true, encoding: .utf8)
+        let out = folder.appendingPathComponent("out")
+        let run = try vigil("campaign", scenario.path, "--seeds", "1", "--out", out.path, "--report")
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let page = try String(contentsOf: out.appendingPathComponent("logs/odd<b>name#1-seed1.html"), encoding: .utf8)
+        #expect(!page.contains("<script>") && !page.contains("odd<b>"))
+        #expect(page.contains("H07 &lt;script&gt;alert(1)&lt;/script&gt; &amp; co"))
+        #expect(page.contains("odd&lt;b&gt;name#1.yaml"))
+        let campaign = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(campaign.contains("href=\"logs/odd%3Cb%3Ename%231-seed1.html\""), "links are percent-encoded")
+    }
+}
