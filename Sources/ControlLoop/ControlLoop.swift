@@ -288,12 +288,16 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         inputs.servoing = powered && homed
         inputs.overruns = injector.overruns(tick: k) + measuredOverruns
         measuredOverruns = 0
+        // The tip of the limited proposal, kept to spare a second forward kinematics when the
+        // interlock sends exactly that position.
+        var proposedTip: (position: JointVector, tip: Vector3)?
         if configuration.limits.tipSpeed != nil, let lastTip = lastGatedTip, proposed.position.isFinite {
             // The tip speed of what can be sent: the setpoint within the joint limits (H05
             // clamps the rest), so a clamped setpoint does not look like a tip jump.
             let limited = interlock.withinLimitsOrZero(proposed.position)
             let tip = configuration.kinematics.forward(limited, scratch: &scratch).translation
             inputs.tipSpeed = (tip - lastTip).norm * rate
+            proposedTip = (limited, tip)
         }
         if configuration.limits.maxShaftDistance != nil {
             // H04 fault: the port is displaced from the model's RCM. Its direction is fixed on
@@ -362,7 +366,13 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         // Follow up: the tip of what was sent, rejected operator samples, state changes.
         if configuration.limits.tipSpeed != nil {
             let position = verdict.gated.command.position
-            lastGatedTip = verdict.gated.command.powerOn ? configuration.kinematics.forward(position, scratch: &scratch).translation : nil
+            if !verdict.gated.command.powerOn {
+                lastGatedTip = nil
+            } else if let known = proposedTip, known.position == position {
+                lastGatedTip = known.tip
+            } else {
+                lastGatedTip = configuration.kinematics.forward(position, scratch: &scratch).translation
+            }
         }
         if verdict.operatorSampleRejected, lastOperatorStep.isFinite {
             operatorTarget = operatorTarget - lastOperatorStep

@@ -116,6 +116,8 @@ public enum ScenarioRunner {
         var peak = 0.0
         var commandIndex = 0
         var heldReference = loop.reference
+        var wanted = Vector3.zero
+        var wantedFor = JointVector(count: 0)
         var interruption: String?
         var lastTick: Int64 = scenario.durationTicks
 
@@ -158,7 +160,11 @@ public enum ScenarioRunner {
             let measurable = q.isFinite && heldReference.isFinite
             if measurable && ((k >= onset && loop.everPowered) || tracer != nil) {
                 let tip = profile.kinematics.forward(q, scratch: &scratch).translation
-                let wanted = profile.kinematics.forward(heldReference, scratch: &scratch).translation
+                // The reference's tip changes only when the reference does (not while holding).
+                if heldReference != wantedFor {
+                    wanted = profile.kinematics.forward(heldReference, scratch: &scratch).translation
+                    wantedFor = heldReference
+                }
                 if k >= onset && loop.everPowered { peak = max(peak, (tip - wanted).norm) }
                 // The reference tip only once the arm has been powered, as the excursion counts it.
                 tracer?.record(

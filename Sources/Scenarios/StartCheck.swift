@@ -236,6 +236,8 @@ public enum StartCheckRunner {
         var profile = JSONRecord.object()
         profile.add("path", check.profilePath)
         profile.add("sha256", try FaultLogWriter.fileHash(check.profilePath))
+        // The id, when the profile is valid enough to have one.
+        if let id = (try? ProfileLoader.load(path: check.profilePath))?.id { profile.add("id", id) }
         header.add("profile", profile)
         if let hardwarePath = check.hardwarePath {
             var hardware = JSONRecord.object()

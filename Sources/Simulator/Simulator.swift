@@ -16,6 +16,8 @@ import Musl
 public struct Simulator: ActuatorBackend, Sendable {
     public let model: PlantModel
     var random: SeededGenerator
+    /// The second sample of the last Box–Muller transform, not yet used.
+    var spareGaussian: Double?
 
     // Plant state.
     public private(set) var position: JointVector
@@ -137,8 +139,11 @@ public struct Simulator: ActuatorBackend, Sendable {
             var q = position[j]
             var v = velocity[j]
             for _ in 0..<model.substeps {
-                let gravity = joint.prismatic ? joint.gravity : -joint.gravity * sin(q)
-                let friction = joint.viscousFriction * v + joint.coulombFriction * tanh(v / 1e-3)
+                // Bit-identical shortcuts: no sine without a gravity load, and tanh is exactly
+                // ±1 in double precision beyond |x| = 20.
+                let gravity = joint.prismatic ? joint.gravity : joint.gravity == 0 ? 0 : -joint.gravity * sin(q)
+                let x = v / 1e-3
+                let friction = joint.viscousFriction * v + joint.coulombFriction * (x > 20 ? 1 : x < -20 ? -1 : tanh(x))
                 let drive = joint.effortPerAmp * amps + gravity
                 var net = drive - friction
                 if braked {
@@ -169,10 +174,18 @@ public struct Simulator: ActuatorBackend, Sendable {
         }
     }
 
-    /// A standard normal sample (Box–Muller; one of the pair is used, for simplicity).
+    /// A standard normal sample (Box–Muller). Each transform gives two independent samples;
+    /// the second is kept for the next call, which halves the logarithms, roots and sines.
     mutating func gaussian() -> Double {
+        if let spare = spareGaussian {
+            spareGaussian = nil
+            return spare
+        }
         let u1 = max(random.nextUnit(), 0x1.0p-53)
         let u2 = random.nextUnit()
-        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+        let r = (-2 * log(u1)).squareRoot()
+        let angle = 2 * Double.pi * u2
+        spareGaussian = r * sin(angle)
+        return r * cos(angle)
     }
 }

@@ -84,6 +84,9 @@ func writeCampaignReport(folder: String, out: String?, report given: CampaignRep
     let pageFolder = URL(fileURLWithPath: (page as NSString).deletingLastPathComponent.isEmpty ? "." : (page as NSString).deletingLastPathComponent).standardizedFileURL
     // Every run's page, on all cores.
     let present = report.runs.filter { FileManager.default.fileExists(atPath: $0.logPath) }
+    for run in report.runs where !FileManager.default.fileExists(atPath: run.logPath) {
+        printError("warning: no page for \(run.scenarioID) seed \(run.seed): its log \(run.logPath) is missing")
+    }
     let written = Mutex<(links: [String: String], unused: Int)>(([:], 0))
     DispatchQueue.concurrentPerform(iterations: present.count) { i in
         let run = present[i]
