@@ -91,41 +91,14 @@ public enum ScenarioRunner {
     public static func run<Backend: ActuatorBackend>(
         _ scenario: Scenario, backend: Backend, seed: UInt64, logPath: String, metadata: RunMetadata,
         started: Bool = false, realtime: RealtimeReport? = nil, trace: Bool = false, interrupt: ((Backend) -> String?)? = nil,
-        truth: (Backend) -> JointVector?
+        truth: @escaping (Backend) -> JointVector?
     ) throws -> RunResult {
-        let profile = scenario.profile
-        var loop = ControlLoop(configuration: profile.loopConfiguration(), backend: backend, faults: scenario.faults, seed: seed)
-        let log = try FaultLogWriter(path: logPath)
-        let recorder = EventRecorder(scenario: scenario, log: log, drawnParameters: loop.injector.faults.map { $0.kind.parameter })
-        let tracePath = TraceRecorder.path(forLog: logPath)
-        let tracer =
-            trace
-            ? TraceRecorder(
-                jointNames: profile.joints.map(\.name), jointKinds: profile.joints.map { $0.kind == .prismatic ? "prismatic" : "revolute" },
-                rate: profile.rate, capacity: Int(scenario.durationTicks)) : nil
-        try log.append(
-            header(scenario, seed: seed, metadata: metadata, realtime: realtime, trace: trace ? (tracePath as NSString).lastPathComponent : nil))
-        if !started { try loop.backend.start() }
-        // Torque off on every way out: here for errors, and explicitly once the ticks are done.
-        var stopped = false
-        defer { if !stopped { loop.backend.stop() } }
-
-        let onset = scenario.firstOnset ?? 0
-        var scratch = KinematicScratch()
-        var safeState: Int64?
-        var peak = 0.0
-        var commandIndex = 0
-        var heldReference = loop.reference
-        var wanted = Vector3.zero
-        var wantedFor = JointVector(count: 0)
-        var interruption: String?
-        var lastTick: Int64 = scenario.durationTicks
-
-        // Real-time only: the timer, the timing record and the log writer's thread.
-        var timer = PeriodicTimer(periodNanoseconds: Int64((1e9 / profile.rate).rounded()))
+        let session = try RunSession(
+            scenario, backend: backend, seed: seed, logPath: logPath, metadata: metadata, started: started, realtime: realtime,
+            trace: trace, logOnAnotherThread: realtime != nil, truth: truth)
+        // Real-time only: the timer and the timing record.
+        var timer = PeriodicTimer(periodNanoseconds: Int64((1e9 / scenario.profile.rate).rounded()))
         let timing = realtime == nil ? nil : TimingRecorder(capacity: Int(scenario.durationTicks))
-        let writer = realtime == nil ? nil : LogWriterThread(recorder: recorder)
-        defer { writer?.finish() }
         if let realtime { Realtime.lockAgain(realtime) }
         for k in 0..<scenario.durationTicks {
             var woke: Int64 = 0
@@ -134,87 +107,16 @@ public enum ScenarioRunner {
             if timing != nil {
                 (wakeLatency, missed) = timer.wait()
                 woke = Realtime.now()
-                if missed > 0 { loop.reportOverruns(missed) }
+                if missed > 0 { session.loop.reportOverruns(missed) }
             }
-            while commandIndex < scenario.timeline.count && scenario.timeline[commandIndex].tick == k {
-                loop.command(scenario.timeline[commandIndex].command, tick: k, index: commandIndex)
-                commandIndex += 1
-            }
-            loop.step(tick: k)
-
-            if let writer {
-                while let event = loop.events.pop() { writer.push(event) }
-            } else {
-                while let event = loop.events.pop() { try recorder.handle(event) }
-            }
-            if let verdict = loop.lastVerdict, safeState == nil, k >= onset, !scenario.faults.isEmpty {
-                switch verdict.state {
-                case .holding, .faulted: safeState = k
-                default: break
-                }
-            }
-            // Excursion: the true tip against the tip of the last powered reference.
-            if loop.state == .enabled || loop.state == .paused { heldReference = loop.reference }
-            let trueJoints = truth(loop.backend)
-            let q = trueJoints ?? loop.frame.encoder
-            let measurable = q.isFinite && heldReference.isFinite
-            if measurable && ((k >= onset && loop.everPowered) || tracer != nil) {
-                let tip = profile.kinematics.forward(q, scratch: &scratch).translation
-                // The reference's tip changes only when the reference does (not while holding).
-                if heldReference != wantedFor {
-                    wanted = profile.kinematics.forward(heldReference, scratch: &scratch).translation
-                    wantedFor = heldReference
-                }
-                if k >= onset && loop.everPowered { peak = max(peak, (tip - wanted).norm) }
-                // The reference tip only once the arm has been powered, as the excursion counts it.
-                tracer?.record(
-                    setpoint: loop.lastVerdict?.gated.command.position ?? loop.reference, truth: trueJoints, frame: loop.frame, tip: tip,
-                    referenceTip: loop.everPowered ? wanted : Vector3(.nan, .nan, .nan), state: loop.state)
-            } else {
-                let nowhere = Vector3(.nan, .nan, .nan)
-                tracer?.record(
-                    setpoint: loop.lastVerdict?.gated.command.position ?? loop.reference, truth: trueJoints, frame: loop.frame,
-                    tip: nowhere, referenceTip: nowhere, state: loop.state)
-            }
+            try session.tick(k)
             if let timing { timing.record(wakeNanoseconds: wakeLatency, computeNanoseconds: Realtime.now() - woke, missed: missed) }
-            if let reason = interrupt?(loop.backend) {
-                interruption = reason
-                lastTick = k + 1
-                // Torque off before anything waits for the disk.
-                loop.backend.stop()
-                stopped = true
-                writer?.finish()
-                var r = JSONRecord(type: "interrupted", tick: k)
-                r.add("reason", reason)
-                try log.append(r)
+            if let reason = interrupt?(session.loop.backend) {
+                try session.interrupt(at: k, reason: reason)
                 break
             }
         }
-
-        if !stopped { loop.backend.stop() }
-        stopped = true
-        writer?.finish()
-        if let error = writer?.error { throw error }
-
-        var result = RunResult(
-            scenario: scenario.path, seed: seed, logPath: logPath, finalHash: "", expectations: [],
-            trips: recorder.trips, firstDetectionTick: recorder.firstDetection, safeStateTick: safeState, peakExcursion: peak,
-            finalState: loop.state, worstResponse: recorder.worst, eventsLost: loop.eventsLost + (writer?.dropped ?? 0))
-        result.interruption = interruption
-        result.timing = timing?.summary
-        if let tracer {
-            result.trace = (file: (tracePath as NSString).lastPathComponent, sha256: try tracer.write(to: tracePath))
-        }
-        if let counters = loop.backend as? any BackendStatistics { result.backendStatistics = counters.statistics }
-        result.expectations = scenario.expectations.map { evaluate($0, result, scenario) }
-        if let interruption {
-            result.expectations.append(
-                ExpectationResult(expectation: "the run completes", passed: false, figure: "stopped at tick \(lastTick): \(interruption)"))
-        }
-        try log.append(summary(result, scenario))
-        try log.sync()
-        result.finalHash = log.lastHash
-        return result
+        return try session.finish(timing: timing?.summary)
     }
 
     // MARK: Expectations

@@ -1,6 +1,7 @@
 // The allocation gate: after start-up, a control tick allocates nothing, on the simulator (joint
-// space, with IK every tick, and with commands and state changes) and on the serial backend
-// against virtual boards. Names have no spaces: the threshold files are named after them. Each
+// space, with IK every tick, and with commands and state changes), through the runner's own
+// tick (events to the log writer's ring, excursion, trace), and on the serial backend against
+// virtual boards. Names have no spaces: the threshold files are named after them. Each
 // iteration runs 1000 ticks (scalingFactor .kilo); Thresholds/ holds 0 mallocs for each
 // benchmark, and `swift package benchmark thresholds check` fails on any other figure.
 import ActuatorInterface
@@ -95,6 +96,15 @@ let benchmarks: @Sendable () -> Void = {
         SimulatedFixture(.servoJointSine(joint: 0, amplitude: 0.3, period: 2))
     }
 
+    Benchmark("RunnerTick_PSM_TracedLogOnAnotherThread") { benchmark, fixture in
+        benchmark.startMeasurement()
+        fixture.run(benchmark.scaledIterations.count)
+        benchmark.stopMeasurement()
+        blackHole(fixture.tick)
+    } setup: {
+        RunnerFixture()
+    }
+
     Benchmark("SerialTick_Bench_VirtualBoards") { benchmark, server in
         var trip: Trip?
         benchmark.startMeasurement()
@@ -175,4 +185,57 @@ final class SerialFixture: @unchecked Sendable {
         try? input.fileHandleForWriting.close()
         process.waitUntilExit()
     }
+}
+
+/// The runner's own tick as a real-time run does it, without the sleep: the loop, events into
+/// the ring of the log writer's thread, the excursion's kinematics and the per-tick trace.
+final class RunnerFixture: @unchecked Sendable {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-runner-benchmark-\(getpid())")
+    let session: RunSession<Simulator>
+    var tick: Int64 = 0
+
+    init() {
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let file = folder.appendingPathComponent("runner.yaml")
+            try """
+                format: vigil-scenario/1
+                name: runner benchmark
+                description: the PSM streaming a sine on outer yaw for a minute
+                hazards: [H01]
+                profile: \(repository.path)/HardwareProfiles/dvrk-psm.yaml
+                seed: 1
+                duration: 60 s
+                initial_joints: [20 deg, -15 deg, 120 mm, 30 deg, 10 deg, -10 deg, 20 deg]
+                timeline:
+                  - { at: 0 ms, command: enable }
+                  - { at: 1 ms, command: home }
+                  - { at: 2 ms, command: servo_jp, joint: outer_yaw, amplitude: 10 deg, period: 2 s }
+                expect:
+                  - { no_trip: any }
+                """.write(to: file, atomically: true, encoding: .utf8)
+            let scenario = try ScenarioLoader.load(path: file.path)
+            let simulator = Simulator(model: scenario.profile.plantModel(), seed: 1, initialPosition: scenario.initialJoints)
+            session = try RunSession(
+                scenario, backend: simulator, seed: 1, logPath: folder.appendingPathComponent("runner.jsonl").path,
+                metadata: RunMetadata(vigilVersion: "benchmark", gitCommit: "benchmark", backend: "simulator"), trace: true,
+                logOnAnotherThread: true) { $0.position }
+        } catch {
+            fatalError("\(error)")
+        }
+        run(200)
+    }
+
+    func run(_ count: Int) {
+        do {
+            for _ in 0..<count {
+                try session.tick(tick)
+                tick += 1
+            }
+        } catch {
+            fatalError("\(error)")
+        }
+    }
+
+    deinit { try? FileManager.default.removeItem(at: folder) }
 }

@@ -1,0 +1,160 @@
+public import ActuatorInterface
+public import ControlLoop
+import FaultLog
+import Foundation
+import Kinematics
+public import MotionTypes
+public import Realtime
+import SafetyInterlock
+
+/// One run of a scenario, tick by tick: what `ScenarioRunner.run` drives, paced or not, and
+/// what the allocation benchmarks step. Start-up (the loop, the log and its header, the trace
+/// buffer, the log writer's thread) happens in `init`; `tick` does one control period's work
+/// and allocates nothing once the run is going; `finish` writes the trace and the summary.
+public final class RunSession<Backend: ActuatorBackend> {
+    public internal(set) var loop: ControlLoop<Backend>
+    let scenario: Scenario
+    let seed: UInt64
+    let logPath: String
+    let log: FaultLogWriter
+    let recorder: EventRecorder
+    let tracer: TraceRecorder?
+    let tracePath: String
+    let writer: LogWriterThread?
+    let truth: (Backend) -> JointVector?
+    let onset: Int64
+    var scratch = KinematicScratch()
+    var stopped = false
+    var safeState: Int64?
+    var peak = 0.0
+    var commandIndex = 0
+    var heldReference: JointVector
+    var wanted = Vector3.zero
+    var wantedFor = JointVector(count: 0)
+    var interruption: String?
+    var lastTick: Int64
+
+    /// `started`: the caller already started the backend. `logOnAnotherThread`: events go
+    /// through a preallocated ring to a writer thread (real-time runs) instead of being written
+    /// between ticks.
+    public init(
+        _ scenario: Scenario, backend: Backend, seed: UInt64, logPath: String, metadata: RunMetadata, started: Bool = false,
+        realtime: RealtimeReport? = nil, trace: Bool = false, logOnAnotherThread: Bool = false,
+        truth: @escaping (Backend) -> JointVector?
+    ) throws {
+        let profile = scenario.profile
+        self.scenario = scenario
+        self.seed = seed
+        self.logPath = logPath
+        self.truth = truth
+        loop = ControlLoop(configuration: profile.loopConfiguration(), backend: backend, faults: scenario.faults, seed: seed)
+        log = try FaultLogWriter(path: logPath)
+        recorder = EventRecorder(scenario: scenario, log: log, drawnParameters: loop.injector.faults.map { $0.kind.parameter })
+        tracePath = TraceRecorder.path(forLog: logPath)
+        tracer =
+            trace
+            ? TraceRecorder(
+                jointNames: profile.joints.map(\.name), jointKinds: profile.joints.map { $0.kind == .prismatic ? "prismatic" : "revolute" },
+                rate: profile.rate, capacity: Int(scenario.durationTicks)) : nil
+        try log.append(
+            ScenarioRunner.header(
+                scenario, seed: seed, metadata: metadata, realtime: realtime, trace: trace ? (tracePath as NSString).lastPathComponent : nil))
+        onset = scenario.firstOnset ?? 0
+        heldReference = loop.reference
+        lastTick = scenario.durationTicks
+        writer = logOnAnotherThread ? LogWriterThread(recorder: recorder) : nil
+        if !started { try loop.backend.start() }
+    }
+
+    deinit {
+        // Torque off on every way out, errors included.
+        if !stopped { loop.backend.stop() }
+        writer?.finish()
+    }
+
+    /// One control period: the timeline's commands for tick `k`, the loop's step, its events
+    /// (to the log, or to the writer's ring), the safe-state tick, the tip excursion, the trace.
+    public func tick(_ k: Int64) throws {
+        let profile = scenario.profile
+        while commandIndex < scenario.timeline.count && scenario.timeline[commandIndex].tick == k {
+            loop.command(scenario.timeline[commandIndex].command, tick: k, index: commandIndex)
+            commandIndex += 1
+        }
+        loop.step(tick: k)
+
+        if let writer {
+            while let event = loop.events.pop() { writer.push(event) }
+        } else {
+            while let event = loop.events.pop() { try recorder.handle(event) }
+        }
+        if let verdict = loop.lastVerdict, safeState == nil, k >= onset, !scenario.faults.isEmpty {
+            switch verdict.state {
+            case .holding, .faulted: safeState = k
+            default: break
+            }
+        }
+        // Excursion: the true tip against the tip of the last powered reference.
+        if loop.state == .enabled || loop.state == .paused { heldReference = loop.reference }
+        let trueJoints = truth(loop.backend)
+        let q = trueJoints ?? loop.frame.encoder
+        let measurable = q.isFinite && heldReference.isFinite
+        if measurable && ((k >= onset && loop.everPowered) || tracer != nil) {
+            let tip = profile.kinematics.forward(q, scratch: &scratch).translation
+            // The reference's tip changes only when the reference does (not while holding).
+            if heldReference != wantedFor {
+                wanted = profile.kinematics.forward(heldReference, scratch: &scratch).translation
+                wantedFor = heldReference
+            }
+            if k >= onset && loop.everPowered { peak = max(peak, (tip - wanted).norm) }
+            // The reference tip only once the arm has been powered, as the excursion counts it.
+            tracer?.record(
+                setpoint: loop.lastVerdict?.gated.command.position ?? loop.reference, truth: trueJoints, frame: loop.frame, tip: tip,
+                referenceTip: loop.everPowered ? wanted : Vector3(.nan, .nan, .nan), state: loop.state)
+        } else {
+            let nowhere = Vector3(.nan, .nan, .nan)
+            tracer?.record(
+                setpoint: loop.lastVerdict?.gated.command.position ?? loop.reference, truth: trueJoints, frame: loop.frame,
+                tip: nowhere, referenceTip: nowhere, state: loop.state)
+        }
+    }
+
+    /// Ends the run early after tick `k`: torque off first, then the log says why.
+    public func interrupt(at k: Int64, reason: String) throws {
+        interruption = reason
+        lastTick = k + 1
+        loop.backend.stop()
+        stopped = true
+        writer?.finish()
+        var r = JSONRecord(type: "interrupted", tick: k)
+        r.add("reason", reason)
+        try log.append(r)
+    }
+
+    /// Stops the backend, waits for the log writer, writes the trace and the summary.
+    public func finish(timing: TimingSummary? = nil) throws -> RunResult {
+        if !stopped { loop.backend.stop() }
+        stopped = true
+        writer?.finish()
+        if let error = writer?.error { throw error }
+
+        var result = RunResult(
+            scenario: scenario.path, seed: seed, logPath: logPath, finalHash: "", expectations: [],
+            trips: recorder.trips, firstDetectionTick: recorder.firstDetection, safeStateTick: safeState, peakExcursion: peak,
+            finalState: loop.state, worstResponse: recorder.worst, eventsLost: loop.eventsLost + (writer?.dropped ?? 0))
+        result.interruption = interruption
+        result.timing = timing
+        if let tracer {
+            result.trace = (file: (tracePath as NSString).lastPathComponent, sha256: try tracer.write(to: tracePath))
+        }
+        if let counters = loop.backend as? any BackendStatistics { result.backendStatistics = counters.statistics }
+        result.expectations = scenario.expectations.map { ScenarioRunner.evaluate($0, result, scenario) }
+        if let interruption {
+            result.expectations.append(
+                ExpectationResult(expectation: "the run completes", passed: false, figure: "stopped at tick \(lastTick): \(interruption)"))
+        }
+        try log.append(ScenarioRunner.summary(result, scenario))
+        try log.sync()
+        result.finalHash = log.lastHash
+        return result
+    }
+}
