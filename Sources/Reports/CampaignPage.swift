@@ -15,14 +15,7 @@ extension CampaignReport {
             o.add("hazards", run.hazards)
             o.add("seed", run.seed)
             o.add("status", run.status.rawValue)
-            let expectations = run.expectations.map { e -> String in
-                var x = JSONRecord.object()
-                x.add("expectation", e.expectation)
-                x.add("passed", e.passed)
-                x.add("figure", e.figure)
-                return x.json
-            }
-            o.add("expectations", raw: "[" + expectations.joined(separator: ",") + "]")
+            o.add("expectations", raw: ScenarioRunner.expectationsJSON(run.expectations))
             if let message = run.errorMessage { o.add("error", message) } else { o.addNull("error") }
             o.add("log", run.relativeLogPath)
             o.add("final_hash", run.finalHash)

@@ -181,19 +181,37 @@ public enum ScenarioRunner {
 
     // MARK: Log records
 
-    static func header(
-        _ s: Scenario, seed: UInt64, metadata: RunMetadata, realtime: RealtimeReport? = nil, trace: String? = nil
-    ) throws -> JSONRecord {
+    /// The header's first fields, for runs and start checks alike: format, build, scenario.
+    static func provenance(path: String, name: String, hazards: [String], metadata: RunMetadata) throws -> JSONRecord {
         var r = JSONRecord(type: "header", tick: 0)
         r.add("format", FaultLogWriter.format)
         r.add("vigil_version", metadata.vigilVersion)
         r.add("git_commit", metadata.gitCommit)
         var scenario = JSONRecord.object()
-        scenario.add("path", s.path)
-        scenario.add("sha256", try FaultLogWriter.fileHash(s.path))
-        scenario.add("name", s.name)
-        scenario.add("hazards", s.hazards)
+        scenario.add("path", path)
+        scenario.add("sha256", try FaultLogWriter.fileHash(path))
+        scenario.add("name", name)
+        scenario.add("hazards", hazards)
         r.add("scenario", scenario)
+        return r
+    }
+
+    /// Expectations and their verdicts as a JSON array (summaries, runs.json).
+    public static func expectationsJSON(_ results: [ExpectationResult]) -> String {
+        let items = results.map { e -> String in
+            var o = JSONRecord.object()
+            o.add("expectation", e.expectation)
+            o.add("passed", e.passed)
+            o.add("figure", e.figure)
+            return o.json
+        }
+        return "[" + items.joined(separator: ",") + "]"
+    }
+
+    static func header(
+        _ s: Scenario, seed: UInt64, metadata: RunMetadata, realtime: RealtimeReport? = nil, trace: String? = nil
+    ) throws -> JSONRecord {
+        var r = try provenance(path: s.path, name: s.name, hazards: s.hazards, metadata: metadata)
         var profile = JSONRecord.object()
         profile.add("path", s.profilePath)
         profile.add("sha256", try FaultLogWriter.fileHash(s.profilePath))
@@ -272,14 +290,7 @@ public enum ScenarioRunner {
     static func summary(_ result: RunResult, _ s: Scenario) -> JSONRecord {
         var r = JSONRecord(type: "summary", tick: s.durationTicks)
         r.add("verdict", result.passed ? "PASS" : "FAIL")
-        let items = result.expectations.map { e -> String in
-            var o = JSONRecord.object()
-            o.add("expectation", e.expectation)
-            o.add("passed", e.passed)
-            o.add("figure", e.figure)
-            return o.json
-        }
-        r.add("expectations", raw: "[" + items.joined(separator: ",") + "]")
+        r.add("expectations", raw: expectationsJSON(result.expectations))
         if let t = result.firstDetectionTick { r.add("first_detection_tick", t) } else { r.addNull("first_detection_tick") }
         if let t = result.safeStateTick { r.add("safe_state_tick", t) } else { r.addNull("safe_state_tick") }
         r.add("peak_excursion_m", result.peakExcursion)

@@ -223,16 +223,7 @@ public enum StartCheckRunner {
 
     public static func run(_ check: StartCheckScenario, seed: UInt64, logPath: String, metadata: RunMetadata) throws -> Outcome {
         let log = try FaultLogWriter(path: logPath)
-        var header = JSONRecord(type: "header", tick: 0)
-        header.add("format", FaultLogWriter.format)
-        header.add("vigil_version", metadata.vigilVersion)
-        header.add("git_commit", metadata.gitCommit)
-        var scenario = JSONRecord.object()
-        scenario.add("path", check.path)
-        scenario.add("sha256", try FaultLogWriter.fileHash(check.path))
-        scenario.add("name", check.name)
-        scenario.add("hazards", check.hazards)
-        header.add("scenario", scenario)
+        var header = try ScenarioRunner.provenance(path: check.path, name: check.name, hazards: check.hazards, metadata: metadata)
         var profile = JSONRecord.object()
         profile.add("path", check.profilePath)
         profile.add("sha256", try FaultLogWriter.fileHash(check.profilePath))
@@ -302,14 +293,7 @@ public enum StartCheckRunner {
 
         var summary = JSONRecord(type: "summary", tick: 0)
         summary.add("verdict", results.allSatisfy(\.passed) ? "PASS" : "FAIL")
-        let items = results.map { e -> String in
-            var o = JSONRecord.object()
-            o.add("expectation", e.expectation)
-            o.add("passed", e.passed)
-            o.add("figure", e.figure)
-            return o.json
-        }
-        summary.add("expectations", raw: "[" + items.joined(separator: ",") + "]")
+        summary.add("expectations", raw: ScenarioRunner.expectationsJSON(results))
         summary.add("final_state", "DISABLED")
         try log.append(summary)
         try log.sync()

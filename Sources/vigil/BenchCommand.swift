@@ -54,10 +54,7 @@ struct BenchCommand: ParsableCommand {
         guard seconds > 0 else { throw ValidationError("--seconds must be above 0") }
         if let jitter, jitter <= 0 { throw ValidationError("--jitter must be above 0 seconds") }
         guard rate > 0 && rate <= 20_000 else { throw ValidationError("--rate must be above 0 and at most 20000 Hz") }
-        guard (1...99).contains(priority) else { throw ValidationError("--priority must be 1…99 (SCHED_FIFO priorities)") }
-        if let cpu, cpu < 0 || cpu >= ProcessInfo.processInfo.activeProcessorCount {
-            throw ValidationError("--cpu must be 0…\(ProcessInfo.processInfo.activeProcessorCount - 1) on this machine")
-        }
+        try validateRealtimeOptions(priority: priority, cpu: cpu)
     }
 
     func run() throws {

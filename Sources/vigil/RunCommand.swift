@@ -61,12 +61,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Also write the HTML report beside the log (see vigil report).")
     var report = false
 
-    func validate() throws {
-        guard (1...99).contains(priority) else { throw ValidationError("--priority must be 1…99 (SCHED_FIFO priorities)") }
-        if let cpu, cpu < 0 || cpu >= ProcessInfo.processInfo.activeProcessorCount {
-            throw ValidationError("--cpu must be 0…\(ProcessInfo.processInfo.activeProcessorCount - 1) on this machine")
-        }
-    }
+    func validate() throws { try validateRealtimeOptions(priority: priority, cpu: cpu) }
 
     func run() throws {
         let file: ScenarioFile
@@ -224,6 +219,14 @@ func runSummaryText(_ r: RunResult, _ s: Scenario) -> String {
     lines.append("  log: \(r.logPath) (final hash \(r.finalHash))")
     lines.append(r.passed ? "PASS" : "FAIL")
     return lines.joined(separator: "\n")
+}
+
+/// `--priority` and `--cpu`, for every command that runs the real-time loop.
+func validateRealtimeOptions(priority: Int, cpu: Int?) throws {
+    guard (1...99).contains(priority) else { throw ValidationError("--priority must be 1…99 (SCHED_FIFO priorities)") }
+    if let cpu, cpu < 0 || cpu >= ProcessInfo.processInfo.activeProcessorCount {
+        throw ValidationError("--cpu must be 0…\(ProcessInfo.processInfo.activeProcessorCount - 1) on this machine")
+    }
 }
 
 /// Version and provenance for log headers: the git commit of the checkout `vigil` was built in.

@@ -69,32 +69,20 @@ let benchmarks: @Sendable () -> Void = {
         maxIterations: 5
     )
 
-    Benchmark("SimulatorTick_PSM_JointSpace") { benchmark, fixture in
-        benchmark.startMeasurement()
-        fixture.run(benchmark.scaledIterations.count)
-        benchmark.stopMeasurement()
-        blackHole(fixture.loop.state)
-    } setup: {
-        SimulatedFixture(.servoJointSine(joint: 0, amplitude: 0.3, period: 2))
+    /// One simulator benchmark: `command` streaming, optionally with pauses and resumes.
+    func simulatorTick(_ name: String, _ command: LoopCommand, pausing: Bool = false) {
+        Benchmark(name) { benchmark, fixture in
+            benchmark.startMeasurement()
+            fixture.run(benchmark.scaledIterations.count, pausing: pausing)
+            benchmark.stopMeasurement()
+            blackHole(fixture.loop.state)
+        } setup: {
+            SimulatedFixture(command)
+        }
     }
-
-    Benchmark("SimulatorTick_PSM_TeleoperationIK") { benchmark, fixture in
-        benchmark.startMeasurement()
-        fixture.run(benchmark.scaledIterations.count)
-        benchmark.stopMeasurement()
-        blackHole(fixture.loop.state)
-    } setup: {
-        SimulatedFixture(.teleoperateCircle(radius: 0.01, period: 2))
-    }
-
-    Benchmark("SimulatorTick_PSM_CommandsAndStateChanges") { benchmark, fixture in
-        benchmark.startMeasurement()
-        fixture.run(benchmark.scaledIterations.count, pausing: true)
-        benchmark.stopMeasurement()
-        blackHole(fixture.loop.state)
-    } setup: {
-        SimulatedFixture(.servoJointSine(joint: 0, amplitude: 0.3, period: 2))
-    }
+    simulatorTick("SimulatorTick_PSM_JointSpace", .servoJointSine(joint: 0, amplitude: 0.3, period: 2))
+    simulatorTick("SimulatorTick_PSM_TeleoperationIK", .teleoperateCircle(radius: 0.01, period: 2))
+    simulatorTick("SimulatorTick_PSM_CommandsAndStateChanges", .servoJointSine(joint: 0, amplitude: 0.3, period: 2), pausing: true)
 
     Benchmark("RunnerTick_PSM_TracedLogOnAnotherThread") { benchmark, fixture in
         benchmark.startMeasurement()
