@@ -41,11 +41,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "With --jitter: the loop's rate, Hz.")
     var rate = 1000.0
 
-    @Option(help: "With --jitter: SCHED_FIFO priority.")
-    var priority = 80
-
-    @Option(help: "With --jitter: pin the loop to this CPU.")
-    var cpu: Int?
+    @OptionGroup var realtimeOptions: RealtimeArguments
 
     @Flag(help: "Print one JSON object.")
     var json = false
@@ -54,7 +50,6 @@ struct BenchCommand: ParsableCommand {
         guard seconds > 0 else { throw ValidationError("--seconds must be above 0") }
         if let jitter, jitter <= 0 { throw ValidationError("--jitter must be above 0 seconds") }
         guard rate > 0 && rate <= 20_000 else { throw ValidationError("--rate must be above 0 and at most 20000 Hz") }
-        try validateRealtimeOptions(priority: priority, cpu: cpu)
     }
 
     func run() throws {
@@ -89,7 +84,7 @@ struct BenchCommand: ParsableCommand {
         if let jitter {
             let count = Int64(jitter * rate)
             let period = Int64((1e9 / rate).rounded())
-            let (latencies, cMissed) = Realtime.plainCLoop(periodNanoseconds: period, count: Int(count), options: RealtimeOptions(priority: priority, cpu: cpu))
+            let (latencies, cMissed) = Realtime.plainCLoop(periodNanoseconds: period, count: Int(count), options: realtimeOptions.options)
             let c = Percentiles(latencies)
             let loop = try realtimeLoop(psm, seconds: jitter, folder: folder)
             note("c_wake_p50_us", c.p50, String(format: "plain C clock_nanosleep loop at %.0f Hz: wake p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us, %lld missed", rate, c.p50, c.p99, c.p999, c.max, cMissed))
@@ -307,7 +302,7 @@ struct BenchCommand: ParsableCommand {
         let file = folder.appendingPathComponent("realtime.yaml")
         try text.write(to: file, atomically: true, encoding: .utf8)
         let scenario = try ScenarioLoader.load(path: file.path)
-        let report = Realtime.enter(RealtimeOptions(priority: priority, cpu: cpu))
+        let report = Realtime.enter(realtimeOptions.options)
         let result = try ScenarioRunner.runSimulated(
             scenario, seed: 1, logPath: folder.appendingPathComponent("realtime.jsonl").path,
             metadata: RunMetadata(vigilVersion: Vigil.version, gitCommit: "bench", backend: "simulator, real time"), realtime: report)

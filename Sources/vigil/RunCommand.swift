@@ -49,19 +49,13 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Simulator runs: pace the ticks at the control rate with the real-time executive, as a hardware run is (timing in the log's summary; the log is then not reproducible byte for byte).")
     var realtime = false
 
-    @Option(help: "Paced runs: SCHED_FIFO priority, 1-99 (needs rtprio or CAP_SYS_NICE; without it the run warns and goes on).")
-    var priority = 80
-
-    @Option(help: "Paced runs: pin the loop's thread to this CPU.")
-    var cpu: Int?
+    @OptionGroup var realtimeOptions: RealtimeArguments
 
     @Flag(help: "Do not record the per-tick trace beside the log (the report then has no plots).")
     var noTrace = false
 
     @Flag(help: "Also write the HTML report beside the log (see vigil report).")
     var report = false
-
-    func validate() throws { try validateRealtimeOptions(priority: priority, cpu: cpu) }
 
     func run() throws {
         let file: ScenarioFile
@@ -110,7 +104,7 @@ extension TransportKind: ArgumentParser.ExpressibleByArgument {}
 extension RunCommand {
     /// Sets this thread up for the paced loop and prints, one line each, what was refused.
     func enterRealtime() -> RealtimeReport {
-        let report = Realtime.enter(RealtimeOptions(priority: priority, cpu: cpu))
+        let report = Realtime.enter(realtimeOptions.options)
         for warning in report.warnings { printError(warning) }
         return report
     }
@@ -222,10 +216,20 @@ func runSummaryText(_ r: RunResult, _ s: Scenario) -> String {
 }
 
 /// `--priority` and `--cpu`, for every command that runs the real-time loop.
-func validateRealtimeOptions(priority: Int, cpu: Int?) throws {
-    guard (1...99).contains(priority) else { throw ValidationError("--priority must be 1…99 (SCHED_FIFO priorities)") }
-    if let cpu, cpu < 0 || cpu >= ProcessInfo.processInfo.activeProcessorCount {
-        throw ValidationError("--cpu must be 0…\(ProcessInfo.processInfo.activeProcessorCount - 1) on this machine")
+struct RealtimeArguments: ParsableArguments {
+    @Option(help: "Paced runs: SCHED_FIFO priority, 1-99 (needs rtprio or CAP_SYS_NICE; without it the run warns and goes on).")
+    var priority = 80
+
+    @Option(help: "Paced runs: pin the loop's thread to this CPU.")
+    var cpu: Int?
+
+    var options: RealtimeOptions { RealtimeOptions(priority: priority, cpu: cpu) }
+
+    func validate() throws {
+        guard (1...99).contains(priority) else { throw ValidationError("--priority must be 1…99 (SCHED_FIFO priorities)") }
+        if let cpu, cpu < 0 || cpu >= ProcessInfo.processInfo.activeProcessorCount {
+            throw ValidationError("--cpu must be 0…\(ProcessInfo.processInfo.activeProcessorCount - 1) on this machine")
+        }
     }
 }
 
