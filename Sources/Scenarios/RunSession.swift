@@ -20,7 +20,7 @@ public final class RunSession<Backend: ActuatorBackend> {
     let recorder: EventRecorder
     let tracer: TraceRecorder?
     let tracePath: String
-    let writer: LogWriterThread?
+    var writer: LogWriterThread?
     let truth: (Backend) -> JointVector?
     let onset: Int64
     var scratch = KinematicScratch()
@@ -62,8 +62,17 @@ public final class RunSession<Backend: ActuatorBackend> {
         onset = scenario.firstOnset ?? 0
         heldReference = loop.reference
         lastTick = scenario.durationTicks
+        if !started {
+            // Until the start succeeds there is nothing to stop (deinit runs if it throws).
+            stopped = true
+            try loop.backend.start()
+            stopped = false
+        }
         writer = logOnAnotherThread ? LogWriterThread(recorder: recorder) : nil
-        if !started { try loop.backend.start() }
+    }
+
+    struct Stopped: Error, CustomStringConvertible {
+        var description: String { "the run has stopped: no more ticks" }
     }
 
     deinit {
@@ -75,6 +84,8 @@ public final class RunSession<Backend: ActuatorBackend> {
     /// One control period: the timeline's commands for tick `k`, the loop's step, its events
     /// (to the log, or to the writer's ring), the safe-state tick, the tip excursion, the trace.
     public func tick(_ k: Int64) throws {
+        // A stopped backend must not be written to again (a write could power it).
+        guard !stopped else { throw Stopped() }
         let profile = scenario.profile
         while commandIndex < scenario.timeline.count && scenario.timeline[commandIndex].tick == k {
             loop.command(scenario.timeline[commandIndex].command, tick: k, index: commandIndex)
@@ -130,12 +141,14 @@ public final class RunSession<Backend: ActuatorBackend> {
         try log.append(r)
     }
 
-    /// Stops the backend, waits for the log writer, writes the trace and the summary.
-    public func finish(timing: TimingSummary? = nil) throws -> RunResult {
+    /// Stops the backend, waits for the log writer, writes the trace and the summary. Torque
+    /// goes off first; the timing percentiles are worked out after.
+    public func finish(timing timingRecorder: TimingRecorder? = nil) throws -> RunResult {
         if !stopped { loop.backend.stop() }
         stopped = true
         writer?.finish()
         if let error = writer?.error { throw error }
+        let timing = timingRecorder?.summary
 
         var result = RunResult(
             scenario: scenario.path, seed: seed, logPath: logPath, finalHash: "", expectations: [],

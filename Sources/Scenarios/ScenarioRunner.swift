@@ -116,7 +116,7 @@ public enum ScenarioRunner {
                 break
             }
         }
-        return try session.finish(timing: timing?.summary)
+        return try session.finish(timing: timing)
     }
 
     // MARK: Expectations
