@@ -56,13 +56,6 @@ int vigil_set_fifo(int priority) {
     return pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
 }
 
-int vigil_is_fifo(void) {
-    int policy = 0;
-    struct sched_param param;
-    if (pthread_getschedparam(pthread_self(), &policy, &param) != 0) return 0;
-    return policy == SCHED_FIFO;
-}
-
 int vigil_pin_cpu(int cpu) {
     cpu_set_t set;
     CPU_ZERO(&set);

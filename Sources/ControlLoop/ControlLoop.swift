@@ -233,11 +233,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
 
         // Plant-side faults, then the measurement, then sensor-side faults.
         injector.beginTick(k)
-        var disturbance = injector.disturbance(jointCount: n, tick: k)
-        for i in injector.faults.indices where injector.faults[i].target == .emergencyStop && injector.isActive(i) {
-            disturbance.emergencyStop = true
-        }
-        backend.disturb(disturbance)
+        backend.disturb(injector.disturbance(jointCount: n, tick: k))
         backend.read(into: &rawFrame, tick: Tick(k))
         frame = rawFrame
         injector.applySensors(&frame, tick: k)
@@ -255,7 +251,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         }
         previousEncoder = frame.encoder
         if resynchronize {
-            reference = interlock.withinLimitsOrZero(frame.encoder)
+            reference = interlock.withinLimits(frame.encoder)
             resynchronize = false
         }
 
@@ -271,7 +267,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
             proposed.releaseBrakes = true
             proposed.position = reference
         } else {
-            proposed.position = interlock.withinLimitsOrZero(frame.encoder)
+            proposed.position = interlock.withinLimits(frame.encoder)
             reference = proposed.position
             integral = JointVector(count: n)
         }
@@ -294,7 +290,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         if configuration.limits.tipSpeed != nil, let lastTip = lastGatedTip, proposed.position.isFinite {
             // The tip speed of what can be sent: the setpoint within the joint limits (H05
             // clamps the rest), so a clamped setpoint does not look like a tip jump.
-            let limited = interlock.withinLimitsOrZero(proposed.position)
+            let limited = interlock.withinLimits(proposed.position)
             let tip = configuration.kinematics.forward(limited, scratch: &scratch).translation
             inputs.tipSpeed = (tip - lastTip).norm * rate
             proposedTip = (limited, tip)
@@ -517,17 +513,5 @@ public struct ControlLoop<Backend: ActuatorBackend> {
                 faultActive[i] = active
             }
         }
-    }
-}
-
-extension SafetyInterlock {
-    /// `q` clamped into the joint limits, non-finite values replaced by 0 (clamped).
-    public func withinLimitsOrZero(_ q: JointVector) -> JointVector {
-        var r = q
-        for j in 0..<limits.jointCount {
-            let v = r[j].isFinite ? r[j] : 0
-            r[j] = min(max(v, limits.lower[j]), limits.upper[j])
-        }
-        return r
     }
 }

@@ -406,6 +406,7 @@ public struct FaultInjector: Sendable {
         for (i, fault) in faults.enumerated() where active[i] {
             switch (fault.target, fault.kind) {
             case let (.power, .set(v)): d.supplyVoltage = v
+            case (.emergencyStop, _): d.emergencyStop = true
             case let (.brake, .slip(fraction)):
                 for j in 0..<jointCount where fault.joint == nil || fault.joint == j { d.brakeHolding[j] = fraction }
             case let (.amplifier, .gain(k)):

@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 
 /// Writes a fault-injection log: JSON Lines, one record per line, each carrying the SHA-256 of
 /// the previous line's record (`prev`) and its own (`hash`), so any edit, reordering or
@@ -44,8 +44,11 @@ public final class FaultLogWriter {
     /// Flushes to stable storage.
     public func sync() throws { try handle.synchronize() }
 
-    static func hash(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { byte in
+    static func hash(_ text: String) -> String { hash(data: Data(text.utf8)) }
+
+    /// SHA-256 of `data`, lowercase hex.
+    public static func hash(data: Data) -> String {
+        SHA256.hash(data: data).map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex
         }.joined()
@@ -53,7 +56,6 @@ public final class FaultLogWriter {
 
     /// SHA-256 of a file's bytes, lowercase hex (for the header's scenario and profile hashes).
     public static func fileHash(_ path: String) throws -> String {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        hash(data: try Data(contentsOf: URL(fileURLWithPath: path)))
     }
 }

@@ -32,7 +32,7 @@ public struct JSONRecord: Sendable {
     init(rawStart: String) { text = rawStart }
 
     mutating func append(_ key: String, _ json: String) {
-        if text.count > 1 { text += "," }
+        if text.utf8.count > 1 { text += "," }
         text += JSONRecord.quote(key) + ":" + json
     }
 

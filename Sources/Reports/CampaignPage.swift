@@ -147,15 +147,14 @@ struct StripPlot {
         let lo = min(0, values.map(\.0).min()!)
         let top = values.map(\.0).max()!
         let hi = top - lo > 1e-9 ? top : lo + 1
-        let plot = SVGPlot(title: "", unit: "")
         func x(_ v: Double) -> Double { left + (v - lo) / (hi - lo) * (width - left - right) }
         svg += "<line x1=\"\(Int(left))\" x2=\"\(Int(width - right))\" y1=\"44\" y2=\"44\" stroke=\"#bbb\"/>"
         for (i, (v, ok)) in values.enumerated() {
             let jitter = Double((i * 7) % 11) - 5
-            svg += "<circle cx=\"\(plot.f(x(v)))\" cy=\"\(plot.f(44 + jitter))\" r=\"3.5\" class=\"dot\" fill=\"\(ok ? "#2471a3" : "#c0392b")\"><title>\(plot.label(v))</title></circle>"
+            svg += "<circle cx=\"\(svgNumber(x(v)))\" cy=\"\(svgNumber(44 + jitter))\" r=\"3.5\" class=\"dot\" fill=\"\(ok ? "#2471a3" : "#c0392b")\"><title>\(axisLabel(v))</title></circle>"
         }
-        svg += "<text x=\"\(Int(left))\" y=\"72\" class=\"xa\" text-anchor=\"start\">\(plot.label(lo))</text>"
-        svg += "<text x=\"\(Int(width - right))\" y=\"72\" class=\"xa\" text-anchor=\"end\">\(plot.label(hi))</text>"
+        svg += "<text x=\"\(Int(left))\" y=\"72\" class=\"xa\" text-anchor=\"start\">\(axisLabel(lo))</text>"
+        svg += "<text x=\"\(Int(width - right))\" y=\"72\" class=\"xa\" text-anchor=\"end\">\(axisLabel(hi))</text>"
         return svg + "</svg>"
     }
 }

@@ -57,13 +57,12 @@ public struct RunPage {
             return
         }
         let path = ((logPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name)
-        guard FileManager.default.fileExists(atPath: path) else {
+        guard let data = FileManager.default.contents(atPath: path) else {
             traceNote = "The trace \(name) named by the log is missing."
             return
         }
         let expected = (summary?["trace"] as? [String: Any])?["sha256"] as? String
-        let actual = try? FaultLogWriter.fileHash(path)
-        if let expected, expected == actual {
+        if let expected, expected == FaultLogWriter.hash(data: data) {
             traceIntact = true
         } else {
             traceNote = expected == nil
@@ -71,7 +70,7 @@ public struct RunPage {
                 : "The trace \(name) does not match the SHA-256 in the log's summary: it was changed after the run. Its plots are not evidence."
         }
         do {
-            trace = try RunTrace(contentsOf: path)
+            trace = try RunTrace(data: data)
         } catch {
             traceNote = "\(name): \(error)"
         }
@@ -244,21 +243,22 @@ public struct RunPage {
             let truth = scaled("true")
             if truth.contains(where: { $0.isFinite }) { position.series.insert(.init(name: "true", color: "#27ae60", values: truth), at: 2) }
             position.bands = bands
-            position.markers = markers(joint: joint)
+            let jointMarkers = markers(joint: joint)
+            position.markers = jointMarkers
             var current = SVGPlot(title: "\(joint): motor current", unit: "A", height: 130)
             current.xStep = sampleSeconds
             current.series = [.init(name: "current", color: "#8e44ad", values: trace.series("current", joint: j))]
             current.bands = bands
-            current.markers = markers(joint: joint)
+            current.markers = jointMarkers
             var temperature = SVGPlot(title: "\(joint): temperature", unit: "°C", height: 130)
             temperature.xStep = sampleSeconds
             temperature.series = [.init(name: "temperature", color: "#d35400", values: trace.series("temperature", joint: j))]
             temperature.bands = bands
-            temperature.markers = markers(joint: joint)
+            temperature.markers = jointMarkers
             html += "<section class=\"joint\"><h3>\(escape(joint))</h3>\(position.render())\(current.render())\(temperature.render())</section>\n"
         }
         let everyTrip = allTrips.map { SVGPlot.Marker(at: Double($0.tick) * seconds, label: $0.label, color: Self.tripColor, tick: $0.tick) }
-        html += tipPlots(trace, bands: bands, markers: everyTrip)
+        html += tipPlots(trace, windows: windows, trips: allTrips, bands: bands, markers: everyTrip)
         return html
     }
 
@@ -271,12 +271,12 @@ public struct RunPage {
         return nil
     }
 
-    func tipPlots(_ trace: RunTrace, bands: [SVGPlot.Band], markers: [SVGPlot.Marker]) -> String {
+    func tipPlots(
+        _ trace: RunTrace, windows: [Window], trips: [(tick: Int, joint: String?, label: String)], bands: [SVGPlot.Band], markers: [SVGPlot.Marker]
+    ) -> String {
         let tip = ["tip_x", "tip_y", "tip_z"].map { trace.series($0) }
         let reference = ["reference_tip_x", "reference_tip_y", "reference_tip_z"].map { trace.series($0) }
         var excursion = [Float](repeating: .nan, count: trace.ticks)
-        let runTicks = trace.ticks * trace.every
-        let windows = faultWindows(end: runTicks)
         // As the runner counts it: from the first fault's onset, once the arm has been powered
         // (the trace has no reference tip before that).
         let onset = windows.map(\.from).min() ?? 0
@@ -288,11 +288,11 @@ public struct RunPage {
         var plot = SVGPlot(title: "tool tip: excursion from the reference", unit: "mm")
         plot.xStep = Double(trace.every) / trace.rate
         plot.series = [.init(name: "excursion", color: "#c0392b", values: excursion)]
-        if let bound = excursionBoundMillimetres { plot.levels = [(bound, "bound \(SVGPlot(title: "", unit: "").label(bound)) mm")] }
+        if let bound = excursionBoundMillimetres { plot.levels = [(bound, "bound \(axisLabel(bound)) mm")] }
         plot.bands = bands
         plot.markers = markers
         // Path marks at the sample nearest each fault onset and trip.
-        let marks = windows.map(\.from).map { ($0 / trace.every, "fault") } + trips().map { ($0.tick / trace.every, $0.label) }
+        let marks = windows.map(\.from).map { ($0 / trace.every, "fault") } + trips.map { ($0.tick / trace.every, $0.label) }
         let path = PathPlot(
             title: "tip path, top view (x–y)",
             tip: zip(tip[0], tip[1]).map { ($0 * 1000, $1 * 1000) },
@@ -383,13 +383,12 @@ struct PathPlot {
             <path d="\(path(tip))" fill="none" stroke="#c0392b" stroke-width="1.5"><title>tip</title></path>
 
             """
-        let plot = SVGPlot(title: "", unit: "")
-        svg += "<text x=\"\(Int(pad))\" y=\"\(Int(size - 12))\" class=\"xa\" text-anchor=\"start\">x \(plot.label(minX)) … \(plot.label(maxX))</text>"
-        svg += "<text x=\"\(Int(size - pad))\" y=\"\(Int(size - 12))\" class=\"xa\" text-anchor=\"end\">span \(plot.label(span)) mm</text>\n"
+        svg += "<text x=\"\(Int(pad))\" y=\"\(Int(size - 12))\" class=\"xa\" text-anchor=\"start\">x \(axisLabel(minX)) … \(axisLabel(maxX))</text>"
+        svg += "<text x=\"\(Int(size - pad))\" y=\"\(Int(size - 12))\" class=\"xa\" text-anchor=\"end\">span \(axisLabel(span)) mm</text>\n"
         for mark in marks where mark.tick >= 0 && mark.tick < tip.count {
             let p = tip[mark.tick]
             guard p.0.isFinite && p.1.isFinite else { continue }
-            svg += "<circle cx=\"\(String(format: "%.1f", x(p.0)))\" cy=\"\(String(format: "%.1f", y(p.1)))\" r=\"4\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"1.5\"><title>\(escape(mark.label))</title></circle>\n"
+            svg += "<circle cx=\"\(svgNumber(x(p.0)))\" cy=\"\(svgNumber(y(p.1)))\" r=\"4\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"1.5\"><title>\(escape(mark.label))</title></circle>\n"
         }
         svg += "<line x1=\"\(Int(pad))\" x2=\"\(Int(pad) + 18)\" y1=\"30\" y2=\"30\" stroke=\"#c0392b\" stroke-width=\"2\"/><text x=\"\(Int(pad) + 22)\" y=\"34\" class=\"lg\">tip</text>"
         svg += "<line x1=\"\(Int(pad) + 60)\" x2=\"\(Int(pad) + 78)\" y1=\"30\" y2=\"30\" stroke=\"#2c3e50\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/><text x=\"\(Int(pad) + 82)\" y=\"34\" class=\"lg\">reference</text>"

@@ -72,28 +72,28 @@ struct SVGPlot {
         func y(_ v: Double) -> Double { top + (hi - v) / (hi - lo) * plotH }
 
         var svg = """
-            <svg viewBox="0 0 \(f(width)) \(f(height))" width="\(f(width))" height="\(f(height))" role="img" aria-label="\(escape(title))">
-            <text x="\(f(left))" y="16" class="t">\(escape(title)) <tspan class="u">(\(escape(unit)))</tspan></text>
-            <rect x="\(f(left))" y="\(f(top))" width="\(f(plotW))" height="\(f(plotH))" class="frame"/>
+            <svg viewBox="0 0 \(svgNumber(width)) \(svgNumber(height))" width="\(svgNumber(width))" height="\(svgNumber(height))" role="img" aria-label="\(escape(title))">
+            <text x="\(svgNumber(left))" y="16" class="t">\(escape(title)) <tspan class="u">(\(escape(unit)))</tspan></text>
+            <rect x="\(svgNumber(left))" y="\(svgNumber(top))" width="\(svgNumber(plotW))" height="\(svgNumber(plotH))" class="frame"/>
 
             """
         for band in bands {
             let x0 = max(x(band.from), left), x1 = min(x(band.to), left + plotW)
             guard x1 > x0 || x1 == x0 else { continue }
             let data = band.ticks.map { " data-from-tick=\"\($0.0)\" data-to-tick=\"\($0.1)\"" } ?? ""
-            svg += "<rect x=\"\(f(x0))\" y=\"\(f(top))\" width=\"\(f(max(x1 - x0, 1.5)))\" height=\"\(f(plotH))\" class=\"fault\"\(data)><title>\(escape(band.label))</title></rect>\n"
+            svg += "<rect x=\"\(svgNumber(x0))\" y=\"\(svgNumber(top))\" width=\"\(svgNumber(max(x1 - x0, 1.5)))\" height=\"\(svgNumber(plotH))\" class=\"fault\"\(data)><title>\(escape(band.label))</title></rect>\n"
         }
         for tick in ticks(lo, hi, 4) {
-            svg += "<line x1=\"\(f(left))\" x2=\"\(f(left + plotW))\" y1=\"\(f(y(tick)))\" y2=\"\(f(y(tick)))\" class=\"grid\"/>"
-            svg += "<text x=\"\(f(left - 6))\" y=\"\(f(y(tick) + 4))\" class=\"ya\">\(label(tick))</text>\n"
+            svg += "<line x1=\"\(svgNumber(left))\" x2=\"\(svgNumber(left + plotW))\" y1=\"\(svgNumber(y(tick)))\" y2=\"\(svgNumber(y(tick)))\" class=\"grid\"/>"
+            svg += "<text x=\"\(svgNumber(left - 6))\" y=\"\(svgNumber(y(tick) + 4))\" class=\"ya\">\(axisLabel(tick))</text>\n"
         }
         for tick in ticks(xStart, xEnd, 8) {
-            svg += "<text x=\"\(f(x(tick)))\" y=\"\(f(top + plotH + 14))\" class=\"xa\">\(label(tick))</text>"
+            svg += "<text x=\"\(svgNumber(x(tick)))\" y=\"\(svgNumber(top + plotH + 14))\" class=\"xa\">\(axisLabel(tick))</text>"
         }
-        svg += "<text x=\"\(f(left + plotW))\" y=\"\(f(height - 4))\" class=\"xl\">\(escape(xLabel))</text>\n"
+        svg += "<text x=\"\(svgNumber(left + plotW))\" y=\"\(svgNumber(height - 4))\" class=\"xl\">\(escape(xLabel))</text>\n"
         for level in levels {
-            svg += "<line x1=\"\(f(left))\" x2=\"\(f(left + plotW))\" y1=\"\(f(y(level.value)))\" y2=\"\(f(y(level.value)))\" class=\"bound\"/>"
-            svg += "<text x=\"\(f(left + plotW - 4))\" y=\"\(f(y(level.value) - 4))\" class=\"bl\">\(escape(level.label))</text>\n"
+            svg += "<line x1=\"\(svgNumber(left))\" x2=\"\(svgNumber(left + plotW))\" y1=\"\(svgNumber(y(level.value)))\" y2=\"\(svgNumber(y(level.value)))\" class=\"bound\"/>"
+            svg += "<text x=\"\(svgNumber(left + plotW - 4))\" y=\"\(svgNumber(y(level.value) - 4))\" class=\"bl\">\(escape(level.label))</text>\n"
         }
         for s in series {
             let points = decimate(s.values, buckets: Int(plotW / 2))
@@ -104,7 +104,7 @@ struct SVGPlot {
                     pen = false
                     continue
                 }
-                path += "\(pen ? "L" : "M")\(f(x(xStart + Double(i) * xStep))) \(f(y(Double(v))))"
+                path += "\(pen ? "L" : "M")\(svgNumber(x(xStart + Double(i) * xStep))) \(svgNumber(y(Double(v))))"
                 pen = true
             }
             svg += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"1.5\"\(s.dashed ? " stroke-dasharray=\"5 3\"" : "")><title>\(escape(s.name))</title></path>\n"
@@ -112,14 +112,14 @@ struct SVGPlot {
         for marker in markers {
             let mx = x(marker.at)
             let data = marker.tick.map { " data-tick=\"\($0)\"" } ?? ""
-            svg += "<line x1=\"\(f(mx))\" x2=\"\(f(mx))\" y1=\"\(f(top))\" y2=\"\(f(top + plotH))\" stroke=\"\(marker.color)\" class=\"trip\"\(data)><title>\(escape(marker.label))</title></line>"
-            svg += "<text x=\"\(f(mx + 3))\" y=\"\(f(top + 11))\" class=\"tl\" fill=\"\(marker.color)\">\(escape(marker.label))</text>\n"
+            svg += "<line x1=\"\(svgNumber(mx))\" x2=\"\(svgNumber(mx))\" y1=\"\(svgNumber(top))\" y2=\"\(svgNumber(top + plotH))\" stroke=\"\(marker.color)\" class=\"trip\"\(data)><title>\(escape(marker.label))</title></line>"
+            svg += "<text x=\"\(svgNumber(mx + 3))\" y=\"\(svgNumber(top + 11))\" class=\"tl\" fill=\"\(marker.color)\">\(escape(marker.label))</text>\n"
         }
         // Legend, right-aligned above the plot.
         var lx = width - right - series.reduce(0) { $0 + 30 + Double($1.name.count) * 6.5 }
         for s in series {
-            svg += "<line x1=\"\(f(lx))\" x2=\"\(f(lx + 18))\" y1=\"12\" y2=\"12\" stroke=\"\(s.color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"5 3\"" : "")/>"
-            svg += "<text x=\"\(f(lx + 22))\" y=\"16\" class=\"lg\">\(escape(s.name))</text>"
+            svg += "<line x1=\"\(svgNumber(lx))\" x2=\"\(svgNumber(lx + 18))\" y1=\"12\" y2=\"12\" stroke=\"\(s.color)\" stroke-width=\"2\"\(s.dashed ? " stroke-dasharray=\"5 3\"" : "")/>"
+            svg += "<text x=\"\(svgNumber(lx + 22))\" y=\"16\" class=\"lg\">\(escape(s.name))</text>"
             lx += 30 + Double(s.name.count) * 6.5
         }
         return svg + "</svg>\n"
@@ -159,29 +159,23 @@ struct SVGPlot {
         return result
     }
 
-    func label(_ v: Double) -> String {
-        let a = abs(v)
-        if a == 0 { return "0" }
-        if a >= 1000 || a < 0.01 { return String(format: "%.3g", v) }
-        if a >= 100 { return String(format: "%.0f", v) }
-        if a >= 10 { return String(format: "%.1f", v).replacingOccurrences(of: ".0", with: "") }
-        return String(format: "%.3g", v)
-    }
-
-    func f(_ v: Double) -> String { String(format: "%.1f", v) }
 }
 
+/// A number for an axis or a caption: three significant figures, no trailing ".0".
+func axisLabel(_ v: Double) -> String {
+    let a = abs(v)
+    if a == 0 { return "0" }
+    if a >= 1000 || a < 0.01 { return String(format: "%.3g", v) }
+    if a >= 100 { return String(format: "%.0f", v) }
+    if a >= 10 { return String(format: "%.1f", v).replacingOccurrences(of: ".0", with: "") }
+    return String(format: "%.3g", v)
+}
+
+/// An SVG coordinate, one decimal.
+func svgNumber(_ v: Double) -> String { String(format: "%.1f", v) }
+
+/// Text for HTML, in element content or in a quoted attribute: the XML escaping of JUnit's
+/// `text` (code point by code point, control characters dropped), and both quotes.
 func escape(_ s: String) -> String {
-    var out = ""
-    for c in s {
-        switch c {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&#39;"
-        default: out.append(c)
-        }
-    }
-    return out
+    text(s).replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;")
 }

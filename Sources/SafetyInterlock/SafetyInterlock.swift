@@ -251,7 +251,7 @@ public struct SafetyInterlock: Sendable {
 
     /// `q` clamped into the joint limits, with non-finite values replaced by the nearest limit
     /// to 0, so a gated command is finite and within limits whatever the sensors said.
-    func withinLimits(_ q: JointVector) -> JointVector {
+    public func withinLimits(_ q: JointVector) -> JointVector {
         var r = q
         for j in 0..<limits.jointCount {
             let v = r[j].isFinite ? r[j] : 0

@@ -4,6 +4,9 @@ public import Simulator
 import Kinematics
 
 extension HardwareProfile {
+    /// Every joint at 0, or at the limit nearest 0: where virtual boards start the arm.
+    public var restPosition: JointVector { JointVector(joints.map { min(max(0, $0.lower), $0.upper) }) }
+
     /// The interlock's thresholds from the profile's safety section (disabled checks: nil).
     public func safetyLimits() -> SafetyLimits {
         let n = jointCount

@@ -54,14 +54,7 @@ extension ProfileDecoding {
         }
         let overcurrent = check(m, "overcurrent", "H12") { c -> T.Overcurrent? in
             let factor = c.required("factor", "of the drive's current_max").flatMap { positiveNumber($0) }
-            let margin = c.required("margin").flatMap { f -> Double? in
-                guard let v = reader.quantity(f, .current) else { return nil }
-                guard v >= 0 else {
-                    reader.report(f, "must not be negative, got \(f.text)")
-                    return nil
-                }
-                return v
-            }
+            let margin = c.required("margin").flatMap { nonNegative($0, .current) }
             let persistence = c.required("persistence").flatMap { ticks($0, rate: rate) }
             guard let factor, let margin, let persistence else { return nil }
             return T.Overcurrent(factor: factor, margin: margin, ticks: persistence)

@@ -14,6 +14,8 @@ import SafetyInterlock
 public final class RunSession<Backend: ActuatorBackend> {
     public internal(set) var loop: ControlLoop<Backend>
     let scenario: Scenario
+    /// The profile's, kept apart: reading it through `scenario.profile` copies the profile.
+    let kinematics: KinematicModel
     let seed: UInt64
     let logPath: String
     let log: FaultLogWriter
@@ -44,6 +46,7 @@ public final class RunSession<Backend: ActuatorBackend> {
     ) throws {
         let profile = scenario.profile
         self.scenario = scenario
+        kinematics = profile.kinematics
         self.seed = seed
         self.logPath = logPath
         self.truth = truth
@@ -54,7 +57,7 @@ public final class RunSession<Backend: ActuatorBackend> {
         tracer =
             trace
             ? TraceRecorder(
-                jointNames: profile.joints.map(\.name), jointKinds: profile.joints.map { $0.kind == .prismatic ? "prismatic" : "revolute" },
+                jointNames: profile.joints.map(\.name), jointKinds: profile.joints.map(\.kind.rawValue),
                 rate: profile.rate, capacity: Int(scenario.durationTicks)) : nil
         try log.append(
             ScenarioRunner.header(
@@ -86,7 +89,6 @@ public final class RunSession<Backend: ActuatorBackend> {
     public func tick(_ k: Int64) throws {
         // A stopped backend must not be written to again (a write could power it).
         guard !stopped else { throw Stopped() }
-        let profile = scenario.profile
         while commandIndex < scenario.timeline.count && scenario.timeline[commandIndex].tick == k {
             loop.command(scenario.timeline[commandIndex].command, tick: k, index: commandIndex)
             commandIndex += 1
@@ -109,24 +111,22 @@ public final class RunSession<Backend: ActuatorBackend> {
         let trueJoints = truth(loop.backend)
         let q = trueJoints ?? loop.frame.encoder
         let measurable = q.isFinite && heldReference.isFinite
+        var tip = Vector3(.nan, .nan, .nan)
+        var referenceTip = tip
         if measurable && ((k >= onset && loop.everPowered) || tracer != nil) {
-            let tip = profile.kinematics.forward(q, scratch: &scratch).translation
+            tip = kinematics.forward(q, scratch: &scratch).translation
             // The reference's tip changes only when the reference does (not while holding).
             if heldReference != wantedFor {
-                wanted = profile.kinematics.forward(heldReference, scratch: &scratch).translation
+                wanted = kinematics.forward(heldReference, scratch: &scratch).translation
                 wantedFor = heldReference
             }
             if k >= onset && loop.everPowered { peak = max(peak, (tip - wanted).norm) }
             // The reference tip only once the arm has been powered, as the excursion counts it.
-            tracer?.record(
-                setpoint: loop.lastVerdict?.gated.command.position ?? loop.reference, truth: trueJoints, frame: loop.frame, tip: tip,
-                referenceTip: loop.everPowered ? wanted : Vector3(.nan, .nan, .nan), state: loop.state)
-        } else {
-            let nowhere = Vector3(.nan, .nan, .nan)
-            tracer?.record(
-                setpoint: loop.lastVerdict?.gated.command.position ?? loop.reference, truth: trueJoints, frame: loop.frame,
-                tip: nowhere, referenceTip: nowhere, state: loop.state)
+            if loop.everPowered { referenceTip = wanted }
         }
+        tracer?.record(
+            setpoint: loop.lastVerdict?.gated.command.position ?? loop.reference, truth: trueJoints, frame: loop.frame, tip: tip,
+            referenceTip: referenceTip, state: loop.state)
     }
 
     /// Ends the run early after tick `k`: torque off first, then the log says why.

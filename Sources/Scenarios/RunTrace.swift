@@ -1,5 +1,5 @@
 import FaultLog
-import Foundation
+public import Foundation
 public import ControlLoop
 public import MotionTypes
 
@@ -141,7 +141,10 @@ public struct RunTrace: Sendable {
     }
 
     public init(contentsOf path: String) throws {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        try self.init(data: try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    public init(data: Data) throws {
         guard let newline = data.firstIndex(of: 0x0A) else { throw ReadError.malformed("no header line") }
         guard let header = try JSONSerialization.jsonObject(with: data[data.startIndex..<newline]) as? [String: Any],
             header["format"] as? String == TraceRecorder.format, let rate = header["rate_hz"] as? Double,

@@ -198,14 +198,12 @@ extension HardwareProfile {
                     continue
                 }
                 if model != servo.modelNumber {
-                    problems.append("servo id \(servo.id) is model \(model) (\(Self.modelName(model))), but the profile expects \(servo.modelNumber) (\(Self.modelName(servo.modelNumber)))")
+                    problems.append("servo id \(servo.id) is model \(model) (\(Dynamixel.modelName(model))), but the profile expects \(servo.modelNumber) (\(Dynamixel.modelName(servo.modelNumber)))")
                 }
             }
         }
         return problems
     }
-
-    static func modelName(_ model: Int) -> String { Dynamixel.modelNames[model] ?? "unknown" }
 }
 
 /// Runs start checks: tries to start as `vigil run` would and logs the refusal, or its absence.
@@ -224,11 +222,12 @@ public enum StartCheckRunner {
     public static func run(_ check: StartCheckScenario, seed: UInt64, logPath: String, metadata: RunMetadata) throws -> Outcome {
         let log = try FaultLogWriter(path: logPath)
         var header = try ScenarioRunner.provenance(path: check.path, name: check.name, hazards: check.hazards, metadata: metadata)
+        // The profile, read once: its id for the header when it is valid, its problems if not.
+        let loaded = Result { () throws(ValidationError) in try ProfileLoader.load(path: check.profilePath) }
         var profile = JSONRecord.object()
         profile.add("path", check.profilePath)
         profile.add("sha256", try FaultLogWriter.fileHash(check.profilePath))
-        // The id, when the profile is valid enough to have one.
-        if let id = (try? ProfileLoader.load(path: check.profilePath))?.id { profile.add("id", id) }
+        if case let .success(valid) = loaded { profile.add("id", valid.id) }
         header.add("profile", profile)
         if let hardwarePath = check.hardwarePath {
             var hardware = JSONRecord.object()
@@ -252,13 +251,13 @@ public enum StartCheckRunner {
         // The attached arm's profile was validated with the scenario; a problem with it now is
         // an error of the run, not a refusal.
         let attached = try check.hardwarePath.map { path throws(ValidationError) in try ProfileLoader.load(path: path) }
-        do {
-            let loaded = try ProfileLoader.load(path: check.profilePath)
+        switch loaded {
+        case let .success(valid):
             if let attached {
-                problems = loaded.hardwareMismatches(attached: attached, servoModels: check.servoModels)
+                problems = valid.hardwareMismatches(attached: attached, servoModels: check.servoModels)
                 if !problems.isEmpty { refusal = .hardwareMismatch }
             }
-        } catch {
+        case let .failure(error):
             refusal = .invalidProfile
             problems = error.diagnostics.map(\.description)
             fields = error.diagnostics.map(\.field)

@@ -69,6 +69,9 @@ public enum Dynamixel {
     /// Model numbers of servos Vigil knows by name.
     public static let modelNames: [Int: String] = [1020: "XM430-W350", 1030: "XM430-W210", 1060: "XL430-W250"]
 
+    /// The model's name, or "unknown".
+    public static func modelName(_ model: Int) -> String { modelNames[model] ?? "unknown" }
+
     /// Units of the X-series control table.
     public enum Units {
         public static let currentAmps = 0.00269

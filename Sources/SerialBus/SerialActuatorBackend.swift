@@ -64,7 +64,7 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
             guard model == servo.modelNumber else {
                 throw BackendError(
                     .configurationMismatch,
-                    "servo id \(servo.id) is model \(model) (\(Dynamixel.modelNames[Int(model)] ?? "unknown")), but the profile expects \(servo.modelNumber) (\(Dynamixel.modelNames[Int(servo.modelNumber)] ?? "unknown")): refusing to power on (H20)")
+                    "servo id \(servo.id) is model \(model) (\(Dynamixel.modelName(Int(model)))), but the profile expects \(servo.modelNumber) (\(Dynamixel.modelName(Int(servo.modelNumber)))): refusing to power on (H20)")
             }
         }
         // Configuration happens with torque off (the EEPROM area is locked while it is on).

@@ -30,6 +30,9 @@ public struct Simulator: ActuatorBackend, Sendable {
     public private(set) var watchdogExpired = false
 
     var command: ActuatorCommand
+    /// Every joint's bit, and the bits of the joints that have a brake (fixed by the model).
+    let allBrakes: UInt8
+    let brakeMask: UInt8
     var lastWriteTick: Tick?
     var sequence: UInt64 = 0
     var disturbance: PlantDisturbance
@@ -42,20 +45,24 @@ public struct Simulator: ActuatorBackend, Sendable {
         velocity = JointVector(count: model.jointCount)
         temperature = JointVector(count: model.jointCount, repeating: model.ambientTemperature)
         motorCurrent = JointVector(count: model.jointCount)
-        brakesEngaged = UInt8(truncatingIfNeeded: (1 << model.jointCount) - 1)
+        allBrakes = UInt8(truncatingIfNeeded: (1 << model.jointCount) - 1)
+        brakesEngaged = allBrakes
+        var mask: UInt8 = 0
+        for j in 0..<model.jointCount where model.joints[j].brakeTorque > 0 { mask |= 1 << UInt8(j) }
+        brakeMask = mask
         command = ActuatorCommand(jointCount: model.jointCount)
         disturbance = PlantDisturbance(jointCount: model.jointCount)
     }
 
     public mutating func start() throws(BackendError) {
         amplifiersOn = false
-        brakesEngaged = UInt8(truncatingIfNeeded: (1 << model.jointCount) - 1)
+        brakesEngaged = allBrakes
     }
 
     public mutating func stop() {
         command = ActuatorCommand(jointCount: model.jointCount)
         amplifiersOn = false
-        brakesEngaged = UInt8(truncatingIfNeeded: (1 << model.jointCount) - 1)
+        brakesEngaged = allBrakes
     }
 
     public mutating func disturb(_ disturbance: PlantDisturbance) {
@@ -90,7 +97,6 @@ public struct Simulator: ActuatorBackend, Sendable {
         let supply = disturbance.supplyVoltage ?? model.supplyVoltage
         let powered = command.powerOn && !watchdogExpired && !disturbance.emergencyStop && supply >= model.minimumDriveVoltage
         amplifiersOn = powered
-        let allBrakes = UInt8(truncatingIfNeeded: (1 << model.jointCount) - 1)
         brakesEngaged = powered && command.releaseBrakes ? 0 : allBrakes
 
         integrate(powered: powered)
@@ -115,12 +121,6 @@ public struct Simulator: ActuatorBackend, Sendable {
         frame.brakesEngaged = brakesEngaged & brakeMask
     }
 
-    /// Bit j set when joint j has a brake.
-    var brakeMask: UInt8 {
-        var m: UInt8 = 0
-        for j in 0..<model.jointCount where model.joints[j].brakeTorque > 0 { m |= 1 << UInt8(j) }
-        return m
-    }
 
     /// Advances the plant by one control period in `substeps` semi-implicit Euler steps.
     mutating func integrate(powered: Bool) {

@@ -180,7 +180,6 @@ struct BenchCommand: ParsableCommand {
     func kinematicsTimes(_ profile: HardwareProfile) -> (fk: Double, jacobian: Double, ik: Double) {
         let model = profile.kinematics
         var scratch = KinematicScratch()
-        let n = profile.chainJointCount
         var q = JointVector(count: profile.jointCount)
         for j in 0..<profile.jointCount { q[j] = min(max(0.1 * Double(j + 1), profile.joints[j].lower), profile.joints[j].upper) }
         q[2] = 0.12
@@ -206,7 +205,6 @@ struct BenchCommand: ParsableCommand {
             sink += model.inverse(position: target, seed: q, scratch: &scratch).joints[0]
         }
         if sink.isNaN { print("") }
-        _ = n
         return (fk, jacobian, ik)
     }
 
@@ -239,7 +237,7 @@ struct BenchCommand: ParsableCommand {
     func busCycleMicroseconds(_ profile: HardwareProfile) throws -> Double {
         guard let bus = profile.busConfiguration() else { throw VigilExit.invalid("error: \(benchProfile) has no bus section") }
         let pty = try PseudoTerminal()
-        let start = JointVector(profile.joints.map { min(max(0, $0.lower), $0.upper) })
+        let start = profile.restPosition
         let boards = VirtualBoards(
             bus: bus, plant: Simulator(model: profile.plantModel(), seed: 1, initialPosition: start), servoBandwidth: profile.servoBandwidth)
         let stop = StopFlag()

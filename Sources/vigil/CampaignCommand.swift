@@ -68,15 +68,16 @@ struct CampaignCommand: ParsableCommand {
         progress.finish()
 
         let results = CampaignReport(runs: runs)
+        let junitXML = results.junitXML()
         let files: [(String, String)] = [
-            ("summary.json", results.json()), ("junit.xml", results.junitXML()),
+            ("summary.json", results.json()), ("junit.xml", junitXML),
             ("traceability.md", results.traceabilityMarkdown()), ("traceability.csv", results.traceabilityCSV()),
             ("runs.json", results.runsJSON()),
         ]
         for (name, content) in files {
             try write(content, to: (out as NSString).appendingPathComponent(name))
         }
-        if let junit { try write(results.junitXML(), to: junit) }
+        if let junit { try write(junitXML, to: junit) }
 
         print(results.table())
         for run in runs where run.status != .passed {

@@ -165,7 +165,7 @@ struct HardwareCommand: ParsableCommand {
                 }
             }
             defer { if let link { try? FileManager.default.removeItem(atPath: link) } }
-            let start = JointVector(profile.joints.map { min(max(0, $0.lower), $0.upper) })
+            let start = profile.restPosition
             let plant = Simulator(model: profile.plantModel(), seed: seed, initialPosition: start)
             let boards = VirtualBoards(
                 bus: bus, plant: plant, servoBandwidth: profile.servoBandwidth,

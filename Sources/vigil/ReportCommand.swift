@@ -82,30 +82,31 @@ func writeCampaignReport(folder: String, out: String?, report given: CampaignRep
     }
     let page = out ?? (folder as NSString).appendingPathComponent("report.html")
     let pageFolder = URL(fileURLWithPath: (page as NSString).deletingLastPathComponent.isEmpty ? "." : (page as NSString).deletingLastPathComponent).standardizedFileURL
-    // Every run's page, on all cores.
-    let present = report.runs.filter { FileManager.default.fileExists(atPath: $0.logPath) }
-    for run in report.runs where !FileManager.default.fileExists(atPath: run.logPath) {
-        printError("warning: no page for \(run.scenarioID) seed \(run.seed): its log \(run.logPath) is missing")
+    // Links on the campaign's page are relative to the page's folder.
+    var relinked = report
+    for i in relinked.runs.indices {
+        relinked.runs[i].relativeLogPath = relativePath(from: pageFolder, to: URL(fileURLWithPath: report.runs[i].logPath).standardizedFileURL)
     }
-    let written = Mutex<(links: [String: String], unused: Int)>(([:], 0))
+    let present = relinked.runs.filter { run in
+        let exists = FileManager.default.fileExists(atPath: run.logPath)
+        if !exists { printError("warning: no page for \(run.scenarioID) seed \(run.seed): its log \(run.logPath) is missing") }
+        return exists
+    }
+    // Every run's page, on all cores.
+    let written = Mutex<[String: String]>([:])
     DispatchQueue.concurrentPerform(iterations: present.count) { i in
         let run = present[i]
         let runPage = ReportCommand.pagePath(forLog: run.logPath)
         do {
             try ReportCommand.writeRunPage(log: run.logPath, to: runPage)
             let link = relativePath(from: pageFolder, to: URL(fileURLWithPath: runPage).standardizedFileURL)
-            written.withLock { $0.links[run.relativeLogPath] = link }
+            written.withLock { $0[run.relativeLogPath] = link }
         } catch {
             // That run is listed without a page; the others still get theirs.
             printError("warning: no page for \(run.logPath): \(error)")
         }
     }
-    var links = written.withLock { $0.links }
-    var relinked = report
-    for i in relinked.runs.indices {
-        relinked.runs[i].relativeLogPath = relativePath(from: pageFolder, to: URL(fileURLWithPath: report.runs[i].logPath).standardizedFileURL)
-        links[relinked.runs[i].relativeLogPath] = links[report.runs[i].relativeLogPath]
-    }
+    let links = written.withLock { $0 }
     let title = "Campaign \(URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent)"
     try ReportCommand.write(relinked.html(title: title, runPages: links), to: page)
     return page

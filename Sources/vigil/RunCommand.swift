@@ -86,11 +86,7 @@ struct RunCommand: ParsableCommand {
             result = try runOnSerial(loaded, seed: seed, logPath: logPath)
         }
         print(runSummaryText(result, loaded))
-        if report {
-            let page = ReportCommand.pagePath(forLog: logPath)
-            try ReportCommand.writeRunPage(log: logPath, to: page)
-            print("report: \(page)")
-        }
+        try writeReportIfAsked(logPath)
         if !result.passed { throw VigilExit(code: VigilExit.failure) }
     }
 }
@@ -102,6 +98,14 @@ enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
 extension TransportKind: ArgumentParser.ExpressibleByArgument {}
 
 extension RunCommand {
+    /// With --report: the run's page beside its log.
+    func writeReportIfAsked(_ logPath: String) throws {
+        guard report else { return }
+        let page = ReportCommand.pagePath(forLog: logPath)
+        try ReportCommand.writeRunPage(log: logPath, to: page)
+        print("report: \(page)")
+    }
+
     /// Sets this thread up for the paced loop and prints, one line each, what was refused.
     func enterRealtime() -> RealtimeReport {
         let report = Realtime.enter(realtimeOptions.options)
@@ -130,11 +134,7 @@ extension RunCommand {
         lines.append("  log: \(outcome.logPath) (final hash \(outcome.finalHash))")
         lines.append(outcome.passed ? "PASS" : "FAIL")
         print(lines.joined(separator: "\n"))
-        if report {
-            let page = ReportCommand.pagePath(forLog: logPath)
-            try ReportCommand.writeRunPage(log: logPath, to: page)
-            print("report: \(page)")
-        }
+        try writeReportIfAsked(logPath)
         if !outcome.passed { throw VigilExit(code: VigilExit.failure) }
     }
 

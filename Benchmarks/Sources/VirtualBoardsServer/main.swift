@@ -18,7 +18,7 @@ guard let bus = profile.busConfiguration() else {
     exit(2)
 }
 let pty = try PseudoTerminal()
-let start = JointVector(profile.joints.map { min(max(0, $0.lower), $0.upper) })
+let start = profile.restPosition
 let boards = VirtualBoards(
     bus: bus, plant: Simulator(model: profile.plantModel(), seed: 1, initialPosition: start), servoBandwidth: profile.servoBandwidth)
 

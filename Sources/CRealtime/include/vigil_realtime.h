@@ -19,8 +19,6 @@ int vigil_has_ipc_lock(void);
 void vigil_leave_realtime(void);
 /// SCHED_FIFO at `priority` for the calling thread: 0 or errno.
 int vigil_set_fifo(int priority);
-/// The calling thread's scheduling policy is SCHED_FIFO.
-int vigil_is_fifo(void);
 /// Pins the calling thread to `cpu`: 0 or errno.
 int vigil_pin_cpu(int cpu);
 /// Writes to `bytes` of stack so that its pages are resident before the loop starts.
