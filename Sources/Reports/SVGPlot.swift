@@ -109,11 +109,17 @@ struct SVGPlot {
             }
             svg += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"1.5\"\(s.dashed ? " stroke-dasharray=\"5 3\"" : "")><title>\(escape(s.name))</title></path>\n"
         }
-        for marker in markers {
+        // Labels of trips close together go on the next row down, so that they do not overprint
+        // each other (about 5.5 px per character at 10 px).
+        var rowEnds: [Double] = []
+        for marker in markers.sorted(by: { $0.at < $1.at }) {
             let mx = x(marker.at)
             let data = marker.tick.map { " data-tick=\"\($0)\"" } ?? ""
             svg += "<line x1=\"\(svgNumber(mx))\" x2=\"\(svgNumber(mx))\" y1=\"\(svgNumber(top))\" y2=\"\(svgNumber(top + plotH))\" stroke=\"\(marker.color)\" class=\"trip\"\(data)><title>\(escape(marker.label))</title></line>"
-            svg += "<text x=\"\(svgNumber(mx + 3))\" y=\"\(svgNumber(top + 11))\" class=\"tl\" fill=\"\(marker.color)\">\(escape(marker.label))</text>\n"
+            let row = rowEnds.firstIndex { $0 < mx } ?? rowEnds.count
+            let end = mx + 3 + Double(marker.label.count) * 5.5
+            if row == rowEnds.count { rowEnds.append(end) } else { rowEnds[row] = end }
+            svg += "<text x=\"\(svgNumber(mx + 3))\" y=\"\(svgNumber(top + 11 + 11 * Double(row)))\" class=\"tl\" fill=\"\(marker.color)\">\(escape(marker.label))</text>\n"
         }
         // Legend, right-aligned above the plot.
         var lx = width - right - series.reduce(0) { $0 + 30 + Double($1.name.count) * 6.5 }
