@@ -19,6 +19,13 @@ public protocol ActuatorBackend {
     /// Physical disturbances from the fault schedule (power, e-stop chain, brakes). Backends
     /// that cannot apply them (real hardware) ignore them.
     mutating func disturb(_ disturbance: PlantDisturbance)
+    /// The joints' true positions where the backend knows them (a simulator), for the
+    /// excursion and the trace; nil for hardware, which knows only what it measures.
+    var truePosition: JointVector? { get }
+}
+
+extension ActuatorBackend {
+    public var truePosition: JointVector? { nil }
 }
 
 /// Physical faults a simulator applies to its plant.

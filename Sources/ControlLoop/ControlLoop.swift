@@ -286,7 +286,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         measuredOverruns = 0
         // The tip of the limited proposal, kept to spare a second forward kinematics when the
         // interlock sends exactly that position.
-        var proposedTip: (position: JointVector, tip: Vector3)?
+        proposedTip = nil
         if configuration.limits.tipSpeed != nil, let lastTip = lastGatedTip, proposed.position.isFinite {
             // The tip speed of what can be sent: the setpoint within the joint limits (H05
             // clamps the rest), so a clamped setpoint does not look like a tip jump.
@@ -306,7 +306,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
                 portOffset = (displacement / offset.norm) * offset
             }
             let kinematics = configuration.kinematics
-            if var g = kinematics.remoteCenterGeometry(frame.encoder, portOffset: portOffset ?? .zero, scratch: &scratch) {
+            if var g = kinematics.shaftGeometry(frame.encoder, portOffset: portOffset ?? .zero, scratch: &scratch) {
                 if displacement != 0 && portOffset == nil {
                     // The onset tick: the shaft direction is known only now.
                     let d = g.shaftDirection
@@ -314,7 +314,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
                     if side.norm < 1e-6 { side = Vector3(0, 1, 0) - d.y * d }
                     let offset = (displacement / side.norm) * side
                     portOffset = offset
-                    if let moved = kinematics.remoteCenterGeometry(frame.encoder, portOffset: offset, scratch: &scratch) { g = moved }
+                    if let moved = kinematics.shaftGeometry(frame.encoder, portOffset: offset, scratch: &scratch) { g = moved }
                 }
                 inputs.shaftDistance = g.shaftDistance
                 inputs.insertionDepth = g.insertionDepth
@@ -336,9 +336,8 @@ public struct ControlLoop<Backend: ActuatorBackend> {
                 let bound = integralEffortLimit[j] / ki[j]
                 integral[j] = min(max(integral[j] + error / rate, -bound), bound)
                 if !integral[j].isFinite { integral[j] = 0 }
-                let gravity =
-                    configuration.prismatic & (1 << UInt8(j)) != 0
-                    ? -configuration.gravity[j] : configuration.gravity[j] * sin(target[j])
+                let g = configuration.gravity[j]
+                let gravity = configuration.prismatic & (1 << UInt8(j)) != 0 ? -g : g == 0 ? 0 : g * sin(target[j])
                 // Trajectory feedforward only while the interlock lets the trajectory through.
                 let v = following ? referenceVelocity[j] : 0
                 let a = following ? referenceAcceleration[j] : 0
@@ -411,6 +410,9 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     }
 
     var lastReason: CheckID?
+    /// The limited proposal of this tick and its tip, when the tip-speed check worked it out: a
+    /// caller that needs the tip of the same joints can take it from here.
+    public private(set) var proposedTip: (position: JointVector, tip: Vector3)?
     /// Take the reference from the next measurement (after enable).
     var resynchronize = false
     /// The servo's current of the previous tick.
@@ -427,6 +429,16 @@ public struct ControlLoop<Backend: ActuatorBackend> {
 
     /// Records overruns measured outside the loop (missed periods of a real-time run).
     public mutating func reportOverruns(_ count: Int) { measuredOverruns += count }
+
+    // Small views of big state, so a caller holding the loop in a class reads a few bytes, not
+    // a copy of the whole verdict or backend.
+
+    /// The interlock's state after the last tick (nil before the first).
+    public var lastInterlockState: InterlockState? { lastVerdict?.state }
+    /// The position setpoint the last tick sent (nil before the first).
+    public var lastSentPosition: JointVector? { lastVerdict?.gated.command.position }
+    /// The backend's true joint positions, where it knows them (a simulator).
+    public var truePosition: JointVector? { backend.truePosition }
 
     /// The loop has powered the arm at least once.
     public private(set) var everPowered = false
@@ -468,9 +480,10 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         case let .sine(joint, amplitude, period, center, startTick):
             let w = 2 * Double.pi / period
             let t = Double(k - startTick) / rate
-            reference[joint] = center + amplitude * sin(w * t)
-            referenceVelocity[joint] = amplitude * w * cos(w * t)
-            referenceAcceleration[joint] = -amplitude * w * w * sin(w * t)
+            let (s, c) = sinCos(w * t)
+            reference[joint] = center + amplitude * s
+            referenceVelocity[joint] = amplitude * w * c
+            referenceAcceleration[joint] = -amplitude * w * w * s
         case let .teleoperation(radius, period, center, startTick):
             inputs.cartesian = true
             inputs.teleoperation = true
@@ -500,7 +513,8 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     func operatorSample(_ tick: Int64, _ p: (radius: Double, period: Double, center: Vector3, startTick: Int64)) -> Vector3 {
         let w = 2 * Double.pi / p.period
         let t = Double(tick - p.startTick) / configuration.rate
-        return p.center + Vector3(p.radius * (cos(w * t) - 1), p.radius * sin(w * t), 0)
+        let (s, c) = sinCos(w * t)
+        return p.center + Vector3(p.radius * (c - 1), p.radius * s, 0)
     }
 
     mutating func recordFaultWindows(_ k: Int64) {

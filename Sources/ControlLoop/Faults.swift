@@ -156,9 +156,7 @@ public enum ParameterDistribution: Sendable, Equatable {
         case let .uniform(a, b):
             return a + random.nextUnit() * (b - a)
         case let .normal(mean, sd, lo, hi):
-            let u1 = Swift.max(random.nextUnit(), 0x1.0p-53), u2 = random.nextUnit()
-            let z = (-2 * logarithm(u1)).squareRoot() * cos(2 * Double.pi * u2)
-            return Swift.min(hi, Swift.max(lo, mean + sd * z))
+            return Swift.min(hi, Swift.max(lo, mean + sd * random.nextGaussian()))
         }
     }
 }

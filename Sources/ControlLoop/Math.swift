@@ -1,9 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import MotionTypes
 
-@inline(__always) func sin(_ x: Double) -> Double { Glibc.sin(x) }
-@inline(__always) func cos(_ x: Double) -> Double { Glibc.cos(x) }
-@inline(__always) func logarithm(_ x: Double) -> Double { Glibc.log(x) }
+// The tick's trigonometry: Vigil's own (see `Elementary`), not the C library's.
+@inline(__always) func sin(_ x: Double) -> Double { Elementary.sin(x) }
+@inline(__always) func cos(_ x: Double) -> Double { Elementary.cos(x) }
+@inline(__always) func sinCos(_ x: Double) -> (sin: Double, cos: Double) { Elementary.sinCos(x) }

@@ -41,6 +41,9 @@ public struct KinematicModel: Sendable {
 
         let cosAlpha: Double
         let sinAlpha: Double
+        /// A prismatic joint's fixed angle, worked out once.
+        let fixedSin: Double
+        let fixedCos: Double
 
         public init(
             kind: JointKind, alpha: Double, a: Double, d: Double, theta: Double = 0,
@@ -56,6 +59,7 @@ public struct KinematicModel: Sendable {
             self.upper = upper
             self.cosAlpha = cosine(alpha)
             self.sinAlpha = sine(alpha)
+            (self.fixedSin, self.fixedCos) = Elementary.sinCos(theta)
         }
     }
 

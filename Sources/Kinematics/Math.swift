@@ -6,7 +6,10 @@ import Musl
 import Darwin
 #endif
 
-// The C math library (libm) is the only thing Kinematics uses besides MotionTypes.
-@inline(__always) func sine(_ x: Double) -> Double { sin(x) }
-@inline(__always) func cosine(_ x: Double) -> Double { cos(x) }
+// Sines and cosines are Vigil's own (`Elementary`, fast and the same on every machine); the
+// C math library (libm) gives the arc cosine.
+import MotionTypes
+
+@inline(__always) func sine(_ x: Double) -> Double { Elementary.sin(x) }
+@inline(__always) func cosine(_ x: Double) -> Double { Elementary.cos(x) }
 @inline(__always) func arcCosine(_ x: Double) -> Double { acos(x) }

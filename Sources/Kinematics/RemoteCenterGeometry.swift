@@ -27,14 +27,27 @@ extension KinematicModel {
     public func remoteCenterGeometry(_ q: JointVector, portOffset: Vector3 = .zero, scratch: inout KinematicScratch) -> RemoteCenterGeometry? {
         guard let rcm = remoteCenter else { return nil }
         let tip = forward(q, scratch: &scratch).translation
-        let shaft = jointAxisFrame(rcm.shaftJoint, scratch)
+        var g = shaftGeometry(jointAxisFrame(rcm.shaftJoint, scratch), port: rcm.point + portOffset)
+        g.tipDistance = (tip - (rcm.point + portOffset)).norm
+        return g
+    }
+
+    /// The shaft's distance from the RCM and its insertion depth, without the tip (`tipDistance`
+    /// is NaN): only the links up to the shaft's axis are computed. What the control loop needs
+    /// each tick for the RCM checks (H04).
+    public func shaftGeometry(_ q: JointVector, portOffset: Vector3 = .zero, scratch: inout KinematicScratch) -> RemoteCenterGeometry? {
+        guard let rcm = remoteCenter else { return nil }
+        precondition(q.count >= links.count, "need a value for every joint of the chain")
+        return shaftGeometry(chain(q, count: framesForAxis(rcm.shaftJoint), scratch: &scratch), port: rcm.point + portOffset)
+    }
+
+    func shaftGeometry(_ shaft: Pose, port: Vector3) -> RemoteCenterGeometry {
         let direction = shaft.rotation.zAxis
-        let port = rcm.point + portOffset
         let fromShaft = port - shaft.translation
         return RemoteCenterGeometry(
             shaftDistance: fromShaft.cross(direction).norm,
             insertionDepth: (shaft.translation - port).dot(direction),
-            tipDistance: (tip - port).norm,
+            tipDistance: .nan,
             shaftDirection: direction
         )
     }

@@ -49,6 +49,12 @@ public struct TripList: Sendable, BitwiseCopyable {
         dropped = 0
     }
 
+    /// Empties the list for the next tick (the storage stays).
+    mutating func removeAll() {
+        count = 0
+        dropped = 0
+    }
+
     mutating func append(_ trip: Trip) {
         if count < Self.capacity {
             storage[count] = trip

@@ -3,7 +3,7 @@ import MotionTypes
 // H05: joint and workspace limits.
 extension SafetyInterlock {
     /// Setpoints beyond a joint limit are clamped onto it, with a warning per episode.
-    mutating func clampToLimits(_ command: inout ActuatorCommand, _ trips: inout TripList) {
+    mutating func clampToLimits(_ command: inout ActuatorCommand) {
         for j in 0..<limits.jointCount {
             let p = command.position[j]
             let outside = !(p >= limits.lower[j] && p <= limits.upper[j])
@@ -16,7 +16,7 @@ extension SafetyInterlock {
     }
 
     /// A measured position beyond a limit by more than the margin: protective stop.
-    mutating func checkMeasuredLimits(_ sensors: SensorFrame, _ trips: inout TripList) {
+    mutating func checkMeasuredLimits(_ sensors: SensorFrame) {
         guard let margin = limits.jointLimitMargin else { return }
         for j in 0..<limits.jointCount {
             let q = sensors.encoder[j]

@@ -4,7 +4,7 @@ import MotionTypes
 extension SafetyInterlock {
     /// H01: a setpoint that jumps more than `commandStep` in one tick is refused: the previous
     /// setpoint is kept and a protective stop follows.
-    mutating func checkCommandStep(_ command: inout ActuatorCommand, _ encoder: JointVector, _ trips: inout TripList) {
+    mutating func checkCommandStep(_ command: inout ActuatorCommand, _ encoder: JointVector) {
         // On the first powered tick there is no last setpoint: the step is from where the arm is.
         guard let maxStep = limits.commandStep else { return }
         let last = lastPosition ?? withinLimits(encoder)
@@ -22,7 +22,7 @@ extension SafetyInterlock {
     }
 
     /// H02: |reference − measured| above the limit means the joint is not following: power off.
-    mutating func checkTracking(_ sensors: SensorFrame, _ inputs: MonitorInputs, _ trips: inout TripList) {
+    mutating func checkTracking(_ sensors: SensorFrame, _ inputs: MonitorInputs) {
         if let limit = limits.trackingError {
             for j in 0..<limits.jointCount {
                 let error = abs(inputs.reference[j] - sensors.encoder[j])
@@ -43,7 +43,7 @@ extension SafetyInterlock {
 
     /// H03: a setpoint step implying a tip speed above the limit is scaled down to it (clamp,
     /// warned once per episode); clamping for more than `tipSpeedHoldAfter` ticks holds.
-    mutating func limitTipSpeed(_ command: inout ActuatorCommand, _ inputs: MonitorInputs, _ trips: inout TripList) {
+    mutating func limitTipSpeed(_ command: inout ActuatorCommand, _ inputs: MonitorInputs) {
         guard let limit = limits.tipSpeed, let last = lastPosition else { return }
         let over = inputs.tipSpeed > limit
         if episodes.starts(Slot.tipSpeed, over) {

@@ -3,7 +3,7 @@ import MotionTypes
 // H18 operator input spikes and non-finite samples, H19 teleoperation dropout.
 extension SafetyInterlock {
     /// Returns true when this tick's operator sample must be rejected.
-    mutating func checkOperator(_ inputs: MonitorInputs, _ trips: inout TripList) -> Bool {
+    mutating func checkOperator(_ inputs: MonitorInputs) -> Bool {
         guard inputs.teleoperation else { return false }
         var rejected = false
         if !inputs.operatorStep.isFinite {

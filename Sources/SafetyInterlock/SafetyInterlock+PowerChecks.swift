@@ -4,7 +4,7 @@ import MotionTypes
 extension SafetyInterlock {
     /// H12: a current command above the amplifier limit is zeroed and stops the arm; every
     /// current command is capped at the limit.
-    mutating func gateCurrent(_ command: inout ActuatorCommand, _ trips: inout TripList) {
+    mutating func gateCurrent(_ command: inout ActuatorCommand) {
         for j in 0..<limits.jointCount {
             let cap = limits.currentMax[j]
             let amps = abs(command.current[j])
@@ -18,7 +18,7 @@ extension SafetyInterlock {
     }
 
     /// H12: |measured current| > factor × max + margin for more than the persistence: zero and stop.
-    mutating func checkOvercurrent(_ sensors: SensorFrame, _ trips: inout TripList) {
+    mutating func checkOvercurrent(_ sensors: SensorFrame) {
         guard let factor = limits.overcurrentFactor else { return }
         for j in 0..<limits.jointCount {
             let threshold = factor * limits.currentMax[j] + limits.overcurrentMargin
@@ -31,7 +31,7 @@ extension SafetyInterlock {
     }
 
     /// H13: above the warning temperature, warn once per episode; above the error: power off.
-    mutating func checkTemperature(_ sensors: SensorFrame, _ trips: inout TripList) {
+    mutating func checkTemperature(_ sensors: SensorFrame) {
         var hottest = -Double.infinity
         var joint = 0
         for j in 0..<limits.jointCount where sensors.temperature[j] > hottest || sensors.temperature[j].isNaN {
@@ -47,7 +47,7 @@ extension SafetyInterlock {
     }
 
     /// H14: a braked joint that moves more than the slip distance for more than the persistence.
-    mutating func checkBrakes(_ sensors: SensorFrame, _ trips: inout TripList) {
+    mutating func checkBrakes(_ sensors: SensorFrame) {
         guard let slip = limits.brakeSlip else { return }
         for j in 0..<limits.jointCount where limits.braked & (1 << UInt8(j)) != 0 {
             let bit: UInt8 = 1 << UInt8(j)
@@ -68,7 +68,7 @@ extension SafetyInterlock {
     }
 
     /// H16: supply below the minimum for more than the persistence: power off, brakes on.
-    mutating func checkSupply(_ sensors: SensorFrame, _ trips: inout TripList) {
+    mutating func checkSupply(_ sensors: SensorFrame) {
         guard let minimum = limits.minSupplyVoltage else { return }
         let low = !(sensors.supplyVoltage >= minimum)
         if supplyCount.update(0, low, persistence: limits.supplyPersistence) {
@@ -77,7 +77,7 @@ extension SafetyInterlock {
     }
 
     /// H17: the e-stop input stops the arm in the profile's category (0: power off; 1: stop).
-    mutating func checkEmergencyStop(_ sensors: SensorFrame, _ trips: inout TripList) {
+    mutating func checkEmergencyStop(_ sensors: SensorFrame) {
         guard let category = limits.emergencyStopCategory, sensors.emergencyStop else { return }
         trips.append(
             Trip(check: .emergencyStop, joint: -1, measured: 1, threshold: 0, response: category == 0 ? .powerOff : .protectiveStop))

@@ -3,7 +3,7 @@ import MotionTypes
 // H06/H07 position sensing, H08 stale data.
 extension SafetyInterlock {
     /// H06/H07: |potentiometer − encoder| above the distance for more than the latency: power off.
-    mutating func checkEncoderPotentiometer(_ sensors: SensorFrame, _ trips: inout TripList) {
+    mutating func checkEncoderPotentiometer(_ sensors: SensorFrame) {
         guard let distance = limits.encoderPotentiometer else { return }
         for j in 0..<limits.jointCount {
             let gap = abs(sensors.potentiometer[j] - sensors.encoder[j])
@@ -16,7 +16,7 @@ extension SafetyInterlock {
     /// H06: the motor is driven with more than the stall current but the encoder shows no
     /// motion: power off. It uses the commanded current — a biased current reading on a still
     /// joint is a current-sensing fault (H12), not a lost encoder.
-    mutating func checkStall(_ proposed: ActuatorCommand, _ inputs: MonitorInputs, _ trips: inout TripList) {
+    mutating func checkStall(_ proposed: ActuatorCommand, _ inputs: MonitorInputs) {
         guard let current = limits.encoderStallCurrent else { return }
         for j in 0..<limits.jointCount {
             let still = inputs.encoderStill & (1 << UInt8(j)) != 0
@@ -29,7 +29,7 @@ extension SafetyInterlock {
 
     /// H08: the frame sequence has not advanced for more than `sensorMaxAge` ticks: hold; for
     /// more than twice that: protective stop.
-    mutating func checkFreshness(_ sensors: SensorFrame, _ trips: inout TripList) {
+    mutating func checkFreshness(_ sensors: SensorFrame) {
         guard let maxAge = limits.sensorMaxAge else { return }
         if let last = lastSequence, sensors.sequence == last {
             staleTicks += 1
@@ -52,7 +52,7 @@ extension SafetyInterlock {
     /// still, so a reading that has not changed at all for more than `frozenInputTicks` means the
     /// monitor's input is dead (a latent fault that would blind the encoder/potentiometer check).
     /// Protective stop, once per episode.
-    mutating func checkMonitorInputs(_ sensors: SensorFrame, _ trips: inout TripList) {
+    mutating func checkMonitorInputs(_ sensors: SensorFrame) {
         guard let frozenTicks = limits.frozenInputTicks else { return }
         for j in 0..<limits.jointCount {
             let unchanged = lastPotentiometerValid && sensors.potentiometer[j] == lastPotentiometer[j]

@@ -3,7 +3,7 @@ import MotionTypes
 // H15 control-loop deadline overruns.
 extension SafetyInterlock {
     /// Any overrun holds; `maxOverruns` overruns within `overrunWindow` ticks stop the arm.
-    mutating func checkTiming(_ tick: Tick, _ inputs: MonitorInputs, _ trips: inout TripList) {
+    mutating func checkTiming(_ tick: Tick, _ inputs: MonitorInputs) {
         guard let maxOverruns = limits.maxOverruns, inputs.overruns > 0 else { return }
         for _ in 0..<inputs.overruns {
             overrunTicks[overrunCursor] = tick.value
@@ -22,7 +22,7 @@ extension SafetyInterlock {
 extension SafetyInterlock {
     /// The shaft strays from the RCM: hold (once per episode); by more than twice the limit:
     /// protective stop. In Cartesian modes, an insertion shallower than the minimum holds.
-    mutating func checkRemoteCenter(_ inputs: MonitorInputs, _ trips: inout TripList) {
+    mutating func checkRemoteCenter(_ inputs: MonitorInputs) {
         guard let maxDistance = limits.maxShaftDistance, !inputs.shaftDistance.isNaN else { return }
         let newEpisode = episodes.starts(Slot.remoteCenter, inputs.shaftDistance > maxDistance)
         if inputs.shaftDistance > 2 * maxDistance {
@@ -42,7 +42,7 @@ extension SafetyInterlock {
     /// Each proposal is stamped with the tick it is for. One for another tick (replayed: older;
     /// forged: ahead) is dropped: the last accepted setpoint, power and brake requests stand for
     /// this tick, no current is commanded, and the arm stops.
-    mutating func checkCommandSequence(_ command: inout ActuatorCommand, tick: Tick, _ sensors: SensorFrame, _ trips: inout TripList) {
+    mutating func checkCommandSequence(_ command: inout ActuatorCommand, tick: Tick, _ sensors: SensorFrame) {
         let expected = UInt64(truncatingIfNeeded: tick.value)
         guard command.sequence == expected else {
             trips.append(
@@ -63,7 +63,7 @@ extension SafetyInterlock {
     /// More than `maxBusFaults` consecutive failed bus cycles: protective stop (the boards' own
     /// watchdog stops them too); re-armed once a cycle succeeds. A cycle slower than the budget
     /// holds; more than `maxBusFaults` slow cycles in a row stop the arm.
-    mutating func checkCommunication(_ sensors: SensorFrame, _ trips: inout TripList) {
+    mutating func checkCommunication(_ sensors: SensorFrame) {
         if let maxFaults = limits.maxBusFaults,
             episodes.starts(Slot.busFaults, sensors.busFaults > Int32(maxFaults))
         {

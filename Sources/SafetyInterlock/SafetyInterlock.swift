@@ -42,15 +42,21 @@ public struct SafetyInterlock: Sendable {
     var lastPotentiometer: JointVector
     var lastPotentiometerValid = false
     var frozenInputCount = PersistenceCounters()
-    /// Stage-1 results waiting for stage 2 of the same tick.
-    var pending: Pending?
+    /// This tick's trips: the checks append here (kept in place, not copied from check to check).
+    var trips = TripList()
+    /// Stage 1's results, waiting for stage 2 of the same tick (valid while `stageOnePending`).
+    var stageOnePending = false
+    var pending: Pending
 
     struct Pending: Sendable {
-        var tick: Tick
-        var sensors: SensorFrame
-        var inputs: MonitorInputs
+        var tick = Tick(0)
+        /// The measured encoder positions (a stop or a hold starts from them).
+        var encoder: JointVector
         var command: ActuatorCommand
-        var trips = TripList()
+        /// The arm is at rest (a controlled stop may end early).
+        var atRest = false
+        /// This tick carried an operator sample.
+        var operatorSample = false
         var operatorRejected = false
     }
 
@@ -59,6 +65,7 @@ public struct SafetyInterlock: Sendable {
         holdPosition = JointVector(count: limits.jointCount)
         brakeReference = JointVector(count: limits.jointCount)
         lastPotentiometer = JointVector(count: limits.jointCount)
+        pending = Pending(encoder: JointVector(count: limits.jointCount), command: ActuatorCommand(jointCount: limits.jointCount))
     }
 
     /// Releases a hold (category 2 stop). No effect in other states. A hold condition that is
@@ -113,76 +120,82 @@ public struct SafetyInterlock: Sendable {
     public mutating func gateSetpoint(
         tick: Tick, sensors: SensorFrame, inputs: MonitorInputs, proposed: ActuatorCommand
     ) -> JointVector {
-        precondition(self.pending == nil, "gateSetpoint twice without gateCurrent: the last tick's trips would be lost")
-        var pending = Pending(tick: tick, sensors: sensors, inputs: inputs, command: proposed)
+        precondition(!stageOnePending, "gateSetpoint twice without gateCurrent: the last tick's trips would be lost")
+        trips.removeAll()
+        var command = proposed
         defer {
-            self.pending = pending
+            pending.tick = tick
+            pending.encoder = sensors.encoder
+            pending.command = command
+            pending.atRest = isAtRest(inputs)
+            pending.operatorSample = inputs.operatorStep != 0
+            stageOnePending = true
             resumed = false
         }
         if case .faulted = state {
-            checkBrakes(sensors, &pending.trips)
-            return safeCommand(sensors).position
+            checkBrakes(sensors)
+            pending.operatorRejected = false
+            return safeCommand(sensors.encoder).position
         }
         // Checks on what was measured.
-        checkEmergencyStop(sensors, &pending.trips)
-        checkSupply(sensors, &pending.trips)
-        checkTemperature(sensors, &pending.trips)
-        checkFreshness(sensors, &pending.trips)
-        checkBrakes(sensors, &pending.trips)
-        checkTiming(tick, inputs, &pending.trips)
-        checkCommunication(sensors, &pending.trips)
+        checkEmergencyStop(sensors)
+        checkSupply(sensors)
+        checkTemperature(sensors)
+        checkFreshness(sensors)
+        checkBrakes(sensors)
+        checkTiming(tick, inputs)
+        checkCommunication(sensors)
         if inputs.servoing {
-            checkEncoderPotentiometer(sensors, &pending.trips)
-            checkMonitorInputs(sensors, &pending.trips)
-            checkStall(proposed, inputs, &pending.trips)
-            checkOvercurrent(sensors, &pending.trips)
-            checkTracking(sensors, inputs, &pending.trips)
-            checkMeasuredLimits(sensors, &pending.trips)
-            checkRemoteCenter(inputs, &pending.trips)
+            checkEncoderPotentiometer(sensors)
+            checkMonitorInputs(sensors)
+            checkStall(proposed, inputs)
+            checkOvercurrent(sensors)
+            checkTracking(sensors, inputs)
+            checkMeasuredLimits(sensors)
+            checkRemoteCenter(inputs)
         }
-        pending.operatorRejected = checkOperator(inputs, &pending.trips)
+        pending.operatorRejected = checkOperator(inputs)
 
         // Checks on, and shaping of, the proposed setpoint.
-        checkCommandSequence(&pending.command, tick: tick, sensors, &pending.trips)
-        if !pending.command.position.isFinite {
-            pending.trips.append(Trip(check: .commandNonFinite, joint: -1, measured: .nan, threshold: 0, response: .protectiveStop))
-            pending.command.position = lastPosition ?? withinLimits(sensors.encoder)
+        checkCommandSequence(&command, tick: tick, sensors)
+        if !command.position.isFinite {
+            trips.append(Trip(check: .commandNonFinite, joint: -1, measured: .nan, threshold: 0, response: .protectiveStop))
+            command.position = lastPosition ?? withinLimits(sensors.encoder)
         }
-        clampToLimits(&pending.command, &pending.trips)
-        if pending.command.powerOn {
-            checkCommandStep(&pending.command, sensors.encoder, &pending.trips)
-            limitTipSpeed(&pending.command, inputs, &pending.trips)
+        clampToLimits(&command)
+        if command.powerOn {
+            checkCommandStep(&command, sensors.encoder)
+            limitTipSpeed(&command, inputs)
         }
-        respond(to: pending.trips.worst, sensors: sensors, tick: tick, powered: pending.command.powerOn)
+        respond(to: trips.worst, encoder: sensors.encoder, tick: tick, powered: command.powerOn)
         switch state {
-        case .normal: return pending.command.position
+        case .normal: return command.position
         case .holding, .stopping: return holdPosition
-        case .faulted: return safeCommand(sensors).position
+        case .faulted: return safeCommand(sensors.encoder).position
         }
     }
 
     /// Stage 2 of a tick: gates the current the servo computed for the stage-1 target (hard cap;
     /// zero and stop on a current trip), settles the state and makes the ``GatedCommand``.
     public mutating func gateCurrent(_ current: JointVector) -> InterlockVerdict {
-        guard var pending else { preconditionFailure("gateCurrent without gateSetpoint in the same tick") }
-        self.pending = nil
-        let sensors = pending.sensors
+        precondition(stageOnePending, "gateCurrent without gateSetpoint in the same tick")
+        stageOnePending = false
         let tick = pending.tick
         if case .faulted = state {
-            return verdict(tick, safeCommand(sensors), pending.trips, operatorRejected: pending.inputs.operatorStep != 0)
+            return verdict(tick, safeCommand(pending.encoder), operatorRejected: pending.operatorSample)
         }
         var command = pending.command
         command.current = current
-        let before = pending.trips.count
+        let before = trips.count
         if !command.current.isFinite {
-            pending.trips.append(Trip(check: .commandNonFinite, joint: -1, measured: .nan, threshold: 0, response: .protectiveStop))
+            trips.append(Trip(check: .commandNonFinite, joint: -1, measured: .nan, threshold: 0, response: .protectiveStop))
             zeroCurrent = true
         }
-        gateCurrent(&command, &pending.trips)
+        gateCurrent(&command)
         var worst = Response.none
-        for i in before..<pending.trips.count where pending.trips[i].response > worst { worst = pending.trips[i].response }
-        respond(to: worst, sensors: sensors, tick: tick, powered: command.powerOn)
-        if case let .stopping(powerOffTick) = state, tick >= powerOffTick || isAtRest(pending.inputs) {
+        for i in before..<trips.count where trips[i].response > worst { worst = trips[i].response }
+        respond(to: worst, encoder: pending.encoder, tick: tick, powered: command.powerOn)
+        if case let .stopping(powerOffTick) = state, tick >= powerOffTick || pending.atRest {
             state = .faulted(.protectiveStop)
         }
 
@@ -190,7 +203,7 @@ public struct SafetyInterlock: Sendable {
         let n = limits.jointCount
         switch state {
         case .faulted:
-            output = safeCommand(sensors)
+            output = safeCommand(pending.encoder)
         case .holding, .stopping:
             // Hold where the arm is, with the power it has: a hold never powers up an arm that
             // was not powered.
@@ -203,11 +216,11 @@ public struct SafetyInterlock: Sendable {
             output = command
         }
         if output.powerOn { lastPosition = output.position } else { lastPosition = nil }
-        return verdict(tick, output, pending.trips, operatorRejected: pending.operatorRejected)
+        return verdict(tick, output, operatorRejected: pending.operatorRejected)
     }
 
     /// Moves the state machine for the most severe response of some trips.
-    mutating func respond(to worst: Response, sensors: SensorFrame, tick: Tick, powered: Bool) {
+    mutating func respond(to worst: Response, encoder: JointVector, tick: Tick, powered: Bool) {
         switch worst {
         case .powerOff:
             state = .faulted(.powerOff)
@@ -219,12 +232,12 @@ public struct SafetyInterlock: Sendable {
             } else if case .stopping = state {
             } else if case .faulted = state {
             } else {
-                enterHold(sensors)
+                enterHold(encoder)
                 state = .stopping(powerOffTick: tick + limits.stopTicks)
             }
         case .hold:
             if case .normal = state {
-                enterHold(sensors)
+                enterHold(encoder)
                 state = .holding
             }
         case .clamp, .none:
@@ -232,21 +245,21 @@ public struct SafetyInterlock: Sendable {
         }
     }
 
-    func verdict(_ tick: Tick, _ command: ActuatorCommand, _ trips: TripList, operatorRejected: Bool) -> InterlockVerdict {
+    func verdict(_ tick: Tick, _ command: ActuatorCommand, operatorRejected: Bool) -> InterlockVerdict {
         InterlockVerdict(
             gated: GatedCommand(command, tick: tick), state: state, trips: trips, holdPosition: holdPosition,
             operatorSampleRejected: operatorRejected)
     }
 
     /// Power off, brakes on, no current; the setpoint follows the measurement.
-    func safeCommand(_ sensors: SensorFrame) -> ActuatorCommand {
+    func safeCommand(_ encoder: JointVector) -> ActuatorCommand {
         var c = ActuatorCommand(jointCount: limits.jointCount)
-        c.position = withinLimits(sensors.encoder)
+        c.position = withinLimits(encoder)
         return c
     }
 
-    mutating func enterHold(_ sensors: SensorFrame) {
-        holdPosition = withinLimits(lastPosition ?? sensors.encoder)
+    mutating func enterHold(_ encoder: JointVector) {
+        holdPosition = withinLimits(lastPosition ?? encoder)
     }
 
     /// `q` clamped into the joint limits, with non-finite values replaced by the nearest limit

@@ -3,7 +3,7 @@ public import ControlLoop
 import FaultLog
 import Foundation
 import Kinematics
-public import MotionTypes
+import MotionTypes
 public import Realtime
 import SafetyInterlock
 
@@ -23,7 +23,6 @@ public final class RunSession<Backend: ActuatorBackend> {
     let tracer: TraceRecorder?
     let tracePath: String
     var writer: LogWriterThread?
-    let truth: (Backend) -> JointVector?
     let onset: Int64
     var scratch = KinematicScratch()
     var stopped = false
@@ -41,15 +40,13 @@ public final class RunSession<Backend: ActuatorBackend> {
     /// between ticks.
     public init(
         _ scenario: Scenario, backend: Backend, seed: UInt64, logPath: String, metadata: RunMetadata, started: Bool = false,
-        realtime: RealtimeReport? = nil, trace: Bool = false, logOnAnotherThread: Bool = false,
-        truth: @escaping (Backend) -> JointVector?
+        realtime: RealtimeReport? = nil, trace: Bool = false, logOnAnotherThread: Bool = false
     ) throws {
         let profile = scenario.profile
         self.scenario = scenario
         kinematics = profile.kinematics
         self.seed = seed
         self.logPath = logPath
-        self.truth = truth
         loop = ControlLoop(configuration: profile.loopConfiguration(), backend: backend, faults: scenario.faults, seed: seed)
         log = try FaultLogWriter(path: logPath)
         recorder = EventRecorder(scenario: scenario, log: log, drawnParameters: loop.injector.faults.map { $0.kind.parameter })
@@ -100,15 +97,15 @@ public final class RunSession<Backend: ActuatorBackend> {
         } else {
             while let event = loop.events.pop() { try recorder.handle(event) }
         }
-        if let verdict = loop.lastVerdict, safeState == nil, k >= onset, !scenario.faults.isEmpty {
-            switch verdict.state {
+        if let state = loop.lastInterlockState, safeState == nil, k >= onset, !scenario.faults.isEmpty {
+            switch state {
             case .holding, .faulted: safeState = k
             default: break
             }
         }
         // Excursion: the true tip against the tip of the last powered reference.
         if loop.state == .enabled || loop.state == .paused { heldReference = loop.reference }
-        let trueJoints = truth(loop.backend)
+        let trueJoints = loop.truePosition
         let q = trueJoints ?? loop.frame.encoder
         let measurable = q.isFinite && heldReference.isFinite
         var tip = Vector3(.nan, .nan, .nan)
@@ -117,7 +114,11 @@ public final class RunSession<Backend: ActuatorBackend> {
             tip = kinematics.forward(q, scratch: &scratch).translation
             // The reference's tip changes only when the reference does (not while holding).
             if heldReference != wantedFor {
-                wanted = kinematics.forward(heldReference, scratch: &scratch).translation
+                if let known = loop.proposedTip, known.position == heldReference {
+                    wanted = known.tip  // the loop's tip-speed check worked it out already
+                } else {
+                    wanted = kinematics.forward(heldReference, scratch: &scratch).translation
+                }
                 wantedFor = heldReference
             }
             if k >= onset && loop.everPowered { peak = max(peak, (tip - wanted).norm) }
@@ -125,7 +126,7 @@ public final class RunSession<Backend: ActuatorBackend> {
             if loop.everPowered { referenceTip = wanted }
         }
         tracer?.record(
-            setpoint: loop.lastVerdict?.gated.command.position ?? loop.reference, truth: trueJoints, frame: loop.frame, tip: tip,
+            setpoint: loop.lastSentPosition ?? loop.reference, truth: trueJoints, frame: loop.frame, tip: tip,
             referenceTip: referenceTip, state: loop.state)
     }
 

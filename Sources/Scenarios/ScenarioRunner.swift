@@ -70,13 +70,11 @@ public enum ScenarioRunner {
         _ scenario: Scenario, seed: UInt64, logPath: String, metadata: RunMetadata, realtime: RealtimeReport? = nil, trace: Bool = false
     ) throws -> RunResult {
         let simulator = Simulator(model: scenario.profile.plantModel(), seed: seed, initialPosition: scenario.initialJoints)
-        return try run(scenario, backend: simulator, seed: seed, logPath: logPath, metadata: metadata, realtime: realtime, trace: trace) {
-            $0.position
-        }
+        return try run(scenario, backend: simulator, seed: seed, logPath: logPath, metadata: metadata, realtime: realtime, trace: trace)
     }
 
-    /// Runs `scenario` on `backend`. `truth` gives the true joint positions when the backend
-    /// knows them (a simulator); otherwise the measured ones are used for the excursion.
+    /// Runs `scenario` on `backend`. The excursion uses the backend's true joint positions when
+    /// it knows them (a simulator), otherwise the measured ones.
     /// `interrupt` is asked after every tick and ends the run early with its reason (Ctrl-C, a
     /// lost link). An interrupted run fails, and its log says why.
     /// `started`: the caller already started the backend (to report its errors itself).
@@ -90,12 +88,11 @@ public enum ScenarioRunner {
     /// scenario, profile, seed and Vigil version.
     public static func run<Backend: ActuatorBackend>(
         _ scenario: Scenario, backend: Backend, seed: UInt64, logPath: String, metadata: RunMetadata,
-        started: Bool = false, realtime: RealtimeReport? = nil, trace: Bool = false, interrupt: ((Backend) -> String?)? = nil,
-        truth: @escaping (Backend) -> JointVector?
+        started: Bool = false, realtime: RealtimeReport? = nil, trace: Bool = false, interrupt: ((Backend) -> String?)? = nil
     ) throws -> RunResult {
         let session = try RunSession(
             scenario, backend: backend, seed: seed, logPath: logPath, metadata: metadata, started: started, realtime: realtime,
-            trace: trace, logOnAnotherThread: realtime != nil, truth: truth)
+            trace: trace, logOnAnotherThread: realtime != nil)
         // Real-time only: the timer and the timing record.
         var timer = PeriodicTimer(periodNanoseconds: Int64((1e9 / scenario.profile.rate).rounded()))
         let timing = realtime == nil ? nil : TimingRecorder(capacity: Int(scenario.durationTicks))

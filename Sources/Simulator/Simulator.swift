@@ -2,12 +2,6 @@ public import ActuatorInterface
 public import MotionTypes
 public import SafetyInterlock
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// The deterministic plant behind ``ActuatorBackend``: per-joint motor, gear and load dynamics
 /// (inertia, viscous and Coulomb friction, gravity, current limit), sensors (quantised encoder,
 /// noisy potentiometer, current, temperature, supply), brakes, amplifier enable and a board
@@ -16,8 +10,10 @@ import Musl
 public struct Simulator: ActuatorBackend, Sendable {
     public let model: PlantModel
     var random: SeededGenerator
-    /// The second sample of the last Box–Muller transform, not yet used.
-    var spareGaussian: Double?
+    /// Per-joint figures the tick needs, worked out once from the model.
+    let terms: InlineArray<8, JointTerms>
+    /// 1 / (rate · substeps), s.
+    let substep: Double
 
     // Plant state.
     public private(set) var position: JointVector
@@ -50,6 +46,11 @@ public struct Simulator: ActuatorBackend, Sendable {
         var mask: UInt8 = 0
         for j in 0..<model.jointCount where model.joints[j].brakeTorque > 0 { mask |= 1 << UInt8(j) }
         brakeMask = mask
+        substep = 1 / (model.rate * Double(model.substeps))
+        var terms = InlineArray<8, JointTerms>(repeating: JointTerms())
+        for j in 0..<model.jointCount { terms[j] = JointTerms(model.joints[j], rate: model.rate, substep: substep) }
+        self.terms = terms
+        _ = NormalZiggurat.shared  // its tables are built now, not in the first tick
         command = ActuatorCommand(jointCount: model.jointCount)
         disturbance = PlantDisturbance(jointCount: model.jointCount)
     }
@@ -64,6 +65,8 @@ public struct Simulator: ActuatorBackend, Sendable {
         amplifiersOn = false
         brakesEngaged = allBrakes
     }
+
+    public var truePosition: JointVector? { position }
 
     public mutating func disturb(_ disturbance: PlantDisturbance) {
         self.disturbance = disturbance
@@ -104,16 +107,16 @@ public struct Simulator: ActuatorBackend, Sendable {
         frame.sequence = sequence
         sequence &+= 1
         for j in 0..<model.jointCount {
-            let joint = model.joints[j]
-            let counts = (position[j] * joint.countsPerUnit).rounded(.down)
-            frame.encoder[j] = counts / joint.countsPerUnit
-            if let noise = joint.potentiometerNoise {
-                frame.potentiometer[j] = position[j] + noise * gaussian()
-            } else {
+            let t = terms[j]
+            let counts = Elementary.roundedDown(position[j] * t.countsPerUnit)
+            frame.encoder[j] = counts / t.countsPerUnit
+            if t.potentiometerNoise.isNaN {
                 frame.potentiometer[j] = frame.encoder[j]
+            } else {
+                frame.potentiometer[j] = position[j] + t.potentiometerNoise * random.nextGaussian()
             }
-            frame.current[j] = motorCurrent[j] + model.currentNoise * gaussian()
-            frame.temperature[j] = temperature[j] + model.temperatureNoise * gaussian()
+            frame.current[j] = motorCurrent[j] + model.currentNoise * random.nextGaussian()
+            frame.temperature[j] = temperature[j] + model.temperatureNoise * random.nextGaussian()
         }
         frame.supplyVoltage = supply
         frame.emergencyStop = disturbance.emergencyStop
@@ -122,70 +125,105 @@ public struct Simulator: ActuatorBackend, Sendable {
     }
 
 
-    /// Advances the plant by one control period in `substeps` semi-implicit Euler steps.
+    /// Advances the plant by one control period in `substeps` semi-implicit Euler steps. The
+    /// joints are independent, so each sub-step runs over all of them in turn: seven short
+    /// dependency chains the processor can overlap, rather than one long one per joint.
     mutating func integrate(powered: Bool) {
-        let h = 1 / (model.rate * Double(model.substeps))
-        for j in 0..<model.jointCount {
-            let joint = model.joints[j]
+        let h = substep
+        let n = model.jointCount
+        var drive = JointVector(count: n)
+        var holding = JointVector(count: n)
+        for j in 0..<n {
+            let t = terms[j]
             var amps = 0.0
             if powered {
                 let stuck = disturbance.amplifierCurrent[j]
                 let delivered = stuck.isNaN ? command.current[j] * disturbance.amplifierGain[j] : stuck
-                amps = min(max(delivered, -joint.currentMax), joint.currentMax)
+                amps = min(max(delivered, -t.currentMax), t.currentMax)
             }
             motorCurrent[j] = amps
-            let braked = brakesEngaged & (1 << UInt8(j)) != 0 && joint.brakeTorque > 0
-            let holding = joint.brakeTorque * disturbance.brakeHolding[j]
-            var q = position[j]
-            var v = velocity[j]
-            for _ in 0..<model.substeps {
-                // Bit-identical shortcuts: no sine without a gravity load, and tanh is exactly
-                // ±1 in double precision beyond |x| = 20.
-                let gravity = joint.prismatic ? joint.gravity : joint.gravity == 0 ? 0 : -joint.gravity * sin(q)
-                let x = v / 1e-3
-                let friction = joint.viscousFriction * v + joint.coulombFriction * (x > 20 ? 1 : x < -20 ? -1 : tanh(x))
-                let drive = joint.effortPerAmp * amps + gravity
-                var net = drive - friction
-                if braked {
-                    if abs(v) < 1e-9 && abs(drive) <= holding {
-                        v = 0
+            drive[j] = t.effortPerAmp * amps
+            holding[j] = t.brakeTorque * disturbance.brakeHolding[j]
+        }
+        let braked = brakesEngaged & brakeMask
+        var q = position
+        var v = velocity
+        for _ in 0..<model.substeps {
+            for j in 0..<n {
+                let t = terms[j]
+                var vj = v[j]
+                // No sine without a gravity load; tanh is exactly ±1 from |x| = 20 on.
+                let gravity = t.prismatic ? t.gravity : t.gravity == 0 ? 0 : -t.gravity * Elementary.sin(q[j])
+                let x = vj * 1e3
+                let friction = t.viscousFriction * vj + t.coulombFriction * (x >= 20 ? 1 : x <= -20 ? -1 : Elementary.tanh(x))
+                let driveNow = drive[j] + gravity
+                var net = driveNow - friction
+                if braked & (1 << UInt8(j)) != 0 {
+                    let hold = holding[j]
+                    if abs(vj) < 1e-9 && abs(driveNow) <= hold {
+                        v[j] = 0
                         continue
                     }
-                    net -= (v != 0 ? (v > 0 ? 1 : -1) : (drive > 0 ? 1 : -1)) * holding
-                    let vNext = v + h * net / joint.inertia
+                    net -= (vj != 0 ? (vj > 0 ? 1 : -1) : (driveNow > 0 ? 1 : -1)) * hold
+                    let vNext = vj + net * t.substepOverInertia
                     // The brake cannot reverse the motion: it stops it.
-                    if v != 0 && (vNext > 0) != (v > 0) && abs(drive) <= holding {
-                        v = 0
+                    if vj != 0 && (vNext > 0) != (vj > 0) && abs(driveNow) <= hold {
+                        v[j] = 0
                         continue
                     }
-                    v = vNext
+                    vj = vNext
                 } else {
-                    v += h * net / joint.inertia
+                    vj += net * t.substepOverInertia
                 }
-                q += h * v
+                v[j] = vj
+                q[j] += h * vj
             }
-            position[j] = q
-            velocity[j] = v
-            // First-order thermal model: I²R heating against cooling to ambient.
-            let capacity = joint.thermalTimeConstant / joint.thermalResistance
-            let heat = amps * amps * joint.windingResistance
-            let cooling = (temperature[j] - model.ambientTemperature) / joint.thermalResistance
-            temperature[j] += (heat - cooling) / capacity / model.rate
+        }
+        position = q
+        velocity = v
+        // First-order thermal model: I²R heating against cooling to ambient.
+        for j in 0..<n {
+            let t = terms[j]
+            let amps = motorCurrent[j]
+            temperature[j] += amps * amps * t.heatingPerTick - (temperature[j] - model.ambientTemperature) * t.coolingPerTick
         }
     }
+}
 
-    /// A standard normal sample (Box–Muller). Each transform gives two independent samples;
-    /// the second is kept for the next call, which halves the logarithms, roots and sines.
-    mutating func gaussian() -> Double {
-        if let spare = spareGaussian {
-            spareGaussian = nil
-            return spare
-        }
-        let u1 = max(random.nextUnit(), 0x1.0p-53)
-        let u2 = random.nextUnit()
-        let r = (-2 * log(u1)).squareRoot()
-        let angle = 2 * Double.pi * u2
-        spareGaussian = r * sin(angle)
-        return r * cos(angle)
+/// One joint's plant figures as the tick uses them (divisions done once, at start-up).
+struct JointTerms: BitwiseCopyable {
+    var prismatic = false
+    var gravity = 0.0
+    var viscousFriction = 0.0
+    var coulombFriction = 0.0
+    var brakeTorque = 0.0
+    var currentMax = 0.0
+    var effortPerAmp = 0.0
+    /// substep / inertia.
+    var substepOverInertia = 0.0
+    var countsPerUnit = 1.0
+    /// NaN: no potentiometer.
+    var potentiometerNoise = Double.nan
+    /// Temperature rise per tick per A², and the fraction of the excess over ambient lost per tick.
+    var heatingPerTick = 0.0
+    var coolingPerTick = 0.0
+
+    init() {}
+
+    init(_ joint: PlantModel.Joint, rate: Double, substep: Double) {
+        prismatic = joint.prismatic
+        gravity = joint.gravity
+        viscousFriction = joint.viscousFriction
+        coulombFriction = joint.coulombFriction
+        brakeTorque = joint.brakeTorque
+        currentMax = joint.currentMax
+        effortPerAmp = joint.effortPerAmp
+        substepOverInertia = substep / joint.inertia
+        countsPerUnit = joint.countsPerUnit
+        potentiometerNoise = joint.potentiometerNoise ?? .nan
+        // C dT/dt = I²R − (T − ambient)/Rth with C = τ/Rth, per tick of 1/rate s.
+        let capacity = joint.thermalTimeConstant / joint.thermalResistance
+        heatingPerTick = joint.windingResistance / capacity / rate
+        coolingPerTick = 1 / joint.thermalResistance / capacity / rate
     }
 }

@@ -180,7 +180,7 @@ extension RunCommand {
         do {
             return try ScenarioRunner.run(
                 scenario, backend: backend, seed: seed, logPath: logPath, metadata: metadata,
-                started: true, realtime: realtime, trace: !noTrace, interrupt: interrupt, truth: { _ in nil })
+                started: true, realtime: realtime, trace: !noTrace, interrupt: interrupt)
         } catch {
             throw VigilExit.invalid("error: cannot write the log \(logPath): \(error.localizedDescription)")
         }

@@ -207,7 +207,7 @@ final class RunnerFixture: @unchecked Sendable {
             session = try RunSession(
                 scenario, backend: simulator, seed: 1, logPath: folder.appendingPathComponent("runner.jsonl").path,
                 metadata: RunMetadata(vigilVersion: "benchmark", gitCommit: "benchmark", backend: "simulator"), trace: true,
-                logOnAnotherThread: true) { $0.position }
+                logOnAnotherThread: true)
         } catch {
             fatalError("\(error)")
         }
