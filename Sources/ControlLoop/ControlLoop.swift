@@ -54,12 +54,20 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     /// The most effort the integral term may contribute: 20 % of the drive's current limit.
     let integralEffortLimit: JointVector
     let velocityFilter: Double
+    /// The joint limits, kept here so the tick clamps without going through (and copying) the
+    /// interlock.
+    let lowerLimits: JointVector
+    let upperLimits: JointVector
+
+    func withinLimits(_ q: JointVector) -> JointVector { q.withinLimits(lower: lowerLimits, upper: upperLimits) }
 
     public init(configuration: LoopConfiguration, backend: Backend, faults: [Fault], seed: UInt64) {
         let n = configuration.jointCount
         self.configuration = configuration
         self.backend = backend
         interlock = SafetyInterlock(limits: configuration.limits)
+        lowerLimits = configuration.limits.lower
+        upperLimits = configuration.limits.upper
         injector = FaultInjector(faults: faults, rate: configuration.rate, seed: seed, jointCount: n)
         frame = SensorFrame(jointCount: n)
         rawFrame = SensorFrame(jointCount: n)
@@ -233,7 +241,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
 
         // Plant-side faults, then the measurement, then sensor-side faults.
         injector.beginTick(k)
-        backend.disturb(injector.disturbance(jointCount: n, tick: k))
+        backend.disturb(injector.disturbance)
         backend.read(into: &rawFrame, tick: Tick(k))
         frame = rawFrame
         injector.applySensors(&frame, tick: k)
@@ -251,7 +259,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         }
         previousEncoder = frame.encoder
         if resynchronize {
-            reference = interlock.withinLimits(frame.encoder)
+            reference = withinLimits(frame.encoder)
             resynchronize = false
         }
 
@@ -267,7 +275,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
             proposed.releaseBrakes = true
             proposed.position = reference
         } else {
-            proposed.position = interlock.withinLimits(frame.encoder)
+            proposed.position = withinLimits(frame.encoder)
             reference = proposed.position
             integral = JointVector(count: n)
         }
@@ -275,14 +283,14 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         proposed.sequence = UInt64(truncatingIfNeeded: k)
         injector.applyCommand(position: &proposed.position, tick: k)
         // A replayed command carries the sequence number it was sent with.
-        proposed.sequence &-= injector.commandReplayAge()
+        proposed.sequence &-= injector.commandReplayAge
 
         // What the interlock needs and cannot compute.
         inputs.reference = reference
         inputs.velocity = velocity
         inputs.encoderStill = still
         inputs.servoing = powered && homed
-        inputs.overruns = injector.overruns(tick: k) + measuredOverruns
+        inputs.overruns = injector.injectedOverruns + measuredOverruns
         measuredOverruns = 0
         // The tip of the limited proposal, kept to spare a second forward kinematics when the
         // interlock sends exactly that position.
@@ -290,7 +298,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         if configuration.limits.tipSpeed != nil, let lastTip = lastGatedTip, proposed.position.isFinite {
             // The tip speed of what can be sent: the setpoint within the joint limits (H05
             // clamps the rest), so a clamped setpoint does not look like a tip jump.
-            let limited = interlock.withinLimits(proposed.position)
+            let limited = withinLimits(proposed.position)
             let tip = configuration.kinematics.forward(limited, scratch: &scratch).translation
             inputs.tipSpeed = (tip - lastTip).norm * rate
             proposedTip = (limited, tip)
@@ -299,7 +307,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
             // H04 fault: the port is displaced from the model's RCM. Its direction is fixed on
             // the first tick (perpendicular to the shaft as it lies then); a change in size
             // (another fault starting or ending) keeps that direction.
-            let displacement = injector.portDisplacement()
+            let displacement = injector.portDisplacement
             if displacement == 0 {
                 portOffset = nil
             } else if let offset = portOffset, offset.norm != abs(displacement) {

@@ -208,6 +208,20 @@ public struct FaultInjector: Sendable {
     /// Per fault, a ring of past values for `delay` faults (allocated at start-up).
     var history: [[JointVector]]
     var historyCount: [Int]
+    let jointCount: Int
+
+    // This tick's effects that depend on no measured value, worked out by `beginTick`. Stored,
+    // so the loop reads a few bytes instead of calling a method on (and copying) the injector.
+
+    /// Plant disturbances acting this tick.
+    public private(set) var disturbance: PlantDisturbance
+    /// How many ticks old the command sent this tick is, by an active `replay` fault (0: fresh).
+    public private(set) var commandReplayAge: UInt64 = 0
+    /// Overruns injected this tick (H15).
+    public private(set) var injectedOverruns = 0
+    /// The displacement of the port from the model's RCM this tick (H04), metres; 0 when no
+    /// `remote_center` fault acts.
+    public private(set) var portDisplacement = 0.0
 
     public init(faults: [Fault], rate: Double, seed: UInt64, jointCount: Int) {
         var random = SeededGenerator(seed: seed ^ 0x5EED_FA17)
@@ -230,6 +244,8 @@ public struct FaultInjector: Sendable {
             return []
         }
         historyCount = Array(repeating: 0, count: faults.count)
+        self.jointCount = jointCount
+        disturbance = PlantDisturbance(jointCount: jointCount)
     }
 
     /// Decides which faults act at `tick`; call once at the start of every tick.
@@ -242,6 +258,7 @@ public struct FaultInjector: Sendable {
                 historyCount[i] = 0
             }
         }
+        workOutEffects()
     }
 
     /// Whether fault `i` acts this tick (after `beginTick`).
@@ -340,16 +357,6 @@ public struct FaultInjector: Sendable {
         lastFrame = frame
     }
 
-    /// The displacement of the port from the model's RCM this tick (H04), metres; 0 when no
-    /// `remote_center` fault acts.
-    public func portDisplacement() -> Double {
-        var total = 0.0
-        for i in faults.indices where faults[i].target == .remoteCenter && active[i] {
-            if case let .offset(m) = faults[i].kind { total += m }
-        }
-        return total
-    }
-
     /// Latent monitor faults: edits the interlock's copy of the frame only.
     public mutating func applyMonitor(_ frame: inout SensorFrame, tick: Int64) {
         apply(.monitorPotentiometer, &frame.potentiometer, tick: tick)
@@ -364,15 +371,6 @@ public struct FaultInjector: Sendable {
     /// Faults on the position setpoint (target `command`).
     public mutating func applyCommand(position: inout JointVector, tick: Int64) {
         apply(.command, &position, tick: tick)
-    }
-
-    /// How many ticks old the command sent this tick is, by an active `replay` fault (0: fresh).
-    public func commandReplayAge() -> UInt64 {
-        var age = 0
-        for i in faults.indices where faults[i].target == .command && active[i] {
-            if case let .replay(ticks) = faults[i].kind { age = Swift.max(age, ticks) }
-        }
-        return UInt64(age)
     }
 
     /// Faults on the current command (target `command_current`), after the servo.
@@ -398,9 +396,12 @@ public struct FaultInjector: Sendable {
         return s
     }
 
-    /// Plant disturbances active at `tick`.
-    public func disturbance(jointCount: Int, tick: Int64) -> PlantDisturbance {
+    /// The tick's value-free effects, from the faults that act (see `beginTick`).
+    mutating func workOutEffects() {
         var d = PlantDisturbance(jointCount: jointCount)
+        var age = 0
+        var overruns = 0
+        var displacement = 0.0
         for (i, fault) in faults.enumerated() where active[i] {
             switch (fault.target, fault.kind) {
             case let (.power, .set(v)): d.supplyVoltage = v
@@ -413,17 +414,16 @@ public struct FaultInjector: Sendable {
                 for j in 0..<jointCount where fault.joint == nil || fault.joint == j { d.amplifierGain[j] = 0 }
             case let (.amplifier, .set(amps)):
                 for j in 0..<jointCount where fault.joint == nil || fault.joint == j { d.amplifierCurrent[j] = amps }
+            case let (.command, .replay(ticks)): age = Swift.max(age, ticks)
+            case (.loopTiming, .overrun): overruns += 1
+            case let (.remoteCenter, .offset(m)): displacement += m
             default: break
             }
         }
-        return d
-    }
-
-    /// Overruns injected at `tick`.
-    public func overruns(tick: Int64) -> Int {
-        var n = 0
-        for (i, fault) in faults.enumerated() where fault.target == .loopTiming && fault.kind == .overrun && active[i] { n += 1 }
-        return n
+        disturbance = d
+        commandReplayAge = UInt64(age)
+        injectedOverruns = overruns
+        portDisplacement = displacement
     }
 
     mutating func gaussian() -> Double {

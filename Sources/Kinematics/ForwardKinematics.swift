@@ -69,8 +69,8 @@ extension KinematicModel {
     /// The frame whose z axis is joint `j`'s axis, after a `forward` call on `scratch`.
     func jointAxisFrame(_ j: Int, _ scratch: KinematicScratch) -> Pose {
         switch convention {
-        case .modifiedDH: return scratch.frames[j + 1]
-        case .standardDH: return scratch.frames[j]
+        case .modifiedDH: return scratch.frames.span[j + 1]  // a span read copies nothing
+        case .standardDH: return scratch.frames.span[j]
         }
     }
 

@@ -36,7 +36,7 @@ public struct Jacobian: Sendable, BitwiseCopyable {
     public subscript(row: Int, column: Int) -> Double {
         get {
             precondition(row >= 0 && row < 6 && column >= 0 && column < columns)
-            return storage[column * 6 + row]
+            return storage.span[column * 6 + row]  // a span read copies nothing
         }
         set {
             precondition(row >= 0 && row < 6 && column >= 0 && column < columns)

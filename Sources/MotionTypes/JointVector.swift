@@ -114,3 +114,17 @@ extension JointVector: CustomStringConvertible {
         "[" + self.map { "\($0)" }.joined(separator: ", ") + "]"
     }
 }
+
+extension JointVector {
+    /// The first `lower.count` values clamped into [`lower`, `upper`], a non-finite value first
+    /// replaced by 0: a position that is finite and within limits whatever the sensors said.
+    @inlinable
+    public func withinLimits(lower: JointVector, upper: JointVector) -> JointVector {
+        var r = self
+        for j in 0..<lower.count {
+            let v = r[j].isFinite ? r[j] : 0
+            r[j] = Swift.min(Swift.max(v, lower[j]), upper[j])
+        }
+        return r
+    }
+}

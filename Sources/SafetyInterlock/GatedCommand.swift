@@ -42,6 +42,12 @@ public struct TripList: Sendable, BitwiseCopyable {
     public private(set) var count: Int
     /// Trips beyond the capacity in this tick (they still took effect; only their record is lost).
     public private(set) var dropped: Int
+    /// The most severe response among every trip appended, those beyond the capacity included:
+    /// a trip whose record is lost must still take effect.
+    public private(set) var worst = Response.none
+    /// The most severe response appended since the last `mark()` (stage 2 of a tick acts on its
+    /// own trips only), those beyond the capacity included.
+    private(set) var worstSinceMark = Response.none
 
     init() {
         storage = InlineArray(repeating: Trip(check: .commandStep, joint: -1, measured: 0, threshold: 0, response: .none))
@@ -53,9 +59,16 @@ public struct TripList: Sendable, BitwiseCopyable {
     mutating func removeAll() {
         count = 0
         dropped = 0
+        worst = .none
+        worstSinceMark = .none
     }
 
+    /// Starts a new `worstSinceMark`.
+    mutating func mark() { worstSinceMark = .none }
+
     mutating func append(_ trip: Trip) {
+        if trip.response > worst { worst = trip.response }
+        if trip.response > worstSinceMark { worstSinceMark = trip.response }
         if count < Self.capacity {
             storage[count] = trip
             count += 1
@@ -66,15 +79,9 @@ public struct TripList: Sendable, BitwiseCopyable {
 
     public subscript(i: Int) -> Trip {
         precondition(i >= 0 && i < count)
-        return storage[i]
+        return storage.span[i]  // a span read copies nothing
     }
 
-    /// The most severe response among the trips.
-    public var worst: Response {
-        var r = Response.none
-        for i in 0..<count where storage[i].response > r { r = storage[i].response }
-        return r
-    }
 }
 
 /// The result of one interlock step.

@@ -10,7 +10,8 @@ extension SafetyInterlock {
             overrunCursor = (overrunCursor + 1) % 64
         }
         var recent = 0
-        for i in 0..<64 where overrunTicks[i] > tick.value - limits.overrunWindow { recent += 1 }
+        let recorded = overrunTicks.span
+        for i in 0..<64 where recorded[i] > tick.value - limits.overrunWindow { recent += 1 }
         let response: Response = recent >= min(maxOverruns, 64) ? .protectiveStop : .hold
         trips.append(
             Trip(check: response == .hold ? .deadline : .deadlineStop, joint: -1, measured: Double(recent),

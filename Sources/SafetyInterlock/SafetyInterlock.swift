@@ -186,15 +186,13 @@ public struct SafetyInterlock: Sendable {
         }
         var command = pending.command
         command.current = current
-        let before = trips.count
+        trips.mark()
         if !command.current.isFinite {
             trips.append(Trip(check: .commandNonFinite, joint: -1, measured: .nan, threshold: 0, response: .protectiveStop))
             zeroCurrent = true
         }
         gateCurrent(&command)
-        var worst = Response.none
-        for i in before..<trips.count where trips[i].response > worst { worst = trips[i].response }
-        respond(to: worst, encoder: pending.encoder, tick: tick, powered: command.powerOn)
+        respond(to: trips.worstSinceMark, encoder: pending.encoder, tick: tick, powered: command.powerOn)
         if case let .stopping(powerOffTick) = state, tick >= powerOffTick || pending.atRest {
             state = .faulted(.protectiveStop)
         }
@@ -265,12 +263,7 @@ public struct SafetyInterlock: Sendable {
     /// `q` clamped into the joint limits, with non-finite values replaced by the nearest limit
     /// to 0, so a gated command is finite and within limits whatever the sensors said.
     public func withinLimits(_ q: JointVector) -> JointVector {
-        var r = q
-        for j in 0..<limits.jointCount {
-            let v = r[j].isFinite ? r[j] : 0
-            r[j] = min(max(v, limits.lower[j]), limits.upper[j])
-        }
-        return r
+        q.withinLimits(lower: limits.lower, upper: limits.upper)
     }
 
     func isAtRest(_ inputs: MonitorInputs) -> Bool {

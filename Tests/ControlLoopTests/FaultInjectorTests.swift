@@ -150,7 +150,7 @@ import Testing
             i.beginTick(tick)
             i.applyCommand(position: &position, tick: tick)
             sent.append(position[0])
-            ages.append(i.commandReplayAge())
+            ages.append(i.commandReplayAge)
         }
         // Inside the window, the value from 3 ticks earlier (the onset's until 3 ticks have passed).
         #expect(sent == [8, 9, 10, 10, 10, 10, 11, 12, 13, 14, 15, 16, 20, 21])
@@ -200,18 +200,18 @@ import Testing
                 Fault(target: .amplifier, kind: .set(0.7), joint: 0, onset: 6, end: nil),
             ], rate: 1000, seed: 1, jointCount: 2)
         i.beginTick(4)
-        let four = i.disturbance(jointCount: 2, tick: 4)
+        let four = i.disturbance
         #expect(four.supplyVoltage == nil && four.amplifierGain == JointVector([1, 1]) && four.amplifierCurrent[0].isNaN)
         i.beginTick(6)
-        let d = i.disturbance(jointCount: 2, tick: 6)
+        let d = i.disturbance
         #expect(d.supplyVoltage == 0)
         #expect(d.brakeHolding == JointVector([0.2, 1]))
         #expect(d.amplifierGain == JointVector([1, 0.5]))
         #expect(d.amplifierCurrent[0] == 0.7 && d.amplifierCurrent[1].isNaN)
         i.beginTick(7)
-        let seven = i.overruns(tick: 7)
+        let seven = i.injectedOverruns
         i.beginTick(8)
-        #expect(seven == 1 && i.overruns(tick: 8) == 0)
+        #expect(seven == 1 && i.injectedOverruns == 0)
     }
 
     @Test func offReadsZero() {
