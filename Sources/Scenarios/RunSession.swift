@@ -33,6 +33,8 @@ public final class RunSession<Backend: ActuatorBackend> {
     var wanted = Vector3.zero
     var wantedFor = JointVector(count: 0)
     var interruption: String?
+    /// fsync the log and trace at the end (a campaign flushes once for all its runs instead).
+    let durable: Bool
     var lastTick: Int64
 
     /// `started`: the caller already started the backend. `logOnAnotherThread`: events go
@@ -40,13 +42,14 @@ public final class RunSession<Backend: ActuatorBackend> {
     /// between ticks.
     public init(
         _ scenario: Scenario, backend: Backend, seed: UInt64, logPath: String, metadata: RunMetadata, started: Bool = false,
-        realtime: RealtimeReport? = nil, trace: Bool = false, logOnAnotherThread: Bool = false
+        realtime: RealtimeReport? = nil, trace: Bool = false, logOnAnotherThread: Bool = false, durable: Bool = true
     ) throws {
         let profile = scenario.profile
         self.scenario = scenario
         kinematics = profile.kinematics
         self.seed = seed
         self.logPath = logPath
+        self.durable = durable
         loop = ControlLoop(configuration: profile.loopConfiguration(), backend: backend, faults: scenario.faults, seed: seed)
         log = try FaultLogWriter(path: logPath)
         recorder = EventRecorder(scenario: scenario, log: log, drawnParameters: loop.injector.faults.map { $0.kind.parameter })
@@ -158,7 +161,7 @@ public final class RunSession<Backend: ActuatorBackend> {
         result.interruption = interruption
         result.timing = timing
         if let tracer {
-            result.trace = (file: (tracePath as NSString).lastPathComponent, sha256: try tracer.write(to: tracePath))
+            result.trace = (file: (tracePath as NSString).lastPathComponent, sha256: try tracer.write(to: tracePath, sync: durable))
         }
         if let counters = loop.backend as? any BackendStatistics { result.backendStatistics = counters.statistics }
         result.expectations = scenario.expectations.map { ScenarioRunner.evaluate($0, result, scenario) }
@@ -167,7 +170,7 @@ public final class RunSession<Backend: ActuatorBackend> {
                 ExpectationResult(expectation: "the run completes", passed: false, figure: "stopped at tick \(lastTick): \(interruption)"))
         }
         try log.append(ScenarioRunner.summary(result, scenario))
-        try log.sync()
+        if durable { try log.sync() }
         result.finalHash = log.lastHash
         return result
     }

@@ -86,7 +86,7 @@ public final class TraceRecorder: @unchecked Sendable {
     }
 
     /// Writes the file (straight from the buffer) and returns its SHA-256.
-    public func write(to path: String) throws -> String {
+    public func write(to path: String, sync: Bool = true) throws -> String {
         var header = JSONRecord.object()
         header.add("format", Self.format)
         header.add("rate_hz", rate)
@@ -100,17 +100,18 @@ public final class TraceRecorder: @unchecked Sendable {
         #if !_endian(little)
         #error("the trace is written as little-endian float32 straight from memory")
         #endif
-        guard FileManager.default.createFile(atPath: path, contents: Data((header.json + "\n").utf8)),
-            let handle = FileHandle(forWritingAtPath: path)
-        else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+        let head = Data((header.json + "\n").utf8)
+        let handle = try FaultLogWriter.create(path)
         defer { try? handle.close() }
-        try handle.seekToEnd()
+        try handle.write(contentsOf: head)
         let bytes = UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: values.prefix(ticks * channels)))
         if let base = bytes.baseAddress, bytes.count > 0 {
             try handle.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: bytes.count, deallocator: .none))
         }
-        try handle.synchronize()
-        return try FaultLogWriter.fileHash(path)
+        if sync { try handle.synchronize() }
+        // The hash of what was just written, from memory (reading 200 KB back per run cost a
+        // campaign a second copy of every trace).
+        return FaultLogWriter.hash(head, bytes)
     }
 
     /// `<log without .jsonl>.trace`.

@@ -67,10 +67,12 @@ public struct RunResult: Sendable {
 public enum ScenarioRunner {
     /// Runs `scenario` on the simulator with `seed` and writes its log to `logPath`.
     public static func runSimulated(
-        _ scenario: Scenario, seed: UInt64, logPath: String, metadata: RunMetadata, realtime: RealtimeReport? = nil, trace: Bool = false
+        _ scenario: Scenario, seed: UInt64, logPath: String, metadata: RunMetadata, realtime: RealtimeReport? = nil, trace: Bool = false,
+        durable: Bool = true
     ) throws -> RunResult {
         let simulator = Simulator(model: scenario.profile.plantModel(), seed: seed, initialPosition: scenario.initialJoints)
-        return try run(scenario, backend: simulator, seed: seed, logPath: logPath, metadata: metadata, realtime: realtime, trace: trace)
+        return try run(
+            scenario, backend: simulator, seed: seed, logPath: logPath, metadata: metadata, realtime: realtime, trace: trace, durable: durable)
     }
 
     /// Runs `scenario` on `backend`. The excursion uses the backend's true joint positions when
@@ -78,6 +80,8 @@ public enum ScenarioRunner {
     /// `interrupt` is asked after every tick and ends the run early with its reason (Ctrl-C, a
     /// lost link). An interrupted run fails, and its log says why.
     /// `started`: the caller already started the backend (to report its errors itself).
+    /// `durable`: the log and trace are flushed to the disk (fsync) when the run ends; a
+    /// campaign passes false and flushes its whole output once at the end.
     ///
     /// With `realtime` (what `Realtime.enter` granted on this thread), the run is paced at the
     /// profile's rate by the real-time executive (absolute deadlines, missed periods skipped
@@ -88,11 +92,12 @@ public enum ScenarioRunner {
     /// scenario, profile, seed and Vigil version.
     public static func run<Backend: ActuatorBackend>(
         _ scenario: Scenario, backend: Backend, seed: UInt64, logPath: String, metadata: RunMetadata,
-        started: Bool = false, realtime: RealtimeReport? = nil, trace: Bool = false, interrupt: ((Backend) -> String?)? = nil
+        started: Bool = false, realtime: RealtimeReport? = nil, trace: Bool = false, interrupt: ((Backend) -> String?)? = nil,
+        durable: Bool = true
     ) throws -> RunResult {
         let session = try RunSession(
             scenario, backend: backend, seed: seed, logPath: logPath, metadata: metadata, started: started, realtime: realtime,
-            trace: trace, logOnAnotherThread: realtime != nil)
+            trace: trace, logOnAnotherThread: realtime != nil, durable: durable)
         // Real-time only: the timer and the timing record.
         var timer = PeriodicTimer(periodNanoseconds: Int64((1e9 / scenario.profile.rate).rounded()))
         let timing = realtime == nil ? nil : TimingRecorder(capacity: Int(scenario.durationTicks))

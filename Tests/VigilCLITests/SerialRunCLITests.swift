@@ -38,6 +38,11 @@ import Glibc
         return folder
     }
 
+    /// The run's bus line reports no missing replies and no timeouts.
+    static func linkWasClean(_ output: String) -> Bool {
+        output.contains("missing replies 0,") && output.contains("timeouts 0,")
+    }
+
     /// Each expectation's PASS/FAIL line, without the figures (which differ: no noise model on
     /// the servo side).
     func verdicts(_ output: String) -> [String] {
@@ -59,7 +64,15 @@ import Glibc
         for scenario in scenarios {
             let file = folder.appendingPathComponent(scenario).path
             let simulated = try vigil("run", file, "--out", folder.appendingPathComponent("sim").path)
-            let serial = try vigil("run", file, "--backend", "serial", "--port", emulator.link, "--no-pacing", "--out", folder.appendingPathComponent("serial").path)
+            // The comparison is of verdicts over a healthy link. When the machine starves the
+            // emulator (a loaded CI runner: replies missed or late), the run legitimately stops on
+            // H09/H11 instead; such an attempt says nothing about the verdict logic, so it is
+            // run again, up to three times, and only a clean link is compared.
+            var serial = try vigil("run", file, "--backend", "serial", "--port", emulator.link, "--no-pacing", "--out", folder.appendingPathComponent("serial").path)
+            for _ in 0..<2 where !Self.linkWasClean(serial.stdout) {
+                serial = try vigil("run", file, "--backend", "serial", "--port", emulator.link, "--no-pacing", "--out", folder.appendingPathComponent("serial").path)
+            }
+            #expect(Self.linkWasClean(serial.stdout), "\(scenario): no attempt had a clean link:\n\(serial.stdout)")
             #expect(simulated.status == 0, "\(scenario) on the simulator:\n\(simulated.stdout)")
             #expect(serial.status == simulated.status, "\(scenario) over serial:\n\(serial.stdout)\(serial.stderr)")
             #expect(verdicts(serial.stdout) == verdicts(simulated.stdout), "\(scenario)")
