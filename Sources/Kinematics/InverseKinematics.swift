@@ -173,7 +173,7 @@ extension KinematicModel {
         while iteration < options.maxIterations && !isConverged(r, target, options) {
             iteration += 1
             // `residual` left the frames of q in scratch.
-            let jac = jacobianAfterForward(tip: scratch.toolFrame.translation, scratch: scratch)
+            let jac = jacobianAfterForward(tip: scratch.toolFrame.translation, scratch: &scratch)
             var error: InlineArray<6, Double> = [r.position.x, r.position.y, r.position.z, 0, 0, 0]
             if rows == 6 {
                 error[3] = w * r.orientation.x

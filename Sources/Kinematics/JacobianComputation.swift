@@ -4,11 +4,12 @@ extension KinematicModel {
     /// The geometric Jacobian of the tool point at joints `q`, in the base frame.
     public func jacobian(_ q: JointVector, scratch: inout KinematicScratch) -> Jacobian {
         let tip = forward(q, scratch: &scratch).translation
-        return jacobianAfterForward(tip: tip, scratch: scratch)
+        return jacobianAfterForward(tip: tip, scratch: &scratch)
     }
 
-    /// The Jacobian from the frames left in `scratch` by the last `forward` call.
-    func jacobianAfterForward(tip: Vector3, scratch: KinematicScratch) -> Jacobian {
+    /// The Jacobian from the frames left in `scratch` by the last `forward` call. (`inout` only
+    /// so the 1.3 KB scratch is not copied per call; nothing is written.)
+    func jacobianAfterForward(tip: Vector3, scratch: inout KinematicScratch) -> Jacobian {
         var jac = Jacobian(columns: links.count)
         for j in 0..<links.count {
             let axisFrame = jointAxisFrame(j, scratch)
