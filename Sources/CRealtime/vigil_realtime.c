@@ -2,6 +2,7 @@
 #include "vigil_realtime.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <pthread.h>
@@ -95,4 +96,12 @@ int64_t vigil_c_periodic_loop(int64_t period_ns, int64_t count, int64_t *latenci
         deadline += period_ns;
     }
     return missed;
+}
+
+int vigil_sync_filesystem(const char *path) {
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    int rc = syncfs(fd) == 0 ? 0 : errno;
+    close(fd);
+    return rc;
 }

@@ -77,7 +77,6 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         referenceAcceleration = JointVector(count: n)
         faultActive = Array(repeating: false, count: faults.count)
         lastServoCurrent = JointVector(count: n)
-        ikDelta = JointVector(count: n)
         // PID by pole placement: a triple pole at the servo bandwidth, (s + ω)³ = s³ + 3ωs² +
         // 3ω²s + ω³, on each joint's inertia: Kp = 3Jω², Ki = Jω³, Kd = 3Jω.
         let omega = 2 * Double.pi * configuration.servoBandwidth
@@ -186,7 +185,6 @@ public struct ControlLoop<Backend: ActuatorBackend> {
                 let tip = configuration.kinematics.forward(reference, scratch: &scratch).translation
                 operatorTarget = tip
                 ticksSinceOperator = 0
-                ikDelta = JointVector(count: configuration.jointCount)
                 mode = .teleoperation(radius: radius, period: period, center: tip, startTick: tick)
                 teleoperationSession = true
                 teleoperationPattern = (radius, period, tip, tick)
@@ -394,6 +392,15 @@ public struct ControlLoop<Backend: ActuatorBackend> {
                 reason = trip.check
             }
         }
+        if verdict.trips.dropped > 0 {
+            // The responses took effect (the interlock counts every trip); the log must say that
+            // some records are missing, and how severe the worst of the tick's trips was.
+            var event = LoopEvent.make(.tripsDropped, k)
+            event.index = verdict.trips.dropped
+            event.trip.response = verdict.trips.worst
+            events.append(event)
+            eventsLost += verdict.trips.dropped
+        }
         switch verdict.state {
         case .faulted:
             if state != .fault {
@@ -420,9 +427,6 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     }
 
     var lastReason: CheckID?
-    /// Teleoperation: how much the last IK solution moved the joints (the next solve's seed
-    /// carries it on).
-    var ikDelta: JointVector
     /// The limited proposal of this tick and its tip, when the tip-speed check worked it out: a
     /// caller that needs the tip of the same joints can take it from here.
     public private(set) var proposedTip: (position: JointVector, tip: Vector3)?
@@ -508,22 +512,17 @@ public struct ControlLoop<Backend: ActuatorBackend> {
                 operatorStep = step.isFinite ? step.norm : .nan
                 if step.isFinite {
                     operatorTarget = operatorTarget + step
-                    // Seeded where the joints are heading (the last solution's change carried on):
-                    // the operator moves smoothly, so IK starts about 0.1 µm from the answer and
-                    // needs one iteration instead of two or three.
-                    let seed = reference + ikDelta
-                    let solution = configuration.kinematics.inverse(position: operatorTarget, seed: seed, scratch: &scratch)
+                    // Seeded with the current reference. Not with the last change carried on: on
+                    // a redundant arm that seed carries motion the tip does not see, which no
+                    // iteration corrects, and the wrist drifts further every circle.
+                    let solution = configuration.kinematics.inverse(position: operatorTarget, seed: reference, scratch: &scratch)
                     // Velocity feedforward from the change of the IK solution.
                     for j in 0..<n { referenceVelocity[j] = (solution.joints[j] - reference[j]) * rate }
-                    ikDelta = solution.joints - reference
                     reference = solution.joints
-                } else {
-                    ikDelta = JointVector(count: n)
                 }
             } else {
                 ticksSinceOperator += 1
                 lastOperatorStep = .zero
-                ikDelta = JointVector(count: n)
             }
             inputs.operatorStep = operatorStep
             inputs.ticksSinceOperator = ticksSinceOperator

@@ -11,6 +11,10 @@ public struct LoopEvent: Sendable, BitwiseCopyable {
         case commandRejected
         case overrun
         case eventsDropped
+        /// More checks tripped in one tick than the interlock records (16): they took effect,
+        /// their records are lost. `index` is how many; `trip.response` the most severe
+        /// response among all of the tick's trips.
+        case tripsDropped
     }
 
     public var kind: Kind
@@ -20,7 +24,8 @@ public struct LoopEvent: Sendable, BitwiseCopyable {
     /// For transitions.
     public var from: OperatingState
     public var to: OperatingState
-    /// Fault index for fault events; command index for command events; count for drops.
+    /// Fault index for fault events; command index for command events; count for drops (events
+    /// or trips).
     public var index: Int
     /// The reason of a transition, as the trip that caused it (check), or none.
     public var reasonCheck: CheckID?

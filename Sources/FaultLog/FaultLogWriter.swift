@@ -30,7 +30,7 @@ public final class FaultLogWriter {
     /// temporary file, fsyncs it and renames it: two file-system round trips per file that a
     /// campaign of thousands of runs pays for nothing (the log's own `sync` makes it durable).
     public static func create(_ path: String) throws -> FileHandle {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)  // less the umask, as Foundation does
         guard fd >= 0 else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSUnderlyingErrorKey: POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)])
         }

@@ -77,6 +77,7 @@ public enum Elementary {
     @inlinable
     public static func roundedDown(_ x: Double) -> Double {
         guard Swift.abs(x) < 0x1p51 else { return x.rounded(.down) }
+        if x == 0 { return x }  // keeps the sign of zero
         let r = roundedToNearest(x)
         return r > x ? r - 1 : r
     }
@@ -141,9 +142,11 @@ public enum Elementary {
     @inlinable
     public static func expm1(_ x: Double) -> Double {
         guard x > -40 else { return x.isNaN ? x : -1 }
-        guard x < 709.78 else { return x.isNaN ? x : .infinity }
+        guard x < 709.782712893384 else { return x.isNaN ? x : .infinity }  // ln(greatest finite)
         let (k, em1) = reduceExp(x)
         if k == 0 { return em1 }
+        // Far above 0 the − 1 is below the last bit; scaling as `exp` does avoids forming 2^1024.
+        if k >= 53 { return Double(sign: .plus, exponent: k, significand: 1 + em1) - 1 }
         let scale = Double(sign: .plus, exponent: k, significand: 1)
         // 2^k·(1 + em1) − 1 = 2^k·em1 + (2^k − 1); 2^k − 1 is exact while k < 53.
         if k > 0 && k < 53 { return scale * em1 + (scale - 1) }
@@ -156,7 +159,7 @@ public enum Elementary {
         guard x > -745.2 else { return x.isNaN ? x : 0 }
         guard x < 709.79 else { return x.isNaN ? x : .infinity }
         let (k, em1) = reduceExp(x)
-        // One rounding: (1 + em1)·2^k, subnormal results included.
+        // (1 + em1)·2^k: one rounding for a normal result; a subnormal one may be 1 ulp off.
         return Double(sign: .plus, exponent: k, significand: 1 + em1)
     }
 
@@ -165,6 +168,7 @@ public enum Elementary {
     public static func tanh(_ x: Double) -> Double {
         let a = Swift.abs(x)
         guard a < 20 else { return x.isNaN ? x : (x > 0 ? 1 : -1) }
+        if a == 0 { return x }  // ±0 keeps its sign
         // fdlibm's split: below 1, −t/(t + 2) with t = e^(−2|x|) − 1; above, 1 − 2/(e^(2|x|) + 1).
         let y: Double
         if a < 1 {

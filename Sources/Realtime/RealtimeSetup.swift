@@ -131,4 +131,11 @@ public enum Realtime {
     /// CLOCK_MONOTONIC, nanoseconds.
     @inline(__always)
     public static func now() -> Int64 { vigil_monotonic_ns() }
+
+    /// Flushes the file system holding `folder` to its disk (syncfs(2)) and waits for it; the
+    /// errno of what failed, or nil. A write-back error (EIO, ENOSPC) surfaces here.
+    public static func syncFileSystem(containing folder: String) -> Int32? {
+        let rc = vigil_sync_filesystem(folder)
+        return rc == 0 ? nil : rc
+    }
 }

@@ -1,6 +1,7 @@
 import ControlLoop
 import Foundation
 import MotionTypes
+import Realtime
 import SafetyInterlock
 import Synchronization
 
@@ -152,7 +153,7 @@ public enum CampaignRunner {
     public static func run(
         _ plan: CampaignPlan, jobs: Int, outFolder: String, metadata: RunMetadata, trace: Bool = false,
         progress: @Sendable (_ done: Int, _ total: Int, _ run: CampaignRun) -> Void
-    ) -> [CampaignRun] {
+    ) throws(CampaignFlushError) -> [CampaignRun] {
         let total = plan.items.count
         let results = Mutex<[CampaignRun?]>(Array(repeating: nil, count: total))
         let next = Atomic<Int>(0)
@@ -171,15 +172,13 @@ public enum CampaignRunner {
             }
         }
         // The runs skip their own fsync (one per file serialises the workers on the file
-        // system's journal); one flush makes every log durable at once.
-        flushFileSystem(containing: outFolder)
+        // system's journal); one flush makes every log durable at once, and says if it failed.
+        if let errno = Realtime.syncFileSystem(containing: outFolder) {
+            throw CampaignFlushError(folder: outFolder, errno: errno)
+        }
         return results.withLock { $0.map { $0! } }
     }
 
-    /// sync(2): every file system's dirty data to the disks, waited for (Linux).
-    static func flushFileSystem(containing folder: String) {
-        sync()
-    }
 
     static func runOne(_ item: CampaignPlan.Item, outFolder: String, metadata: RunMetadata, trace: Bool) -> CampaignRun {
         let relative = "logs/\(item.scenarioID)-seed\(item.seed).jsonl"
@@ -211,6 +210,16 @@ public enum CampaignRunner {
             run.errorMessage = "\(error)"
         }
         return run
+    }
+}
+
+/// The campaign's logs could not be flushed to the disk: a write-back failed, so the files the
+/// reports cite may be incomplete on the disk.
+public struct CampaignFlushError: Error, CustomStringConvertible {
+    public var folder: String
+    public var errno: Int32
+    public var description: String {
+        "the logs under \(folder) could not be flushed to the disk (\(String(cString: strerror(errno)))): they may be incomplete"
     }
 }
 

@@ -31,6 +31,8 @@ final class EventRecorder: @unchecked Sendable {
             worst = max(worst, event.trip.response)
             if firstDetection == nil && event.tick >= onset && !scenario.faults.isEmpty { firstDetection = event.tick }
         }
+        // Trips whose records were lost still count towards the most severe response.
+        if event.kind == .tripsDropped { worst = max(worst, event.trip.response) }
         try log.append(ScenarioRunner.record(event, scenario: scenario, drawnParameters: drawnParameters))
     }
 

@@ -286,6 +286,11 @@ public enum ScenarioRunner {
             var r = JSONRecord(type: "events_dropped", tick: e.tick)
             r.add("count", e.index)
             return r
+        case .tripsDropped:
+            var r = JSONRecord(type: "trips_dropped", tick: e.tick)
+            r.add("count", e.index)
+            r.add("worst_response", e.trip.response.name)
+            return r
         }
     }
 

@@ -60,10 +60,16 @@ struct CampaignCommand: ParsableCommand {
         printError("vigil campaign: \(scenarioCount) scenarios × \(seeds) seed\(seeds == 1 ? "" : "s") = \(plan.items.count) runs\(once) on \(jobs) job\(jobs == 1 ? "" : "s")")
 
         let progress = ProgressDisplay(total: plan.items.count, interactive: isatty(STDERR_FILENO) == 1)
-        let runs = CampaignRunner.run(
-            plan, jobs: jobs, outFolder: out, metadata: runMetadata(backend: "simulator"), trace: !noTrace
-        ) { done, total, run in
-            progress.update(done: done, run: run)
+        let runs: [CampaignRun]
+        do {
+            runs = try CampaignRunner.run(
+                plan, jobs: jobs, outFolder: out, metadata: runMetadata(backend: "simulator"), trace: !noTrace
+            ) { done, total, run in
+                progress.update(done: done, run: run)
+            }
+        } catch {
+            progress.finish()
+            throw VigilExit(code: VigilExit.failure, message: "error: \(error)")
         }
         progress.finish()
 

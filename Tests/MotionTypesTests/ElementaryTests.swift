@@ -97,6 +97,7 @@ import Testing
         for v in values {
             let mine = Elementary.roundedDown(v), reference = v.rounded(.down)
             #expect(mine == reference || (mine.isNaN && reference.isNaN), "\(v): \(mine) vs \(reference)")
+            #expect(mine.isNaN || mine.sign == reference.sign, "\(v): the sign of \(mine)")
         }
     }
 
@@ -107,6 +108,13 @@ import Testing
         #expect(Elementary.expm1(-50) == -1 && Elementary.expm1(800) == .infinity)
         #expect(Elementary.exp(.nan).isNaN && Elementary.expm1(.nan).isNaN && Elementary.tanh(.nan).isNaN)
         #expect(Elementary.tanh(25) == 1 && Elementary.tanh(-25) == -1 && Elementary.tanh(0) == 0)
+        #expect(Elementary.tanh(0).sign == .plus && Elementary.tanh(-0.0).sign == .minus)
+        // Near the top of the range expm1 is finite up to ln(greatest finite double).
+        for x in [709.0, 709.5, 709.78] {
+            #expect(ulps(Elementary.expm1(x), Glibc.expm1(x)) <= 2, "expm1(\(x))")
+            #expect(ulps(Elementary.exp(x), Glibc.exp(x)) <= 2, "exp(\(x))")
+        }
+        #expect(Elementary.expm1(709.79) == .infinity)
         #expect(Elementary.tanh(.infinity) == 1 && Elementary.tanh(-.infinity) == -1)
         // tanh is exactly ±1 in double precision from |x| = 20 on, in glibc too.
         #expect(Elementary.tanh(19.999) == Glibc.tanh(19.999))

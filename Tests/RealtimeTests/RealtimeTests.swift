@@ -110,3 +110,12 @@ import Testing
         #expect(missed >= 0)
     }
 }
+
+/// The campaign's one flush: it reports what failed instead of hiding it.
+@Suite struct FileSystemFlushTests {
+    @Test func flushingAFolderSucceedsAndAMissingOneSaysWhy() {
+        #expect(Realtime.syncFileSystem(containing: FileManager.default.temporaryDirectory.path) == nil)
+        #expect(Realtime.syncFileSystem(containing: "/no/such/folder/for/vigil") == ENOENT)
+        #expect(Realtime.syncFileSystem(containing: "/etc/hostname") == ENOTDIR)
+    }
+}

@@ -124,7 +124,7 @@ import Testing
             .write(to: sub.appendingPathComponent("check.yaml"), atomically: true, encoding: .utf8)
         let plan = try CampaignPlan.load(paths: [sub.path], seeds: 2)
         #expect(plan.items.map(\.scenarioID) == ["campaign/check"], "the profile is skipped, and a start check runs once whatever the seeds")
-        let runs = CampaignRunner.run(
+        let runs = try CampaignRunner.run(
             plan, jobs: 2, outFolder: folder.appendingPathComponent("out").path,
             metadata: RunMetadata(vigilVersion: "test", gitCommit: "test", backend: "simulator")) { _, _, _ in }
         #expect(runs.map(\.status) == [.passed])

@@ -23,6 +23,8 @@ int vigil_set_fifo(int priority);
 int vigil_pin_cpu(int cpu);
 /// Writes to `bytes` of stack so that its pages are resident before the loop starts.
 void vigil_prefault_stack(size_t bytes);
+/// syncfs(2) on the file system holding the folder `path`: 0, or the errno of what failed.
+int vigil_sync_filesystem(const char *path);
 /// CLOCK_MONOTONIC in nanoseconds.
 int64_t vigil_monotonic_ns(void);
 /// Sleeps until the absolute CLOCK_MONOTONIC time `deadline_ns` (TIMER_ABSTIME), retrying on EINTR.
