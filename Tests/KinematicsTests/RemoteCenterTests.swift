@@ -16,6 +16,26 @@ import Testing
         }
     }
 
+    /// The loop's per-tick check computes only the links up to the shaft (`shaftGeometry`); it
+    /// must give exactly what the full computation gives, in both DH conventions.
+    @Test func shaftGeometryEqualsTheFullComputation() async {
+        let offset = Vector3(0.001, -0.0005, 0.0002)
+        let scara = Models.scara()
+        let standard = try! KinematicModel(
+            convention: .standardDH, links: scara.links, base: scara.base, tool: scara.tool,
+            remoteCenter: .init(point: Vector3(0.4, 0.2, 0.1), shaftJoint: 2))
+        for model in [Models.psm(), standard] {
+            await propertyCheck(count: 200, input: jointValues(model)) { values in
+                var full = KinematicScratch(), partial = KinematicScratch()
+                let q = JointVector(values)
+                let g = model.remoteCenterGeometry(q, portOffset: offset, scratch: &full)!
+                let s = model.shaftGeometry(q, portOffset: offset, scratch: &partial)!
+                #expect(s.shaftDistance == g.shaftDistance && s.insertionDepth == g.insertionDepth)
+                #expect(s.shaftDirection == g.shaftDirection && s.tipDistance.isNaN)
+            }
+        }
+    }
+
     @Test func tipDistanceAtTheReferenceConfiguration() {
         var scratch = KinematicScratch()
         let g = Models.psm().remoteCenterGeometry(JointVector([0, 0, 0.12, 0, 0, 0]), scratch: &scratch)!
