@@ -7,6 +7,18 @@ import Testing
 @Suite struct RunTraceTests {
     let folder: URL
 
+    /// Writes `yaml` as `<name>.yaml` in the test's folder, runs it with seed 1 and returns the
+    /// result and the log's path.
+    func run(_ yaml: String, named name: String, trace: Bool) throws -> (RunResult, String) {
+        let scenario = folder.appendingPathComponent("\(name).yaml")
+        try yaml.write(to: scenario, atomically: true, encoding: .utf8)
+        let log = folder.appendingPathComponent("\(name).jsonl").path
+        let result = try ScenarioRunner.runSimulated(
+            try ScenarioLoader.load(path: scenario.path), seed: 1, logPath: log,
+            metadata: RunMetadata(vigilVersion: "test", gitCommit: "test", backend: "simulator"), trace: trace)
+        return (result, log)
+    }
+
     init() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-trace-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -73,8 +85,8 @@ import Testing
     /// further with every circle while the tip still follows (1.8 deg of wrist pitch after 8 s
     /// with the seed once tried for speed).
     @Test func teleoperationDoesNotDriftTheRedundantJoints() throws {
-        let scenario = folder.appendingPathComponent("circles.yaml")
-        try """
+        let (result, log) = try run(
+            """
             format: vigil-scenario/1
             name: four circles
             description: four whole teleoperation circles
@@ -89,11 +101,7 @@ import Testing
               - { at: 100 ms, command: servo_cp, radius: 10 mm, period: 2 s }
             expect:
               - { no_trip: any }
-            """.write(to: scenario, atomically: true, encoding: .utf8)
-        let log = folder.appendingPathComponent("circles.jsonl").path
-        let result = try ScenarioRunner.runSimulated(
-            try ScenarioLoader.load(path: scenario.path), seed: 1, logPath: log,
-            metadata: RunMetadata(vigilVersion: "test", gitCommit: "test", backend: "simulator"), trace: true)
+            """, named: "circles", trace: true)
         #expect(result.passed)
         let trace = try RunTrace(contentsOf: TraceRecorder.path(forLog: log))
         // The setpoint at the start of teleoperation (tick 100) and four periods later.
@@ -111,8 +119,8 @@ import Testing
     /// on some. The log must say records are missing and how severe the worst trip was, and the
     /// verdicts read from the events must not stand on the incomplete record.
     @Test func tripsBeyondTheRecordAreLoggedAsDropped() throws {
-        let scenario = folder.appendingPathComponent("flood.yaml")
-        try """
+        let (result, log) = try run(
+            """
             format: vigil-scenario/1
             name: every encoder off at once
             description: more trips in one tick than are recorded
@@ -135,11 +143,7 @@ import Testing
             expect:
               - { response: power_off }
               - { final_state: FAULT }
-            """.write(to: scenario, atomically: true, encoding: .utf8)
-        let log = folder.appendingPathComponent("flood.jsonl").path
-        let result = try ScenarioRunner.runSimulated(
-            try ScenarioLoader.load(path: scenario.path), seed: 1, logPath: log,
-            metadata: RunMetadata(vigilVersion: "test", gitCommit: "test", backend: "simulator"))
+            """, named: "flood", trace: false)
         let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
         let dropped = lines.filter { $0.contains("\"type\":\"trips_dropped\"") }
         #expect(dropped.count == 1, "\(dropped)")
@@ -157,8 +161,8 @@ import Testing
     /// Before the first enable there is no reference to stray from: the trace has none, as the
     /// runner's excursion counts none.
     @Test func theReferenceTipStartsWithTheFirstEnable() throws {
-        let scenario = folder.appendingPathComponent("late.yaml")
-        try """
+        let (result, log) = try run(
+            """
             format: vigil-scenario/1
             name: late enable
             description: enabled at 100 ms
@@ -171,11 +175,7 @@ import Testing
               - { at: 101 ms, command: home }
             expect:
               - { final_state: ENABLED }
-            """.write(to: scenario, atomically: true, encoding: .utf8)
-        let log = folder.appendingPathComponent("late.jsonl").path
-        let result = try ScenarioRunner.runSimulated(
-            try ScenarioLoader.load(path: scenario.path), seed: 1, logPath: log,
-            metadata: RunMetadata(vigilVersion: "test", gitCommit: "test", backend: "simulator"), trace: true)
+            """, named: "late", trace: true)
         #expect(result.passed)
         let trace = try RunTrace(contentsOf: TraceRecorder.path(forLog: log))
         let reference = trace.series("reference_tip_z")
