@@ -261,9 +261,6 @@ public struct FaultInjector: Sendable {
         workOutEffects()
     }
 
-    /// Whether fault `i` acts this tick (after `beginTick`).
-    public func isActive(_ i: Int) -> Bool { active[i] }
-
     /// Applies `fault` (index `i`) to one joint value.
     mutating func apply(_ i: Int, _ value: Double, joint j: Int, tick: Int64) -> Double {
         let fault = faults[i]

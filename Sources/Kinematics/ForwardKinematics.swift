@@ -1,13 +1,6 @@
 public import MotionTypes
 
 extension KinematicModel {
-    /// The transform of link `i` (0-based) at joint value `q`.
-    func linkTransform(_ i: Int, _ q: Double) -> Pose {
-        var frame = Pose.identity
-        advance(&frame, link: links[i], q)
-        return frame
-    }
-
     /// Moves `frame` (the parent's, in the base frame) through `link` at joint value `q`: the
     /// parent's axes turned by the link's two rotations column by column, which is cheaper than
     /// multiplying full matrices (12 products per rotation instead of 27).
@@ -68,10 +61,7 @@ extension KinematicModel {
 
     /// The frame whose z axis is joint `j`'s axis, after a `forward` call on `scratch`.
     func jointAxisFrame(_ j: Int, _ scratch: KinematicScratch) -> Pose {
-        switch convention {
-        case .modifiedDH: return scratch.frames.span[j + 1]  // a span read copies nothing
-        case .standardDH: return scratch.frames.span[j]
-        }
+        scratch.frames.span[framesForAxis(j)]  // a span read copies nothing
     }
 
     /// How many link frames `jointAxisFrame(j)` needs.

@@ -19,14 +19,15 @@ public struct PeriodicTimer: Sendable {
     }
 
     /// Sleeps until the next deadline (the first wait starts the schedule one period from now).
-    /// Returns how late the wake-up was, and the periods skipped before this one.
-    public mutating func wait() -> (latencyNanoseconds: Int64, missed: Int) {
+    /// Returns how late the wake-up was, the periods skipped before this one, and the monotonic
+    /// time of the wake-up (where the tick's compute time starts).
+    public mutating func wait() -> (latencyNanoseconds: Int64, missed: Int, woke: Int64) {
         let now = vigil_monotonic_ns()
         let (target, missed) = Self.schedule(now: now, deadline: deadline ?? now + periodNanoseconds, period: periodNanoseconds)
         vigil_sleep_until(target)
         let woke = vigil_monotonic_ns()
         deadline = target + periodNanoseconds
-        return (woke - target, missed)
+        return (woke - target, missed, woke)
     }
 
     /// The deadline to sleep until at `now`, and the periods skipped to reach it. Late by less

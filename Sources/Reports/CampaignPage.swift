@@ -111,7 +111,7 @@ extension CampaignReport {
         for hazard in HazardCatalogue.hazards {
             let relevant = runs.filter { $0.hazards.contains(hazard.id) }
             guard !relevant.isEmpty else { continue }
-            let latencies = relevant.compactMap { run in run.detectionLatencyTicks.map { (Double($0) * run.period * 1000, run.status == .passed) } }
+            let latencies = relevant.compactMap { run in run.detectionLatencyMs.map { ($0, run.status == .passed) } }
             let excursions = relevant.map { ($0.peakExcursion * 1000, $0.status == .passed) }
             html += "<h3>\(hazard.id) \(escape(hazard.title))</h3><div class=\"paths\">"
             html += StripPlot(title: "detection latency", unit: "ms", values: latencies).render()
@@ -126,7 +126,7 @@ extension CampaignReport {
         for run in runs {
             let cls = run.status == .passed ? "pass" : "fail"
             let page = runPages[run.relativeLogPath].map { "<a href=\"\(escape($0))\">report</a>" } ?? "–"
-            let latency = run.detectionLatencyTicks.map { String(format: "%.0f ms", Double($0) * run.period * 1000) } ?? "–"
+            let latency = run.detectionLatencyMs.map { String(format: "%.0f ms", $0) } ?? "–"
             html += "<tr class=\"\(cls)\"><td>\(run.status.rawValue)</td><td>\(escape(run.scenarioID))</td><td>\(run.seed)</td><td>\(latency)</td><td>\(String(format: "%.3f mm", run.peakExcursion * 1000))</td><td>\(page)</td><td><a href=\"\(escape(run.relativeLogPath))\">log</a></td></tr>"
         }
         return html + "</table>\n"

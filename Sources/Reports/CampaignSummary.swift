@@ -44,10 +44,7 @@ public struct CampaignReport: Sendable {
             row.runs += 1
             if run.status == .passed { row.passed += 1 }
             if run.status == .error { row.errors += 1 }
-            if let latency = run.detectionLatencyTicks {
-                let ms = Double(latency) * run.period * 1000
-                row.worstDetectionMs = max(row.worstDetectionMs ?? 0, ms)
-            }
+            if let ms = run.detectionLatencyMs { row.worstDetectionMs = max(row.worstDetectionMs ?? 0, ms) }
             row.worstExcursionMm = max(row.worstExcursionMm, run.peakExcursion * 1000)
             row.falseTrips += run.falseTrips
             rows[run.scenarioID] = row

@@ -7,8 +7,7 @@ import Scenarios
 public struct RunPage {
     public var logPath: String
     var records: [[String: Any]] = []
-    var chain: FaultLogVerifier.Report?
-    var chainError: String?
+    let chain: FaultLogVerifier.Report
     var trace: RunTrace?
     /// Why there are no plots, or why the trace is not to be trusted.
     var traceNote: String?
@@ -148,7 +147,6 @@ public struct RunPage {
     }
 
     func chainStatus() -> String {
-        guard let chain else { return "<span class=\"bad\">not checked</span>" }
         if let problem = chain.problem {
             return "<span class=\"bad\">broken at line \(problem.line): \(escape(problem.reason))</span> (the \(chain.records) records before it are intact)"
         }

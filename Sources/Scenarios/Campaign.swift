@@ -40,6 +40,9 @@ public struct CampaignRun: Sendable {
     /// Checks that tripped, for the traceability matrix.
     public var trippedChecks: [String]
 
+    /// `detectionLatencyTicks` in milliseconds.
+    public var detectionLatencyMs: Double? { detectionLatencyTicks.map { Double($0) * period * 1000 } }
+
     public init(
         scenarioPath: String, scenarioName: String, scenarioID: String, hazards: [String], seed: UInt64, status: Status,
         expectations: [ExpectationResult], errorMessage: String?, logPath: String, relativeLogPath: String, finalHash: String,

@@ -115,8 +115,11 @@ public final class TraceRecorder: @unchecked Sendable {
     }
 
     /// `<log without .jsonl>.trace`.
-    public static func path(forLog log: String) -> String {
-        (log.hasSuffix(".jsonl") ? String(log.dropLast(".jsonl".count)) : log) + ".trace"
+    public static func path(forLog log: String) -> String { sibling(ofLog: log, extension: "trace") }
+
+    /// The file beside a log with another extension: `<log without .jsonl>.<ext>`.
+    public static func sibling(ofLog log: String, extension ext: String) -> String {
+        (log.hasSuffix(".jsonl") ? String(log.dropLast(".jsonl".count)) : log) + "." + ext
     }
 }
 

@@ -19,9 +19,15 @@ public enum ScenarioLoader {
 
     public static func decode(_ text: String, path: String, profiles: ProfileCache? = nil) throws(ValidationError) -> Scenario {
         let reader = YAMLReader(file: path)
+        return try decode(root: reader.compose(text), reader: reader, path: path, profiles: profiles)
+    }
+
+    /// A scenario from a document `reader` has already parsed (`loadAny` parses once to tell
+    /// the kinds of file apart).
+    static func decode(root: Node?, reader: YAMLReader, path: String, profiles: ProfileCache?) throws(ValidationError) -> Scenario {
         var loadedProfile: HardwareProfile?
         var profileErrors: [Diagnostic] = []
-        let scenario = reader.compose(text).flatMap {
+        let scenario = root.flatMap {
             ScenarioDecoding(reader: reader, path: path, profiles: profiles).decode($0, loadedProfile: &loadedProfile, profileErrors: &profileErrors)
         }
         let all = reader.diagnostics + profileErrors

@@ -107,8 +107,7 @@ public enum ScenarioRunner {
             var wakeLatency: Int64 = 0
             var missed = 0
             if timing != nil {
-                (wakeLatency, missed) = timer.wait()
-                woke = Realtime.now()
+                (wakeLatency, missed, woke) = timer.wait()
                 if missed > 0 { session.loop.reportOverruns(missed) }
             }
             try session.tick(k)

@@ -38,24 +38,6 @@ public enum ScenarioFile: Sendable {
     case run(Scenario)
     case startCheck(StartCheckScenario)
 
-    public var path: String {
-        switch self {
-        case let .run(s): return s.path
-        case let .startCheck(s): return s.path
-        }
-    }
-    public var name: String {
-        switch self {
-        case let .run(s): return s.name
-        case let .startCheck(s): return s.name
-        }
-    }
-    public var hazards: [String] {
-        switch self {
-        case let .run(s): return s.hazards
-        case let .startCheck(s): return s.hazards
-        }
-    }
     public var seed: UInt64 {
         switch self {
         case let .run(s): return s.seed
@@ -77,7 +59,7 @@ extension ScenarioLoader {
                 location: FileLocation(file: path, line: line, column: 1), field: "format",
                 message: "this is a hardware profile, not a scenario: run a scenario that names it, or check it with 'vigil profile check'")])
         }
-        guard isStartCheck(root) else { return .run(try decode(text, path: path, profiles: profiles)) }
+        guard isStartCheck(root) else { return .run(try decode(root: root, reader: reader, path: path, profiles: profiles)) }
         let check = StartCheckDecoding(reader: reader, path: path).decode(root)
         guard let check, !reader.hasErrors else { throw ValidationError(reader.diagnostics) }
         return .startCheck(check)
@@ -198,7 +180,7 @@ extension HardwareProfile {
                     continue
                 }
                 if model != servo.modelNumber {
-                    problems.append("servo id \(servo.id) is model \(model) (\(Dynamixel.modelName(model))), but the profile expects \(servo.modelNumber) (\(Dynamixel.modelName(servo.modelNumber)))")
+                    problems.append(Dynamixel.modelMismatch(id: Int(servo.id), reported: model, expected: Int(servo.modelNumber)))
                 }
             }
         }

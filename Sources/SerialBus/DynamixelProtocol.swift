@@ -72,6 +72,12 @@ public enum Dynamixel {
     /// The model's name, or "unknown".
     public static func modelName(_ model: Int) -> String { modelNames[model] ?? "unknown" }
 
+    /// The H20 refusal's text when servo `id` reports `reported` where a profile expects
+    /// `expected`: the same words from the start check and from the serial backend.
+    public static func modelMismatch(id: Int, reported: Int, expected: Int) -> String {
+        "servo id \(id) is model \(reported) (\(modelName(reported))), but the profile expects \(expected) (\(modelName(expected)))"
+    }
+
     /// Units of the X-series control table.
     public enum Units {
         public static let currentAmps = 0.00269

@@ -64,7 +64,8 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
             guard model == servo.modelNumber else {
                 throw BackendError(
                     .configurationMismatch,
-                    "servo id \(servo.id) is model \(model) (\(Dynamixel.modelName(Int(model)))), but the profile expects \(servo.modelNumber) (\(Dynamixel.modelName(Int(servo.modelNumber)))): refusing to power on (H20)")
+                    Dynamixel.modelMismatch(id: Int(servo.id), reported: Int(model), expected: Int(servo.modelNumber))
+                        + ": refusing to power on (H20)")
             }
         }
         // Configuration happens with torque off (the EEPROM area is locked while it is on).

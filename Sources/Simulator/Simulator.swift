@@ -144,6 +144,8 @@ public struct Simulator: ActuatorBackend, Sendable {
             motorCurrent[j] = amps
             drive[j] = t.effortPerAmp * amps
             holding[j] = t.brakeTorque * disturbance.brakeHolding[j]
+            // First-order thermal model: I²R heating against cooling to ambient.
+            temperature[j] += amps * amps * t.heatingPerTick - (temperature[j] - model.ambientTemperature) * t.coolingPerTick
         }
         let braked = brakesEngaged & brakeMask
         var q = position
@@ -152,10 +154,10 @@ public struct Simulator: ActuatorBackend, Sendable {
             for j in 0..<n {
                 let t = terms[j]
                 var vj = v[j]
-                // No sine without a gravity load; tanh is exactly ±1 from |x| = 20 on.
+                // No sine without a gravity load (Elementary.tanh returns ±1 from |x| = 20 on by itself).
                 let gravity = t.prismatic ? t.gravity : t.gravity == 0 ? 0 : -t.gravity * Elementary.sin(q[j])
                 let x = vj * 1e3
-                let friction = t.viscousFriction * vj + t.coulombFriction * (x >= 20 ? 1 : x <= -20 ? -1 : Elementary.tanh(x))
+                let friction = t.viscousFriction * vj + t.coulombFriction * Elementary.tanh(x)
                 let driveNow = drive[j] + gravity
                 var net = driveNow - friction
                 if braked & (1 << UInt8(j)) != 0 {
@@ -181,12 +183,6 @@ public struct Simulator: ActuatorBackend, Sendable {
         }
         position = q
         velocity = v
-        // First-order thermal model: I²R heating against cooling to ambient.
-        for j in 0..<n {
-            let t = terms[j]
-            let amps = motorCurrent[j]
-            temperature[j] += amps * amps * t.heatingPerTick - (temperature[j] - model.ambientTemperature) * t.coolingPerTick
-        }
     }
 }
 

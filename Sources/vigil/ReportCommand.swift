@@ -43,9 +43,7 @@ struct ReportCommand: ParsableCommand {
         }
     }
 
-    static func pagePath(forLog log: String) -> String {
-        (log.hasSuffix(".jsonl") ? String(log.dropLast(".jsonl".count)) : log) + ".html"
-    }
+    static func pagePath(forLog log: String) -> String { TraceRecorder.sibling(ofLog: log, extension: "html") }
 
     static func writeRunPage(log: String, to page: String) throws {
         let html: String

@@ -2,11 +2,7 @@ import Foundation
 import Testing
 
 @Suite(.serialized) struct CampaignCLITests {
-    func temporaryFolder() throws -> URL {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-campaign-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        return folder
-    }
+    func temporaryFolder() throws -> URL { try VigilCLITests.temporaryFolder("campaign") }
 
     /// Every file under `folder`, relative path → bytes.
     func contents(_ folder: URL) throws -> [String: Data] {

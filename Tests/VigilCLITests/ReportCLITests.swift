@@ -4,11 +4,7 @@ import Testing
 /// `vigil run --report`, `vigil report` and `vigil campaign --report`: self-contained pages
 /// whose marks sit where the log says.
 @Suite struct ReportCLITests {
-    func temporaryFolder() throws -> URL {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-report-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        return folder
-    }
+    func temporaryFolder() throws -> URL { try VigilCLITests.temporaryFolder("report") }
 
     /// The page must not make a browser fetch anything.
     func expectSelfContained(_ html: String, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -149,8 +145,7 @@ import Testing
 @Suite struct ReportEscapingTests {
     /// File names and log text are data, never markup.
     @Test func aScenarioNamedLikeMarkupIsShownAsText() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-escape-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try VigilCLITests.temporaryFolder("escape")
         defer { try? FileManager.default.removeItem(at: folder) }
         let text = try String(contentsOf: repositoryRoot.appendingPathComponent("Scenarios/H07-encoder-potentiometer/pot-offset-above.yaml"), encoding: .utf8)
             .replacingOccurrences(of: "profile: ../../HardwareProfiles/", with: "profile: \(repositoryRoot.path)/HardwareProfiles/")

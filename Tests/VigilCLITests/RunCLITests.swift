@@ -10,11 +10,7 @@ import Testing
         return files.filter { $0.hasSuffix(".yaml") && !$0.contains("profiles/") }.sorted().map { "Scenarios/\($0)" }
     }()
 
-    func temporaryFolder() throws -> URL {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        return folder
-    }
+    func temporaryFolder() throws -> URL { try VigilCLITests.temporaryFolder("run") }
 
     @Test func theCatalogueCoversEveryHazardWithTwins() {
         for hazard in (1...22).map({ String(format: "H%02d", $0) }) {

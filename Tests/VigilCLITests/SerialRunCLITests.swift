@@ -68,10 +68,11 @@ import Glibc
             // emulator (a loaded CI runner: replies missed or late), the run legitimately stops on
             // H09/H11 instead; such an attempt says nothing about the verdict logic, so it is
             // run again, up to three times, and only a clean link is compared.
-            var serial = try vigil("run", file, "--backend", "serial", "--port", emulator.link, "--no-pacing", "--out", folder.appendingPathComponent("serial").path)
-            for _ in 0..<2 where !Self.linkWasClean(serial.stdout) {
-                serial = try vigil("run", file, "--backend", "serial", "--port", emulator.link, "--no-pacing", "--out", folder.appendingPathComponent("serial").path)
+            let runSerial = {
+                try vigil("run", file, "--backend", "serial", "--port", emulator.link, "--no-pacing", "--out", folder.appendingPathComponent("serial").path)
             }
+            var serial = try runSerial()
+            for _ in 1..<3 where !Self.linkWasClean(serial.stdout) { serial = try runSerial() }
             #expect(Self.linkWasClean(serial.stdout), "\(scenario): no attempt had a clean link:\n\(serial.stdout)")
             #expect(simulated.status == 0, "\(scenario) on the simulator:\n\(simulated.stdout)")
             #expect(serial.status == simulated.status, "\(scenario) over serial:\n\(serial.stdout)\(serial.stderr)")

@@ -60,3 +60,10 @@ func json(_ text: String) throws -> [String: Any] {
     }
     return dictionary
 }
+
+/// A new, empty folder under the temporary directory: `vigil-<prefix>-<UUID>`.
+func temporaryFolder(_ prefix: String) throws -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-\(prefix)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder
+}
