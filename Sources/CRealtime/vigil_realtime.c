@@ -64,6 +64,21 @@ int vigil_pin_cpu(int cpu) {
     return pthread_setaffinity_np(pthread_self(), sizeof set, &set);
 }
 
+// The request lasts while the file stays open, so it is opened once and never closed: the kernel
+// drops it when the process exits, however it exits.
+static int cpu_latency_fd = -1;
+
+int vigil_request_cpu_latency(int32_t microseconds) {
+    if (cpu_latency_fd < 0) {
+        int fd = open("/dev/cpu_dma_latency", O_WRONLY | O_CLOEXEC);
+        if (fd < 0) return errno;
+        cpu_latency_fd = fd;
+    }
+    ssize_t written = write(cpu_latency_fd, &microseconds, sizeof microseconds);
+    if (written == (ssize_t)sizeof microseconds) return 0;
+    return written < 0 ? errno : EIO;
+}
+
 void vigil_prefault_stack(size_t bytes) {
     volatile unsigned char buffer[256 * 1024];
     size_t n = bytes < sizeof buffer ? bytes : sizeof buffer;

@@ -28,13 +28,18 @@ public struct RealtimeReport: Sendable, Equatable {
     /// The SCHED_FIFO priority in effect, or nil when the thread runs under the normal scheduler.
     public var fifoPriority: Int?
     public var cpu: Int?
+    /// The CPUs are kept out of idle states slower than this to leave (µs; PM QoS through
+    /// /dev/cpu_dma_latency), or nil when the request was refused.
+    public var cpuLatencyMicroseconds: Int?
     public var warnings: [String]
 }
 
 public enum Realtime {
     /// Sets up the calling thread for a periodic loop: timer slack 1 ns, all memory locked and
-    /// prefaulted, SCHED_FIFO at `options.priority`, pinned to `options.cpu`. Each refusal
-    /// (no CAP_SYS_NICE, a low memlock limit) leaves the run going and becomes a warning.
+    /// prefaulted, SCHED_FIFO at `options.priority`, pinned to `options.cpu`, and the CPUs kept
+    /// out of deep idle states for the rest of the process (as cyclictest does). Each refusal
+    /// (no CAP_SYS_NICE, a low memlock limit, no write access to /dev/cpu_dma_latency) leaves
+    /// the run going and becomes a warning.
     public static func enter(_ options: RealtimeOptions) -> RealtimeReport {
         var report = RealtimeReport(timerSlackNanoseconds: nil, memoryLocked: false, fifoPriority: nil, cpu: nil, warnings: [])
         guard (1...99).contains(options.priority), (options.cpu ?? 0) >= 0 else {
@@ -73,6 +78,15 @@ public enum Realtime {
             report.warnings.append(
                 "warning: SCHED_FIFO priority \(options.priority) not permitted (\(describe(fifo))): the loop runs under the normal scheduler; grant rtprio (docs/performance.md)")
         }
+        // A CPU woken from a deep idle state (C6 on a PC, a halted vCPU) takes tens to hundreds
+        // of microseconds to run again, and starts with cold caches.
+        let latency = vigil_request_cpu_latency(0)
+        if latency == 0 {
+            report.cpuLatencyMicroseconds = 0
+        } else {
+            report.warnings.append(
+                "warning: cannot keep the CPUs out of deep idle states (/dev/cpu_dma_latency: \(describe(latency))): a wake-up after idle may come tens of microseconds late (docs/performance.md)")
+        }
         if let cpu = options.cpu {
             let pin = vigil_pin_cpu(Int32(cpu))
             if pin == 0 {
@@ -100,6 +114,8 @@ public enum Realtime {
         case EINVAL: name = "EINVAL"
         case ENOMEM: name = "ENOMEM"
         case EAGAIN: name = "EAGAIN"
+        case EACCES: name = "EACCES"
+        case ENOENT: name = "ENOENT"
         default: name = "errno \(error)"
         }
         return "\(name): \(String(cString: strerror(error)))"

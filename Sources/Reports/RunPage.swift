@@ -126,6 +126,7 @@ public struct RunPage {
             parts.append((realtime["sched_fifo_priority"] as? NSNumber).map { "SCHED_FIFO \($0.intValue)" } ?? "normal scheduler")
             parts.append((realtime["memory_locked"] as? Bool ?? false) ? "memory locked" : "memory not locked")
             if let cpu = realtime["cpu"] as? NSNumber { parts.append("CPU \(cpu.intValue)") }
+            if let us = realtime["cpu_latency_us"] as? NSNumber { parts.append("CPU idle latency at most \(us.intValue) µs") }
             let warnings = realtime["warnings"] as? [String] ?? []
             rows.append(("real time", escape(parts.joined(separator: ", ")) + warnings.map { "<br><span class=\"bad\">\(escape($0))</span>" }.joined()))
         }

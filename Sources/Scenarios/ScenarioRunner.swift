@@ -68,11 +68,12 @@ public enum ScenarioRunner {
     /// Runs `scenario` on the simulator with `seed` and writes its log to `logPath`.
     public static func runSimulated(
         _ scenario: Scenario, seed: UInt64, logPath: String, metadata: RunMetadata, realtime: RealtimeReport? = nil, trace: Bool = false,
-        durable: Bool = true
+        durable: Bool = true, timing: TimingRecorder? = nil
     ) throws -> RunResult {
         let simulator = Simulator(model: scenario.profile.plantModel(), seed: seed, initialPosition: scenario.initialJoints)
         return try run(
-            scenario, backend: simulator, seed: seed, logPath: logPath, metadata: metadata, realtime: realtime, trace: trace, durable: durable)
+            scenario, backend: simulator, seed: seed, logPath: logPath, metadata: metadata, realtime: realtime, trace: trace, durable: durable,
+            timing: timing)
     }
 
     /// Runs `scenario` on `backend`. The excursion uses the backend's true joint positions when
@@ -87,20 +88,22 @@ public enum ScenarioRunner {
     /// profile's rate by the real-time executive (absolute deadlines, missed periods skipped
     /// and reported to the interlock as overruns), the log is written by another thread from a
     /// preallocated ring (a full ring is counted and logged, the tick never waits), and the
-    /// header and summary carry what the system granted and the run's timing. Without it, ticks
+    /// header and summary carry what the system granted and the run's timing. `timing`: a
+    /// recorder the caller keeps, with room for this run's ticks after those it holds (the bench
+    /// pools several runs in one); by default the run makes its own. Without `realtime`, ticks
     /// run back to back and the log is written between them: byte-identical for a given
     /// scenario, profile, seed and Vigil version.
     public static func run<Backend: ActuatorBackend>(
         _ scenario: Scenario, backend: Backend, seed: UInt64, logPath: String, metadata: RunMetadata,
         started: Bool = false, realtime: RealtimeReport? = nil, trace: Bool = false, interrupt: ((Backend) -> String?)? = nil,
-        durable: Bool = true
+        durable: Bool = true, timing given: TimingRecorder? = nil
     ) throws -> RunResult {
         let session = try RunSession(
             scenario, backend: backend, seed: seed, logPath: logPath, metadata: metadata, started: started, realtime: realtime,
             trace: trace, logOnAnotherThread: realtime != nil, durable: durable)
         // Real-time only: the timer and the timing record.
         var timer = PeriodicTimer(periodNanoseconds: Int64((1e9 / scenario.profile.rate).rounded()))
-        let timing = realtime == nil ? nil : TimingRecorder(capacity: Int(scenario.durationTicks))
+        let timing = realtime == nil ? nil : given ?? TimingRecorder(capacity: Int(scenario.durationTicks))
         if let realtime { Realtime.lockAgain(realtime) }
         for k in 0..<scenario.durationTicks {
             var woke: Int64 = 0
@@ -239,6 +242,7 @@ public enum ScenarioRunner {
             o.add("memory_locked", realtime.memoryLocked)
             if let p = realtime.fifoPriority { o.add("sched_fifo_priority", p) } else { o.addNull("sched_fifo_priority") }
             if let cpu = realtime.cpu { o.add("cpu", cpu) } else { o.addNull("cpu") }
+            if let us = realtime.cpuLatencyMicroseconds { o.add("cpu_latency_us", us) } else { o.addNull("cpu_latency_us") }
             o.add("warnings", realtime.warnings)
             r.add("realtime", o)
         }

@@ -82,20 +82,40 @@ struct BenchCommand: ParsableCommand {
         note("bus_cycle_us", cycle, String(format: "bus cycle against virtual boards over a pty (median): %.1f us", cycle))
 
         if let jitter {
-            let count = Int64(jitter * rate)
+            // The two loops take turns in blocks of at most a second each, the C loop first in
+            // every other block, so that both meet the same moments of a noisy machine; each
+            // loop's figures are over all its blocks together.
+            let blocks = max(1, Int(jitter.rounded(.up)))
+            let ticksPerBlock = max(20, Int(jitter * rate) / blocks)
             let period = Int64((1e9 / rate).rounded())
-            let (latencies, cMissed) = Realtime.plainCLoop(periodNanoseconds: period, count: Int(count), options: realtimeOptions.options)
-            let c = Percentiles(latencies)
-            let loop = try realtimeLoop(psm, seconds: jitter, folder: folder)
-            note("c_wake_p50_us", c.p50, String(format: "plain C clock_nanosleep loop at %.0f Hz: wake p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us, %lld missed", rate, c.p50, c.p99, c.p999, c.max, cMissed))
+            var cLatencies: [Int64] = []
+            var cMissed = 0
+            let recorder = TimingRecorder(capacity: blocks * ticksPerBlock)
+            let scenario = try realtimeScenario(ticks: ticksPerBlock, folder: folder)
+            var report: RealtimeReport?
+            func cBlock() {
+                let (latencies, missed) = Realtime.plainCLoop(periodNanoseconds: period, count: ticksPerBlock, options: realtimeOptions.options)
+                cLatencies += latencies
+                cMissed += missed
+            }
+            for block in 0..<blocks {
+                if block % 2 == 0 { cBlock() }
+                report = try realtimeRun(scenario, folder: folder, timing: recorder)
+                if block % 2 == 1 { cBlock() }
+            }
+            let c = Percentiles(cLatencies)
+            let loop = (timing: recorder.summary, report: report!)
+            if !json { print("real-time loops at \(JSONNumber.format(rate)) Hz, \(ticksPerBlock * blocks) periods each, in \(blocks) alternating block\(blocks == 1 ? "" : "s"):") }
+            note("c_wake_p50_us", c.p50, String(format: "plain C clock_nanosleep loop: wake p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us, %d missed", c.p50, c.p99, c.p999, c.max, cMissed))
             figures += [("c_wake_p99_us", c.p99), ("c_wake_p999_us", c.p999), ("c_wake_max_us", c.max), ("c_missed_periods", Double(cMissed))]
             let t = loop.timing
-            note("wake_p50_us", t.wake.p50, String(format: "Vigil real-time loop, PSM, at %.0f Hz: wake p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us; compute p50 %.1f us, p99 %.1f us; %d missed", rate, t.wake.p50, t.wake.p99, t.wake.p999, t.wake.max, t.compute.p50, t.compute.p99, t.missedPeriods))
+            note("wake_p50_us", t.wake.p50, String(format: "Vigil real-time loop, PSM: wake p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us; compute p50 %.1f us, p99 %.1f us; %d missed", t.wake.p50, t.wake.p99, t.wake.p999, t.wake.max, t.compute.p50, t.compute.p99, t.missedPeriods))
             figures += [
                 ("wake_p99_us", t.wake.p99), ("wake_p999_us", t.wake.p999), ("wake_max_us", t.wake.max),
                 ("compute_p50_us", t.compute.p50), ("compute_p99_us", t.compute.p99), ("missed_periods", Double(t.missedPeriods)),
                 ("rate_hz", rate), ("memory_locked", loop.report.memoryLocked ? 1 : 0),
                 ("sched_fifo", loop.report.fifoPriority == nil ? 0 : 1),
+                ("cpu_latency_request", loop.report.cpuLatencyMicroseconds == nil ? 0 : 1), ("jitter_blocks", Double(blocks)),
             ]
             if !json {
                 for warning in loop.report.warnings { print("  \(warning)") }
@@ -117,19 +137,21 @@ struct BenchCommand: ParsableCommand {
 
     // MARK: Simulator
 
-    /// Runs the scenario through `ScenarioRunner` (log and all) until `seconds` have passed.
+    /// Runs the scenario through `ScenarioRunner` (log and all) until `seconds` have passed. The
+    /// runs are written as a campaign writes them: no fsync per run (a campaign flushes once at
+    /// the end), so the figure is the simulator's speed, not the disk's.
     func simulatorTicksPerSecond(_ text: String, folder: URL, name: String) throws -> Double {
         let file = folder.appendingPathComponent("\(name).yaml")
         try text.write(to: file, atomically: true, encoding: .utf8)
         let scenario = try ScenarioLoader.load(path: file.path)
         let metadata = RunMetadata(vigilVersion: Vigil.version, gitCommit: "bench", backend: "simulator")
         let log = folder.appendingPathComponent("\(name).jsonl").path
-        _ = try ScenarioRunner.runSimulated(scenario, seed: 1, logPath: log, metadata: metadata)  // warm-up
+        _ = try ScenarioRunner.runSimulated(scenario, seed: 1, logPath: log, metadata: metadata, durable: false)  // warm-up
         var ticks: Int64 = 0
         let start = Realtime.now()
         var elapsed: Int64 = 0
         repeat {
-            let result = try ScenarioRunner.runSimulated(scenario, seed: 1, logPath: log, metadata: metadata)
+            let result = try ScenarioRunner.runSimulated(scenario, seed: 1, logPath: log, metadata: metadata, durable: false)
             guard result.passed else { throw VigilExit(code: VigilExit.failure, message: "error: the bench scenario \(name) failed: \(result.expectations)") }
             ticks += scenario.durationTicks
             elapsed = Realtime.now() - start
@@ -273,8 +295,8 @@ struct BenchCommand: ParsableCommand {
 
     // MARK: Real-time loop
 
-    /// The PSM nominal move through the real-time runner at `rate`, on this thread.
-    func realtimeLoop(_ psm: HardwareProfile, seconds: Double, folder: URL) throws -> (timing: TimingSummary, report: RealtimeReport) {
+    /// The PSM nominal move at `rate`, `ticks` long, for the real-time runner.
+    func realtimeScenario(ticks: Int, folder: URL) throws -> Scenario {
         // The profile at --rate: durations in it are converted to ticks at this rate.
         let profileText = try String(contentsOfFile: profile, encoding: .utf8)
         guard let rateLine = profileText.range(of: "  rate: 1 kHz") else {
@@ -289,7 +311,7 @@ struct BenchCommand: ParsableCommand {
             hazards: [H15]
             profile: \(rated.path)
             seed: 1
-            duration: \(max(20, Int(seconds * rate))) ticks
+            duration: \(ticks) ticks
             timeline:
               - { at: 0 ticks, command: enable }
               - { at: 1 ticks, command: home }
@@ -299,13 +321,18 @@ struct BenchCommand: ParsableCommand {
             """
         let file = folder.appendingPathComponent("realtime.yaml")
         try text.write(to: file, atomically: true, encoding: .utf8)
-        let scenario = try ScenarioLoader.load(path: file.path)
+        return try ScenarioLoader.load(path: file.path)
+    }
+
+    /// One run of `scenario` through the real-time runner on this thread, its timing added to
+    /// `timing`.
+    func realtimeRun(_ scenario: Scenario, folder: URL, timing: TimingRecorder) throws -> RealtimeReport {
         let report = Realtime.enter(realtimeOptions.options)
-        let result = try ScenarioRunner.runSimulated(
+        _ = try ScenarioRunner.runSimulated(
             scenario, seed: 1, logPath: folder.appendingPathComponent("realtime.jsonl").path,
-            metadata: RunMetadata(vigilVersion: Vigil.version, gitCommit: "bench", backend: "simulator, real time"), realtime: report)
-        guard let timing = result.timing else { throw VigilExit(code: VigilExit.failure, message: "error: the real-time run recorded no timing") }
-        return (timing, report)
+            metadata: RunMetadata(vigilVersion: Vigil.version, gitCommit: "bench", backend: "simulator, real time"), realtime: report,
+            timing: timing)
+        return report
     }
 }
 

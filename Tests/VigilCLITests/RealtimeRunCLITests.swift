@@ -50,6 +50,8 @@ import Testing
         let warnings = realtime["warnings"] as? [String] ?? []
         for warning in warnings { #expect(paced.stderr.contains(warning)) }
         #expect((realtime["sched_fifo_priority"] is NSNull) == warnings.contains { $0.contains("SCHED_FIFO") })
+        #expect((realtime["cpu_latency_us"] is NSNull) == warnings.contains { $0.contains("/dev/cpu_dma_latency") })
+        #expect(realtime["cpu_latency_us"] is NSNull || realtime["cpu_latency_us"] as? Int == 0)
         #expect(b[0]["realtime"] == nil)
 
         // The summary has the run's timing: one sample per tick.

@@ -21,6 +21,10 @@ void vigil_leave_realtime(void);
 int vigil_set_fifo(int priority);
 /// Pins the calling thread to `cpu`: 0 or errno.
 int vigil_pin_cpu(int cpu);
+/// Asks the kernel (PM QoS, /dev/cpu_dma_latency) to keep every CPU out of idle states that take
+/// longer than `microseconds` to leave, for as long as the process lives: 0, or the errno of what
+/// failed. A second call changes the value of the request already held.
+int vigil_request_cpu_latency(int32_t microseconds);
 /// Writes to `bytes` of stack so that its pages are resident before the loop starts.
 void vigil_prefault_stack(size_t bytes);
 /// syncfs(2) on the file system holding the folder `path`: 0, or the errno of what failed.
