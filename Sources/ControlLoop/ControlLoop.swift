@@ -51,8 +51,9 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     let kd: JointVector
     /// The integral of the position error, per joint (joint units × s), bounded for anti-windup.
     var integral: JointVector
-    /// The most effort the integral term may contribute: 20 % of the drive's current limit.
-    let integralEffortLimit: JointVector
+    /// The integral's bound: the integral term then contributes at most 20 % of the drive's
+    /// current limit (that effort divided by Ki, worked out once).
+    let integralBound: JointVector
     let velocityFilter: Double
     /// The joint limits, kept here so the tick clamps without going through (and copying) the
     /// interlock.
@@ -93,7 +94,9 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         self.ki = ki
         self.kd = kd
         integral = JointVector(count: n)
-        integralEffortLimit = integralLimit
+        var integralBound = JointVector(count: n)
+        for j in 0..<n { integralBound[j] = integralLimit[j] / ki[j] }
+        self.integralBound = integralBound
         // First-order low-pass at 100 Hz on the encoder velocity.
         let dt = 1 / configuration.rate
         velocityFilter = dt / (dt + 1 / (2 * Double.pi * 100))
@@ -299,7 +302,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
             // The tip speed of what can be sent: the setpoint within the joint limits (H05
             // clamps the rest), so a clamped setpoint does not look like a tip jump.
             let limited = withinLimits(proposed.position)
-            let tip = configuration.kinematics.forward(limited, scratch: &scratch).translation
+            let tip = configuration.kinematics.tipPosition(limited)
             inputs.tipSpeed = (tip - lastTip).norm * rate
             proposedTip = (limited, tip)
         }
@@ -341,7 +344,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
             for j in 0..<n {
                 let error = target[j] - frame.encoder[j]
                 // Integrate, bounded so the integral term stays within its effort share.
-                let bound = integralEffortLimit[j] / ki[j]
+                let bound = integralBound[j]
                 integral[j] = min(max(integral[j] + error / rate, -bound), bound)
                 if !integral[j].isFinite { integral[j] = 0 }
                 let g = configuration.gravity[j]
@@ -374,7 +377,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
             } else if let known = proposedTip, known.position == position {
                 lastGatedTip = known.tip
             } else {
-                lastGatedTip = configuration.kinematics.forward(position, scratch: &scratch).translation
+                lastGatedTip = configuration.kinematics.tipPosition(position)
             }
         }
         if verdict.operatorSampleRejected, lastOperatorStep.isFinite {

@@ -59,6 +59,16 @@ extension KinematicModel {
         return toolFrame
     }
 
+    /// The tool point in the base frame at joints `q`: `forward(q).translation`, bit for bit,
+    /// without keeping the link frames or turning the tool's axes (the tick's tip checks and
+    /// the excursion need the point only).
+    public func tipPosition(_ q: JointVector) -> Vector3 {
+        precondition(q.count >= links.count, "need a value for every joint of the chain")
+        var frame = base
+        for i in 0..<links.count { advance(&frame, link: links[i], q[i]) }
+        return frame.rotation * tool.translation + frame.translation  // as `Pose *` computes it
+    }
+
     /// The frame whose z axis is joint `j`'s axis, after a `forward` call on `scratch`.
     func jointAxisFrame(_ j: Int, _ scratch: KinematicScratch) -> Pose {
         scratch.frames.span[framesForAxis(j)]  // a span read copies nothing

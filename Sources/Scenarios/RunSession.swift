@@ -24,7 +24,6 @@ public final class RunSession<Backend: ActuatorBackend> {
     let tracePath: String
     var writer: LogWriterThread?
     let onset: Int64
-    var scratch = KinematicScratch()
     var stopped = false
     var safeState: Int64?
     var peak = 0.0
@@ -114,13 +113,13 @@ public final class RunSession<Backend: ActuatorBackend> {
         var tip = Vector3(.nan, .nan, .nan)
         var referenceTip = tip
         if measurable && ((k >= onset && loop.everPowered) || tracer != nil) {
-            tip = kinematics.forward(q, scratch: &scratch).translation
+            tip = kinematics.tipPosition(q)
             // The reference's tip changes only when the reference does (not while holding).
             if heldReference != wantedFor {
                 if let known = loop.proposedTip, known.position == heldReference {
                     wanted = known.tip  // the loop's tip-speed check worked it out already
                 } else {
-                    wanted = kinematics.forward(heldReference, scratch: &scratch).translation
+                    wanted = kinematics.tipPosition(heldReference)
                 }
                 wantedFor = heldReference
             }

@@ -46,6 +46,30 @@ import Testing
         }
     }
 
+    /// The tick's tip checks and the excursion use `tipPosition`, which keeps no frames: it must
+    /// be exactly the translation of the full computation (logs depend on it), in both DH
+    /// conventions, with a tool offset.
+    @Test(arguments: ["psm", "psm with a tool offset", "bench", "scara"])
+    func tipPositionIsTheForwardTranslationBitForBit(_ name: String) async {
+        let psm = Models.psm()
+        let model =
+            switch name {
+            case "psm": psm
+            case "bench": Models.bench()
+            case "scara": Models.scara()
+            default:
+                try! KinematicModel(
+                    convention: .modifiedDH, links: psm.links, base: psm.base,
+                    tool: Pose(rotation: psm.tool.rotation, translation: Vector3(0.01, -0.02, 0.03)))
+            }
+        await propertyCheck(count: 300, input: jointValues(model)) { q in
+            var scratch = KinematicScratch()
+            let full = model.forward(JointVector(q), scratch: &scratch).translation
+            let tip = model.tipPosition(JointVector(q))
+            #expect(tip.x.bitPattern == full.x.bitPattern && tip.y.bitPattern == full.y.bitPattern && tip.z.bitPattern == full.z.bitPattern, "at q = \(q)")
+        }
+    }
+
     @Test mutating func benchArmPointsStraightUpAtZero() {
         // Shoulder offset 90°, elbow −90°: upper arm vertical, forearm + tool horizontal.
         let pose = Models.bench().forward(JointVector([0, 0, 0]), scratch: &scratch)
