@@ -39,7 +39,7 @@ int vigil_has_ipc_lock(void) {
     return (effective >> 14) & 1; /* CAP_IPC_LOCK */
 }
 
-void vigil_leave_realtime(void) {
+void vigil_leave_realtime(int avoid_cpu) {
     struct sched_param param;
     memset(&param, 0, sizeof param);
     pthread_setschedparam(pthread_self(), SCHED_OTHER, &param);
@@ -47,6 +47,7 @@ void vigil_leave_realtime(void) {
     CPU_ZERO(&set);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     for (long i = 0; i < cpus && i < CPU_SETSIZE; i++) CPU_SET((int)i, &set);
+    if (avoid_cpu >= 0 && avoid_cpu < CPU_SETSIZE && CPU_ISSET(avoid_cpu, &set) && CPU_COUNT(&set) > 1) CPU_CLR(avoid_cpu, &set);
     pthread_setaffinity_np(pthread_self(), sizeof set, &set);
 }
 

@@ -104,8 +104,9 @@ public enum Realtime {
         if report.memoryLocked && !report.lockedFuturePages { _ = vigil_lock_memory(0) }
     }
 
-    /// For a helper thread of a real-time loop (the log writer): the normal scheduler, any CPU.
-    public static func leave() { vigil_leave_realtime() }
+    /// For a helper thread of a real-time loop (the log writer): the normal scheduler, any CPU
+    /// but `avoiding` (the CPU the loop is pinned to, when there is another).
+    public static func leave(avoiding cpu: Int? = nil) { vigil_leave_realtime(Int32(cpu ?? -1)) }
 
     static func describe(_ error: Int32) -> String {
         let name: String

@@ -84,7 +84,9 @@ public struct CampaignPlan: Sendable {
     /// order), each with `seeds` consecutive seeds starting at its own (a start check, once).
     /// Hardware profiles found
     /// in the folders (the bad ones that start checks use) are not scenarios and are skipped.
-    public static func load(paths: [String], seeds: Int) throws(ValidationError) -> CampaignPlan {
+    /// The files are read and validated by `jobs` threads (nil: one per core; `--jobs 1`
+    /// keeps every phase of the campaign on one core).
+    public static func load(paths: [String], seeds: Int, jobs: Int? = nil) throws(ValidationError) -> CampaignPlan {
         var files: [(path: String, id: String)] = []
         var missing: [Diagnostic] = []
         for path in paths {
@@ -105,18 +107,24 @@ public struct CampaignPlan: Sendable {
                 files.append((path, ((path as NSString).lastPathComponent as NSString).deletingPathExtension))
             }
         }
-        // Read and validated on all cores; the plan keeps the files' order.
+        // Read and validated by `jobs` workers; the plan keeps the files' order.
         let profiles = ProfileCache()
         let paths = files.map(\.path)
         let loaded = Mutex<[Result<ScenarioFile, ValidationError>?]>(Array(repeating: nil, count: files.count))
-        DispatchQueue.concurrentPerform(iterations: files.count) { i in
-            let result: Result<ScenarioFile, ValidationError>
-            do throws(ValidationError) {
-                result = .success(try ScenarioLoader.loadAny(path: paths[i], profiles: profiles))
-            } catch {
-                result = .failure(error)
+        let next = Atomic<Int>(0)
+        let workers = max(1, min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, files.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard i < paths.count else { return }
+                let result: Result<ScenarioFile, ValidationError>
+                do throws(ValidationError) {
+                    result = .success(try ScenarioLoader.loadAny(path: paths[i], profiles: profiles))
+                } catch {
+                    result = .failure(error)
+                }
+                loaded.withLock { $0[i] = result }
             }
-            loaded.withLock { $0[i] = result }
         }
         var diagnostics = missing
         var items: [Item] = []

@@ -70,7 +70,7 @@ public final class RunSession<Backend: ActuatorBackend> {
             try loop.backend.start()
             stopped = false
         }
-        writer = logOnAnotherThread ? LogWriterThread(recorder: recorder) : nil
+        writer = logOnAnotherThread ? LogWriterThread(recorder: recorder, avoiding: realtime?.cpu) : nil
     }
 
     struct Stopped: Error, CustomStringConvertible {

@@ -49,7 +49,7 @@ struct CampaignCommand: ParsableCommand {
     func run() throws {
         let plan: CampaignPlan
         do {
-            plan = try CampaignPlan.load(paths: paths, seeds: seeds)
+            plan = try CampaignPlan.load(paths: paths, seeds: seeds, jobs: jobs)
         } catch {
             throw VigilExit.invalid(error.description)
         }

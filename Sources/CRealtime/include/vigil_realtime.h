@@ -14,9 +14,10 @@ int vigil_lock_memory(int include_future);
 long long vigil_memlock_limit(void);
 /// The process has CAP_IPC_LOCK in its effective set (locked memory is then not limited).
 int vigil_has_ipc_lock(void);
-/// Back to SCHED_OTHER and every online CPU, for the calling thread: what a helper thread of a
-/// real-time loop (the log writer) must run with, so that it never competes with the loop.
-void vigil_leave_realtime(void);
+/// Back to SCHED_OTHER and every online CPU but `avoid_cpu` (-1: none; ignored when it is the
+/// only CPU), for the calling thread: what a helper thread of a real-time loop (the log writer)
+/// must run with, so that it never competes with the loop.
+void vigil_leave_realtime(int avoid_cpu);
 /// SCHED_FIFO at `priority` for the calling thread: 0 or errno.
 int vigil_set_fifo(int priority);
 /// Pins the calling thread to `cpu`: 0 or errno.
