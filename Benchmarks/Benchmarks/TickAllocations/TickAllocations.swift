@@ -38,13 +38,18 @@ final class SimulatedFixture: @unchecked Sendable {
         for (j, v) in [0.35, -0.26, 0.12, 0.5, 0.17, -0.17, 0.35].enumerated() { q[j] = v }
         let simulator = Simulator(model: psm.plantModel(), seed: 1, initialPosition: q)
         loop = ControlLoop(configuration: psm.loopConfiguration(), backend: simulator, faults: [], seed: 1)
-        loop.command(.enable, tick: 0, index: 0)
-        loop.command(.home, tick: 1, index: 1)
-        loop.command(command, tick: 2, index: 2)
+        // Each command at its own tick, as the runner gives them: given all before the first
+        // tick, the motion would start from a reference not yet taken from the encoders, and
+        // the interlock would stop the arm at once (a stopped loop is not the tick to measure).
+        let commands: [Int64: LoopCommand] = [0: .enable, 1: .home, 2: command]
         for k in 0..<tick {
+            if let c = commands[k] { loop.command(c, tick: k, index: Int(k)) }
             loop.step(tick: k)
-            while loop.events.pop() != nil {}
+            while let event = loop.events.pop() {
+                if event.kind == .trip { fatalError("the PSM tripped at start-up, tick \(k): \(event.trip)") }
+            }
         }
+        requireWorking()
     }
 
     /// `count` ticks; with `pausing`, a pause and a resume every 100 ticks, so that commands,
@@ -53,8 +58,20 @@ final class SimulatedFixture: @unchecked Sendable {
         for _ in 0..<count {
             if pausing && tick % 100 == 0 { loop.command(tick % 200 == 0 ? .pause : .resume, tick: tick, index: 0) }
             loop.step(tick: tick)
-            while loop.events.pop() != nil {}
+            while let event = loop.events.pop() {
+                if event.kind == .trip && firstTrip == nil { firstTrip = (tick, event.trip) }
+            }
             tick += 1
+        }
+    }
+
+    var firstTrip: (tick: Int64, trip: Trip)?
+
+    /// The measured ticks must be those of an arm at work: powered, the interlock passing the
+    /// motion through, nothing tripped.
+    func requireWorking() {
+        guard loop.state == .enabled || loop.state == .paused, loop.lastInterlockState == .normal, firstTrip == nil else {
+            fatalError("the PSM is not working at tick \(tick): \(loop.state), interlock \(String(describing: loop.lastInterlockState)), first trip \(String(describing: firstTrip))")
         }
     }
 }
@@ -75,19 +92,25 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.startMeasurement()
             fixture.run(benchmark.scaledIterations.count, pausing: pausing)
             benchmark.stopMeasurement()
+            fixture.requireWorking()
             blackHole(fixture.loop.state)
         } setup: {
             SimulatedFixture(command)
         }
     }
-    simulatorTick("SimulatorTick_PSM_JointSpace", .servoJointSine(joint: 0, amplitude: 0.3, period: 2))
+    simulatorTick("SimulatorTick_PSM_JointSpace", .servoJointSine(joint: 0, amplitude: 10 * Double.pi / 180, period: 2))
     simulatorTick("SimulatorTick_PSM_TeleoperationIK", .teleoperateCircle(radius: 0.01, period: 2))
-    simulatorTick("SimulatorTick_PSM_CommandsAndStateChanges", .servoJointSine(joint: 0, amplitude: 0.3, period: 2), pausing: true)
+    simulatorTick("SimulatorTick_PSM_CommandsAndStateChanges", .servoJointSine(joint: 0, amplitude: 10 * Double.pi / 180, period: 2), pausing: true)
 
     Benchmark("RunnerTick_PSM_TracedLogOnAnotherThread") { benchmark, fixture in
         benchmark.startMeasurement()
         fixture.run(benchmark.scaledIterations.count)
         benchmark.stopMeasurement()
+        // Measured on an arm at work, not one the interlock has stopped.
+        let loop = fixture.session.loop
+        guard loop.state == .enabled, loop.lastInterlockState == .normal else {
+            fatalError("the runner's PSM is not working at tick \(fixture.tick): \(loop.state), interlock \(String(describing: loop.lastInterlockState))")
+        }
         blackHole(fixture.tick)
     } setup: {
         RunnerFixture()
