@@ -109,6 +109,10 @@ let package = Package(
             dependencies: ["FaultLog"]
         ),
         .testTarget(
+            name: "ReportsTests",
+            dependencies: ["Reports"]
+        ),
+        .testTarget(
             name: "KinematicsTests",
             dependencies: [
                 "MotionTypes", "Kinematics",

@@ -48,6 +48,10 @@ public struct JSONRecord: Sendable {
     }
 
     public static func quote(_ s: String) -> String {
+        // Most strings (names, paths, figures) need no escape: no scalar walk for them.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + s + "\""
+        }
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {

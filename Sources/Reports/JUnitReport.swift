@@ -52,17 +52,29 @@ extension CampaignReport {
 
 func seconds(_ v: Double) -> String { String(format: "%.3f", v) }
 
-/// An attribute value, quoted and escaped.
-func attr(_ s: String) -> String { "\"" + text(s).replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "\n", with: "&#10;") + "\"" }
+/// An attribute value, quoted and escaped: character data's escapes, and `"` and newline too.
+func attr(_ s: String) -> String { "\"" + escapeXML(s, attribute: true) + "\"" }
 
 /// Character data, escaped; characters XML 1.0 cannot hold are dropped.
-func text(_ s: String) -> String {
+func text(_ s: String) -> String { escapeXML(s, attribute: false) }
+
+/// One pass over the scalars, and none at all for the usual text with nothing to escape (a
+/// campaign's JUnit file escapes every name, message and figure of every run).
+func escapeXML(_ s: String, attribute: Bool) -> String {
+    let needsWork = s.utf8.contains { byte in
+        byte < 0x20 || byte == UInt8(ascii: "&") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">")
+            || (attribute && byte == UInt8(ascii: "\""))
+    }
+    guard needsWork else { return s }
     var out = ""
+    out.reserveCapacity(s.utf8.count + 16)
     for scalar in s.unicodeScalars {
         switch scalar {
         case "&": out += "&amp;"
         case "<": out += "&lt;"
         case ">": out += "&gt;"
+        case "\"" where attribute: out += "&quot;"
+        case "\n" where attribute: out += "&#10;"
         case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
         case _ where scalar.value < 0x20: continue
         default: out.unicodeScalars.append(scalar)

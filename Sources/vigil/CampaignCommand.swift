@@ -47,6 +47,7 @@ struct CampaignCommand: ParsableCommand {
     }
 
     func run() throws {
+        let commit = gitCommitInBackground()
         let plan: CampaignPlan
         do {
             plan = try CampaignPlan.load(paths: paths, seeds: seeds, jobs: jobs)
@@ -63,7 +64,7 @@ struct CampaignCommand: ParsableCommand {
         let runs: [CampaignRun]
         do {
             runs = try CampaignRunner.run(
-                plan, jobs: jobs, outFolder: out, metadata: runMetadata(backend: "simulator"), trace: !noTrace
+                plan, jobs: jobs, outFolder: out, metadata: runMetadata(backend: "simulator", gitCommit: commit()), trace: !noTrace
             ) { done, total, run in
                 progress.update(done: done, run: run)
             }

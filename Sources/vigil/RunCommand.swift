@@ -234,8 +234,28 @@ struct RealtimeArguments: ParsableArguments {
 }
 
 /// Version and provenance for log headers: the git commit of the checkout `vigil` was built in.
-func runMetadata(backend: String) -> RunMetadata {
-    RunMetadata(vigilVersion: Vigil.version, gitCommit: gitCommit(), backend: backend)
+func runMetadata(backend: String, gitCommit commit: String = gitCommit()) -> RunMetadata {
+    RunMetadata(vigilVersion: Vigil.version, gitCommit: commit, backend: backend)
+}
+
+/// Starts `gitCommit()` on another thread and returns a function that waits for its answer:
+/// starting git from a running process takes tens of milliseconds, which a campaign spends
+/// reading its scenario files instead of waiting.
+func gitCommitInBackground() -> () -> String {
+    final class Answer: @unchecked Sendable {
+        var text = "unknown"
+        let ready = DispatchSemaphore(value: 0)
+    }
+    let answer = Answer()
+    Thread {
+        answer.text = gitCommit()
+        answer.ready.signal()
+    }.start()
+    return {
+        answer.ready.wait()
+        answer.ready.signal()  // a second call returns at once too
+        return answer.text
+    }
 }
 
 func gitCommit() -> String {

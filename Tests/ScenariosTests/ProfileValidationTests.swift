@@ -202,7 +202,8 @@ import Testing
         ("5 deg", PhysicalDimension.angle, 5 * Double.pi / 180), ("0.5rad", .angle, 0.5), ("12 ms", .time, 0.012),
         ("2 mm", .length, 0.002), ("1 kHz", .frequency, 1000), ("50 mA", .current, 0.05), ("4.97 N.m", .torque, 4.97),
         ("90 deg/s", .angularVelocity, Double.pi / 2), ("-1.5e-3 m", .length, -0.0015), ("65 degC", .temperature, 65),
-        ("900 us", .time, 0.0009), ("5 °", .angle, 5 * Double.pi / 180),
+        ("900 us", .time, 0.0009), ("5 °", .angle, 5 * Double.pi / 180), ("65 °C", .temperature, 65),
+        ("900 µs", .time, 0.0009), ("4.97 N·m", .torque, 4.97), ("2 mN·m/A", .torqueConstant, 0.002),
     ])
     func parsesValuesWithUnits(_ text: String, _ dimension: PhysicalDimension, _ expected: Double) throws {
         let value = try Quantity.parse(text, as: dimension).get()
