@@ -36,7 +36,10 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     var referenceVelocity: JointVector
     var referenceAcceleration: JointVector
     var rawFrame: SensorFrame
-    var previousEncoder: JointVector?
+    /// The last tick's encoder positions (valid once `hasPreviousEncoder`). Not an Optional: an
+    /// element read from a vector bound out of an Optional copies the whole vector each time.
+    var previousEncoder: JointVector
+    var hasPreviousEncoder = false
     var scratch = KinematicScratch()
     var lastGatedTip: Vector3?
     /// H04 fault: where the port has moved to, fixed when the fault starts (perpendicular to the
@@ -72,6 +75,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         injector = FaultInjector(faults: faults, rate: configuration.rate, seed: seed, jointCount: n)
         frame = SensorFrame(jointCount: n)
         rawFrame = SensorFrame(jointCount: n)
+        previousEncoder = JointVector(count: n)
         velocity = JointVector(count: n)
         reference = JointVector(count: n)
         referenceVelocity = JointVector(count: n)
@@ -252,15 +256,17 @@ public struct ControlLoop<Backend: ActuatorBackend> {
 
         // Estimate.
         var still: UInt8 = 0
-        if let previous = previousEncoder {
+        if hasPreviousEncoder {
             for j in 0..<n {
-                let raw = (frame.encoder[j] - previous[j]) * rate
+                let now = frame.encoder[j], before = previousEncoder[j]
+                let raw = (now - before) * rate
                 velocity[j] += velocityFilter * (raw - velocity[j])
                 if !velocity[j].isFinite { velocity[j] = raw }
-                if frame.encoder[j] == previous[j] { still |= 1 << UInt8(j) }
+                if now == before { still |= 1 << UInt8(j) }
             }
         }
         previousEncoder = frame.encoder
+        hasPreviousEncoder = true
         if resynchronize {
             reference = withinLimits(frame.encoder)
             resynchronize = false

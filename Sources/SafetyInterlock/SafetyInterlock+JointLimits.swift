@@ -17,13 +17,14 @@ extension SafetyInterlock {
 
     /// A measured position beyond a limit by more than the margin: protective stop.
     mutating func checkMeasuredLimits(_ sensors: SensorFrame) {
-        guard let margin = limits.jointLimitMargin else { return }
+        guard limits.jointLimitMargin != nil else { return }
         for j in 0..<limits.jointCount {
             let q = sensors.encoder[j]
-            if q.isNaN || q < limits.lower[j] - margin[j] {
-                trips.append(Trip(check: .jointLimitMeasured, joint: j, measured: q, threshold: limits.lower[j] - margin[j], response: .protectiveStop))
-            } else if q > limits.upper[j] + margin[j] {
-                trips.append(Trip(check: .jointLimitMeasured, joint: j, measured: q, threshold: limits.upper[j] + margin[j], response: .protectiveStop))
+            let lowest = limits.lower[j] - limitMargin[j], highest = limits.upper[j] + limitMargin[j]
+            if q.isNaN || q < lowest {
+                trips.append(Trip(check: .jointLimitMeasured, joint: j, measured: q, threshold: lowest, response: .protectiveStop))
+            } else if q > highest {
+                trips.append(Trip(check: .jointLimitMeasured, joint: j, measured: q, threshold: highest, response: .protectiveStop))
             }
         }
     }

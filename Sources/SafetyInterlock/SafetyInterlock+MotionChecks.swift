@@ -6,36 +6,39 @@ extension SafetyInterlock {
     /// setpoint is kept and a protective stop follows.
     mutating func checkCommandStep(_ command: inout ActuatorCommand, _ encoder: JointVector) {
         // On the first powered tick there is no last setpoint: the step is from where the arm is.
-        guard let maxStep = limits.commandStep else { return }
-        let last = lastPosition ?? withinLimits(encoder)
+        guard limits.commandStep != nil else { return }
+        stepOrigin = lastPosition ?? withinLimits(encoder)
         var refused = false
         for j in 0..<limits.jointCount {
-            let step = abs(command.position[j] - last[j])
-            let tooFar = !(step <= maxStep[j])
+            let maxStep = stepLimit[j]
+            let step = abs(command.position[j] - stepOrigin[j])
+            let tooFar = !(step <= maxStep)
             // Refused on every tick; recorded once per episode (the stop it causes is latched).
             if episodes.starts(Slot.commandStep + j, tooFar) {
-                trips.append(Trip(check: .commandStep, joint: j, measured: step, threshold: maxStep[j], response: .protectiveStop))
+                trips.append(Trip(check: .commandStep, joint: j, measured: step, threshold: maxStep, response: .protectiveStop))
             }
             if tooFar { refused = true }
         }
-        if refused { command.position = last }
+        if refused { command.position = stepOrigin }
     }
 
     /// H02: |reference − measured| above the limit means the joint is not following: power off.
     mutating func checkTracking(_ sensors: SensorFrame, _ inputs: MonitorInputs) {
-        if let limit = limits.trackingError {
+        if limits.trackingError != nil {
             for j in 0..<limits.jointCount {
+                let limit = trackingLimit[j]
                 let error = abs(inputs.reference[j] - sensors.encoder[j])
-                if !(error <= limit[j]) {
-                    trips.append(Trip(check: .trackingError, joint: j, measured: error, threshold: limit[j], response: .powerOff))
+                if !(error <= limit) {
+                    trips.append(Trip(check: .trackingError, joint: j, measured: error, threshold: limit, response: .powerOff))
                 }
             }
         }
-        if let limit = limits.jointVelocity {
+        if limits.jointVelocity != nil {
             for j in 0..<limits.jointCount {
+                let limit = velocityLimit[j]
                 let speed = abs(inputs.velocity[j])
-                if !(speed <= limit[j]) {
-                    trips.append(Trip(check: .jointVelocity, joint: j, measured: speed, threshold: limit[j], response: .powerOff))
+                if !(speed <= limit) {
+                    trips.append(Trip(check: .jointVelocity, joint: j, measured: speed, threshold: limit, response: .powerOff))
                 }
             }
         }

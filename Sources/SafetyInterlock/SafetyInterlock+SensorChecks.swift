@@ -4,11 +4,12 @@ import MotionTypes
 extension SafetyInterlock {
     /// H06/H07: |potentiometer − encoder| above the distance for more than the latency: power off.
     mutating func checkEncoderPotentiometer(_ sensors: SensorFrame) {
-        guard let distance = limits.encoderPotentiometer else { return }
+        guard limits.encoderPotentiometer != nil else { return }
         for j in 0..<limits.jointCount {
+            let distance = potentiometerDistance[j]
             let gap = abs(sensors.potentiometer[j] - sensors.encoder[j])
-            if encoderPotentiometerCount.update(j, !(gap <= distance[j]), persistence: limits.encoderPotentiometerLatency) {
-                trips.append(Trip(check: .encoderPotentiometer, joint: j, measured: gap, threshold: distance[j], response: .powerOff))
+            if encoderPotentiometerCount.update(j, !(gap <= distance), persistence: limits.encoderPotentiometerLatency) {
+                trips.append(Trip(check: .encoderPotentiometer, joint: j, measured: gap, threshold: distance, response: .powerOff))
             }
         }
     }
@@ -17,12 +18,13 @@ extension SafetyInterlock {
     /// motion: power off. It uses the commanded current — a biased current reading on a still
     /// joint is a current-sensing fault (H12), not a lost encoder.
     mutating func checkStall(_ proposed: ActuatorCommand, _ inputs: MonitorInputs) {
-        guard let current = limits.encoderStallCurrent else { return }
+        guard limits.encoderStallCurrent != nil else { return }
         for j in 0..<limits.jointCount {
+            let current = stallCurrent[j]
             let still = inputs.encoderStill & (1 << UInt8(j)) != 0
             let amps = abs(proposed.current[j])
-            if stallCount.update(j, still && !(amps <= current[j]), persistence: limits.encoderStallPersistence) {
-                trips.append(Trip(check: .encoderStall, joint: j, measured: amps, threshold: current[j], response: .powerOff))
+            if stallCount.update(j, still && !(amps <= current), persistence: limits.encoderStallPersistence) {
+                trips.append(Trip(check: .encoderStall, joint: j, measured: amps, threshold: current, response: .powerOff))
             }
         }
     }

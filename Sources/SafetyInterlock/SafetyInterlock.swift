@@ -10,8 +10,22 @@ public struct SafetyInterlock: Sendable {
     public let limits: SafetyLimits
     public private(set) var state: InterlockState = .normal
 
+    // The optional per-joint thresholds, unwrapped once (NaN where the check is off, and then
+    // never read). An element read from a vector bound out of an Optional (`guard let limit =
+    // limits.trackingError`) copies the whole vector, and every other vector of the loop, on
+    // every read; read from a stored property, an element is one load.
+    let trackingLimit: JointVector
+    let velocityLimit: JointVector
+    let potentiometerDistance: JointVector
+    let stallCurrent: JointVector
+    let stepLimit: JointVector
+    let limitMargin: JointVector
+
     /// The last gated position setpoint (nil until the first servo tick).
     var lastPosition: JointVector?
+    /// Where this tick's setpoint steps from (H01): the last setpoint, or the arm's position.
+    /// Stored, not a local taken from `lastPosition`, so that its elements are read in place.
+    var stepOrigin: JointVector
     var holdPosition: JointVector
     /// Zero the current command during this stop (H12: "zero + protective stop").
     var zeroCurrent = false
@@ -62,7 +76,15 @@ public struct SafetyInterlock: Sendable {
 
     public init(limits: SafetyLimits) {
         self.limits = limits
+        let off = JointVector(count: limits.jointCount, repeating: .nan)
+        trackingLimit = limits.trackingError ?? off
+        velocityLimit = limits.jointVelocity ?? off
+        potentiometerDistance = limits.encoderPotentiometer ?? off
+        stallCurrent = limits.encoderStallCurrent ?? off
+        stepLimit = limits.commandStep ?? off
+        limitMargin = limits.jointLimitMargin ?? off
         holdPosition = JointVector(count: limits.jointCount)
+        stepOrigin = JointVector(count: limits.jointCount)
         brakeReference = JointVector(count: limits.jointCount)
         lastPotentiometer = JointVector(count: limits.jointCount)
         pending = Pending(encoder: JointVector(count: limits.jointCount), command: ActuatorCommand(jointCount: limits.jointCount))

@@ -43,6 +43,17 @@ import Glibc
         output.contains("missing replies 0,") && output.contains("timeouts 0,")
     }
 
+    /// A serial run whose verdicts can be compared with the simulator's: its link was clean, or
+    /// what went wrong on it (a starved emulator answering late now and then) tripped no check
+    /// that watches the bus or the freshness of its data, so the interlock judged the same
+    /// arm as on the simulator.
+    static func comparable(_ output: String, log: String) -> Bool {
+        if linkWasClean(output) { return true }
+        guard let text = try? String(contentsOfFile: log, encoding: .utf8) else { return false }
+        let busChecks = ["communication", "round_trip", "sensor_freshness", "sensor_freshness_stop"]
+        return !busChecks.contains { text.contains("\"check\":\"\($0)\"") }
+    }
+
     /// Each expectation's PASS/FAIL line, without the figures (which differ: no noise model on
     /// the servo side).
     func verdicts(_ output: String) -> [String] {
@@ -65,15 +76,17 @@ import Glibc
             let file = folder.appendingPathComponent(scenario).path
             let simulated = try vigil("run", file, "--out", folder.appendingPathComponent("sim").path)
             // The comparison is of verdicts over a healthy link. When the machine starves the
-            // emulator (a loaded CI runner: replies missed or late), the run legitimately stops on
-            // H09/H11 instead; such an attempt says nothing about the verdict logic, so it is
-            // run again, up to three times, and only a clean link is compared.
+            // emulator (a loaded CI runner: replies missed or late), the run may legitimately stop
+            // on H08/H09/H11 instead; such an attempt says nothing about the verdict logic, so it
+            // is run again, up to four times. An attempt with a few late replies that tripped
+            // none of those checks is compared like a clean one.
             let runSerial = {
                 try vigil("run", file, "--backend", "serial", "--port", emulator.link, "--no-pacing", "--out", folder.appendingPathComponent("serial").path)
             }
+            let log = folder.appendingPathComponent("serial/\(((scenario as NSString).lastPathComponent as NSString).deletingPathExtension)-seed1.jsonl").path
             var serial = try runSerial()
-            for _ in 1..<3 where !Self.linkWasClean(serial.stdout) { serial = try runSerial() }
-            #expect(Self.linkWasClean(serial.stdout), "\(scenario): no attempt had a clean link:\n\(serial.stdout)")
+            for _ in 1..<4 where !Self.comparable(serial.stdout, log: log) { serial = try runSerial() }
+            #expect(Self.comparable(serial.stdout, log: log), "\(scenario): in four attempts the bus checks always tripped:\n\(serial.stdout)")
             #expect(simulated.status == 0, "\(scenario) on the simulator:\n\(simulated.stdout)")
             #expect(serial.status == simulated.status, "\(scenario) over serial:\n\(serial.stdout)\(serial.stderr)")
             #expect(verdicts(serial.stdout) == verdicts(simulated.stdout), "\(scenario)")
