@@ -114,10 +114,15 @@ int64_t vigil_c_periodic_loop(int64_t period_ns, int64_t count, int64_t *latenci
     return missed;
 }
 
-int vigil_sync_filesystem(const char *path) {
+int vigil_open_folder(const char *path) {
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return errno;
-    int rc = syncfs(fd) == 0 ? 0 : errno;
+    return fd >= 0 ? fd : -errno;
+}
+
+int vigil_syncfs(int fd) {
+    return syncfs(fd) == 0 ? 0 : errno;
+}
+
+void vigil_close(int fd) {
     close(fd);
-    return rc;
 }

@@ -32,8 +32,9 @@ public struct JointMove: Sendable, BitwiseCopyable {
         let duration = Double(ticks) / rate
         var p = start, v = start, a = start
         for j in 0..<start.count {
-            let d = goal[j] - start[j]
-            p[j] = start[j] + s * d
+            let from = start[j]  // each element read once: a read copies the whole vector here
+            let d = goal[j] - from
+            p[j] = from + s * d
             v[j] = t >= 1 ? 0 : ds * d / duration
             a[j] = t >= 1 ? 0 : dds * d / (duration * duration)
         }

@@ -150,9 +150,44 @@ public enum Realtime {
     public static func now() -> Int64 { vigil_monotonic_ns() }
 
     /// Flushes the file system holding `folder` to its disk (syncfs(2)) and waits for it; the
-    /// errno of what failed, or nil. A write-back error (EIO, ENOSPC) surfaces here.
+    /// errno of what failed, or nil. Opened now, the folder reports only the write-back errors
+    /// from now on: to miss none, open a ``FileSystemFlush`` before writing.
     public static func syncFileSystem(containing folder: String) -> Int32? {
-        let rc = vigil_sync_filesystem(folder)
+        do {
+            return try FileSystemFlush(folder: folder).flush()
+        } catch {
+            return error.errno
+        }
+    }
+}
+
+/// A failed system call's errno.
+public struct SystemCallError: Error, Equatable, Sendable {
+    public var errno: Int32
+    public init(errno: Int32) { self.errno = errno }
+}
+
+/// The flush of the file system holding a folder, reporting every write-back error since it
+/// was opened. syncfs(2) reports the errors since the file it is called on was opened, and the
+/// kernel writes dirty pages back on its own while a campaign runs: a folder opened only at the
+/// end would not hear of a write-back that had already failed. So: open it before writing,
+/// flush after.
+public final class FileSystemFlush: Sendable {
+    private let descriptor: Int32
+
+    /// Opens `folder` (it must exist).
+    public init(folder: String) throws(SystemCallError) {
+        let fd = vigil_open_folder(folder)
+        guard fd >= 0 else { throw SystemCallError(errno: -fd) }
+        descriptor = fd
+    }
+
+    deinit { vigil_close(descriptor) }
+
+    /// Writes everything on the file system to its disk and waits: nil, or the errno of what
+    /// failed since this was opened (EIO, ENOSPC …).
+    public func flush() -> Int32? {
+        let rc = vigil_syncfs(descriptor)
         return rc == 0 ? nil : rc
     }
 }

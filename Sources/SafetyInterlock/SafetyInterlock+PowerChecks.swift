@@ -34,9 +34,12 @@ extension SafetyInterlock {
     mutating func checkTemperature(_ sensors: SensorFrame) {
         var hottest = -Double.infinity
         var joint = 0
-        for j in 0..<limits.jointCount where sensors.temperature[j] > hottest || sensors.temperature[j].isNaN {
-            hottest = sensors.temperature[j]
-            joint = j
+        for j in 0..<limits.jointCount {
+            let t = sensors.temperature[j]
+            if t > hottest || t.isNaN {
+                hottest = t
+                joint = j
+            }
         }
         if let error = limits.temperatureError, hottest > error || hottest.isNaN {
             trips.append(Trip(check: .temperature, joint: joint, measured: hottest, threshold: error, response: .powerOff))

@@ -170,6 +170,10 @@ public enum CampaignRunner {
         let next = Atomic<Int>(0)
         let done = Mutex<Int>(0)
         let workers = max(1, min(jobs, total))
+        // The flush is opened before the first log is written, so that it reports a write-back
+        // that fails while the runs go on (see FileSystemFlush).
+        try? FileManager.default.createDirectory(atPath: outFolder, withIntermediateDirectories: true)
+        let flush = try? FileSystemFlush(folder: outFolder)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while true {
                 let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -184,7 +188,7 @@ public enum CampaignRunner {
         }
         // The runs skip their own fsync (one per file serialises the workers on the file
         // system's journal); one flush makes every log durable at once, and says if it failed.
-        if let errno = Realtime.syncFileSystem(containing: outFolder) {
+        if let errno = flush.map({ $0.flush() }) ?? Realtime.syncFileSystem(containing: outFolder) {
             throw CampaignFlushError(folder: outFolder, errno: errno)
         }
         return results.withLock { $0.map { $0! } }

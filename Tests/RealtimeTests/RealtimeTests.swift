@@ -118,4 +118,17 @@ import Testing
         #expect(Realtime.syncFileSystem(containing: "/no/such/folder/for/vigil") == ENOENT)
         #expect(Realtime.syncFileSystem(containing: "/etc/hostname") == ENOTDIR)
     }
+
+    /// Opened before the writes (as a campaign does), flushed after them.
+    @Test func aFlushOpenedBeforeTheWritesFlushesThem() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-flush-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let flush = try FileSystemFlush(folder: folder.path)
+        try Data(repeating: 7, count: 1 << 16).write(to: folder.appendingPathComponent("log"))
+        #expect(flush.flush() == nil)
+        #expect(flush.flush() == nil, "a second flush with nothing new is fine too")
+        #expect(throws: SystemCallError(errno: ENOENT)) { try FileSystemFlush(folder: folder.appendingPathComponent("none").path) }
+        #expect(throws: SystemCallError(errno: ENOTDIR)) { try FileSystemFlush(folder: folder.appendingPathComponent("log").path) }
+    }
 }

@@ -28,8 +28,13 @@ int vigil_pin_cpu(int cpu);
 int vigil_request_cpu_latency(int32_t microseconds);
 /// Writes to `bytes` of stack so that its pages are resident before the loop starts.
 void vigil_prefault_stack(size_t bytes);
-/// syncfs(2) on the file system holding the folder `path`: 0, or the errno of what failed.
-int vigil_sync_filesystem(const char *path);
+/// Opens the folder `path` for syncfs(2): a descriptor, or -errno.
+int vigil_open_folder(const char *path);
+/// syncfs(2) on the file system holding the open folder `fd`: 0, or the errno of what failed
+/// (write-back errors included, since `fd` was opened).
+int vigil_syncfs(int fd);
+/// close(2).
+void vigil_close(int fd);
 /// CLOCK_MONOTONIC in nanoseconds.
 int64_t vigil_monotonic_ns(void);
 /// Sleeps until the absolute CLOCK_MONOTONIC time `deadline_ns` (TIMER_ABSTIME), retrying on EINTR.
