@@ -106,11 +106,11 @@ let package = Package(
         ),
         .testTarget(
             name: "FaultLogTests",
-            dependencies: ["FaultLog"]
+            dependencies: ["FaultLog", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "ReportsTests",
-            dependencies: ["Reports"]
+            dependencies: ["Reports", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "KinematicsTests",

@@ -1,5 +1,6 @@
 import FaultLog
 import Foundation
+import PropertyBased
 import Testing
 
 @Suite struct FaultLogTests {
@@ -106,24 +107,17 @@ import Testing
 
     /// Whatever the string, a JSON parser nobody here wrote reads the quoted form back as the
     /// same string: the fast path (nothing to escape) and the escaping path alike.
-    @Test func quotedStringsParseBackToThemselves() throws {
-        let alphabet: [Unicode.Scalar] = ["a", "Z", "0", " ", "\"", "\\", "/", "\n", "\r", "\t", "\u{0}", "\u{1}", "\u{1f}", "\u{7f}", "é", "µ", "°", "—", "\u{2028}", "😀"]
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        var strings = ["", "plain", "H07 encoder/potentiometer", "a\"b", "back\\slash", "line\nbreak", "tab\t", "\u{0}", "emoji 😀", "🇨🇭"]
-        for _ in 0..<2000 {
-            var text = String.UnicodeScalarView()
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            for _ in 0..<Int(state >> 60) {
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                text.append(alphabet[Int(state >> 33) % alphabet.count])
-            }
-            strings.append(String(text))
-        }
-        for string in strings {
+    @Test func quotedStringsParseBackToThemselves() async throws {
+        let alphabet: [Unicode.Scalar] = [
+            "a", "Z", "0", " ", "\"", "\\", "/", "\n", "\r", "\t", "\u{0}", "\u{1}", "\u{1f}", "\u{7f}", "é", "µ", "°", "—", "\u{2028}", "😀",
+        ]
+        let strings = Gen<Unicode.Scalar?>.element(of: alphabet).map { $0! }.array(of: 0...15).map { String(String.UnicodeScalarView($0)) }
+        await propertyCheck(count: 2000, input: strings) { string in
             let json = "[" + JSONRecord.quote(string) + "]"
-            let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String]
+            let parsed = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String]
             #expect(parsed == [string], "\(json)")
         }
         #expect(JSONRecord.quote("plain") == "\"plain\"")
+        #expect(JSONRecord.quote("") == "\"\"")
     }
 }
