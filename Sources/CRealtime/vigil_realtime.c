@@ -66,18 +66,25 @@ int vigil_pin_cpu(int cpu) {
 }
 
 // The request lasts while the file stays open, so it is opened once and never closed: the kernel
-// drops it when the process exits, however it exits.
+// drops it when the process exits, however it exits. The lock keeps two threads entering real
+// time at once from opening it twice.
 static int cpu_latency_fd = -1;
+static pthread_mutex_t cpu_latency_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int vigil_request_cpu_latency(int32_t microseconds) {
+    pthread_mutex_lock(&cpu_latency_lock);
+    int rc = 0;
     if (cpu_latency_fd < 0) {
         int fd = open("/dev/cpu_dma_latency", O_WRONLY | O_CLOEXEC);
-        if (fd < 0) return errno;
-        cpu_latency_fd = fd;
+        if (fd < 0) rc = errno;
+        else cpu_latency_fd = fd;
     }
-    ssize_t written = write(cpu_latency_fd, &microseconds, sizeof microseconds);
-    if (written == (ssize_t)sizeof microseconds) return 0;
-    return written < 0 ? errno : EIO;
+    if (rc == 0) {
+        ssize_t written = write(cpu_latency_fd, &microseconds, sizeof microseconds);
+        if (written != (ssize_t)sizeof microseconds) rc = written < 0 ? errno : EIO;
+    }
+    pthread_mutex_unlock(&cpu_latency_lock);
+    return rc;
 }
 
 void vigil_prefault_stack(size_t bytes) {

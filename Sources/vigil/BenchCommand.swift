@@ -93,6 +93,7 @@ struct BenchCommand: ParsableCommand {
             let recorder = TimingRecorder(capacity: blocks * ticksPerBlock)
             let scenario = try realtimeScenario(ticks: ticksPerBlock, folder: folder)
             var report: RealtimeReport?
+            var stoppedBlocks = 0
             func cBlock() {
                 let (latencies, missed) = Realtime.plainCLoop(periodNanoseconds: period, count: ticksPerBlock, options: realtimeOptions.options)
                 cLatencies += latencies
@@ -100,7 +101,9 @@ struct BenchCommand: ParsableCommand {
             }
             for block in 0..<blocks {
                 if block % 2 == 0 { cBlock() }
-                report = try realtimeRun(scenario, folder: folder, timing: recorder)
+                let run = try realtimeRun(scenario, folder: folder, timing: recorder)
+                report = run.report
+                if !run.armKeptWorking { stoppedBlocks += 1 }
                 if block % 2 == 1 { cBlock() }
             }
             let c = Percentiles(cLatencies)
@@ -116,8 +119,12 @@ struct BenchCommand: ParsableCommand {
                 ("rate_hz", rate), ("memory_locked", loop.report.memoryLocked ? 1 : 0),
                 ("sched_fifo", loop.report.fifoPriority == nil ? 0 : 1),
                 ("cpu_latency_request", loop.report.cpuLatencyMicroseconds == nil ? 0 : 1), ("jitter_blocks", Double(blocks)),
+                ("stopped_blocks", Double(stoppedBlocks)),
             ]
             if !json {
+                if stoppedBlocks > 0 {
+                    print("  in \(stoppedBlocks) of \(blocks) blocks the interlock stopped the arm (missed periods: H15); their later ticks are a stopped arm's")
+                }
                 for warning in loop.report.warnings { print("  \(warning)") }
             }
         }
@@ -325,14 +332,16 @@ struct BenchCommand: ParsableCommand {
     }
 
     /// One run of `scenario` through the real-time runner on this thread, its timing added to
-    /// `timing`.
-    func realtimeRun(_ scenario: Scenario, folder: URL, timing: TimingRecorder) throws -> RealtimeReport {
+    /// `timing`. `armKeptWorking` is false when the interlock stopped the arm (on a machine that
+    /// misses periods, H15 does): that block's later ticks are those of a stopped arm.
+    func realtimeRun(_ scenario: Scenario, folder: URL, timing: TimingRecorder) throws -> (report: RealtimeReport, armKeptWorking: Bool) {
         let report = Realtime.enter(realtimeOptions.options)
-        _ = try ScenarioRunner.runSimulated(
+        let result = try ScenarioRunner.runSimulated(
             scenario, seed: 1, logPath: folder.appendingPathComponent("realtime.jsonl").path,
             metadata: RunMetadata(vigilVersion: Vigil.version, gitCommit: "bench", backend: "simulator, real time"), realtime: report,
             timing: timing)
-        return report
+        guard result.timing != nil else { throw VigilExit(code: VigilExit.failure, message: "error: the real-time run recorded no timing") }
+        return (report, result.passed)
     }
 }
 

@@ -119,7 +119,9 @@ import Testing
         #expect(Realtime.syncFileSystem(containing: "/etc/hostname") == ENOTDIR)
     }
 
-    /// Opened before the writes (as a campaign does), flushed after them.
+    /// Opened before the writes (as a campaign does), flushed after them. This checks the
+    /// calls and their errors; a failing write-back, the case the early open is for, needs a
+    /// failing disk and is not reproduced here.
     @Test func aFlushOpenedBeforeTheWritesFlushesThem() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-flush-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
