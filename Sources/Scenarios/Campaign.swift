@@ -110,26 +110,17 @@ public struct CampaignPlan: Sendable {
         // Read and validated by `jobs` workers; the plan keeps the files' order.
         let profiles = ProfileCache()
         let paths = files.map(\.path)
-        let loaded = Mutex<[Result<ScenarioFile, ValidationError>?]>(Array(repeating: nil, count: files.count))
-        let next = Atomic<Int>(0)
-        let workers = max(1, min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, files.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard i < paths.count else { return }
-                let result: Result<ScenarioFile, ValidationError>
-                do throws(ValidationError) {
-                    result = .success(try ScenarioLoader.loadAny(path: paths[i], profiles: profiles))
-                } catch {
-                    result = .failure(error)
-                }
-                loaded.withLock { $0[i] = result }
+        let loaded = inParallel(paths.count, workers: jobs ?? ProcessInfo.processInfo.activeProcessorCount) { i in
+            do throws(ValidationError) {
+                return Result<ScenarioFile, ValidationError>.success(try ScenarioLoader.loadAny(path: paths[i], profiles: profiles))
+            } catch {
+                return .failure(error)
             }
         }
         var diagnostics = missing
         var items: [Item] = []
-        for (file, result) in zip(files, loaded.withLock { $0 }) {
-            switch result! {
+        for (file, result) in zip(files, loaded) {
+            switch result {
             case let .success(scenario):
                 // A start check simulates nothing, so its seed changes nothing: it runs once.
                 let count: Int
@@ -166,32 +157,25 @@ public enum CampaignRunner {
         progress: @Sendable (_ done: Int, _ total: Int, _ run: CampaignRun) -> Void
     ) throws(CampaignFlushError) -> [CampaignRun] {
         let total = plan.items.count
-        let results = Mutex<[CampaignRun?]>(Array(repeating: nil, count: total))
-        let next = Atomic<Int>(0)
         let done = Mutex<Int>(0)
-        let workers = max(1, min(jobs, total))
         // The flush is opened before the first log is written, so that it reports a write-back
         // that fails while the runs go on (see FileSystemFlush).
         try? FileManager.default.createDirectory(atPath: outFolder, withIntermediateDirectories: true)
         let flush = try? FileSystemFlush(folder: outFolder)
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard index < total else { return }
-                let run = runOne(plan.items[index], outFolder: outFolder, metadata: metadata, trace: trace)
-                results.withLock { $0[index] = run }
-                done.withLock { count in
-                    count += 1
-                    progress(count, total, run)
-                }
+        let runs = inParallel(total, workers: jobs) { index in
+            let run = runOne(plan.items[index], outFolder: outFolder, metadata: metadata, trace: trace)
+            done.withLock { count in
+                count += 1
+                progress(count, total, run)
             }
+            return run
         }
         // The runs skip their own fsync (one per file serialises the workers on the file
         // system's journal); one flush makes every log durable at once, and says if it failed.
-        if let errno = flush.map({ $0.flush() }) ?? Realtime.syncFileSystem(containing: outFolder) {
-            throw CampaignFlushError(folder: outFolder, errno: errno)
-        }
-        return results.withLock { $0.map { $0! } }
+        // (Had the folder not opened, flushing it by name at least reports why.)
+        let failure = if let flush { flush.flush() } else { Realtime.syncFileSystem(containing: outFolder) }
+        if let failure { throw CampaignFlushError(folder: outFolder, errno: failure) }
+        return runs
     }
 
 
@@ -261,4 +245,20 @@ extension CampaignRunner {
         }
         return run
     }
+}
+
+/// `body(i)` for every `i` in `0..<count`, on `workers` threads that each take the next index
+/// when they are free; the results in index order, whatever the number of workers.
+func inParallel<T: Sendable>(_ count: Int, workers: Int, _ body: @Sendable (Int) -> T) -> [T] {
+    let results = Mutex<[T?]>(Array(repeating: nil, count: count))
+    let next = Atomic<Int>(0)
+    DispatchQueue.concurrentPerform(iterations: max(1, min(workers, count))) { _ in
+        while true {
+            let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            guard i < count else { return }
+            let result = body(i)
+            results.withLock { $0[i] = result }
+        }
+    }
+    return results.withLock { $0.map { $0! } }
 }

@@ -126,9 +126,10 @@ final class LogWriterThread: @unchecked Sendable {
                 write { try recorder.handle(event) }
             }
             if stop { break }
-            // Idle: look again in 10 ms. The ring holds 4096 events: a second of a run that
-            // logs an event on every tick at 4 kHz (a run logs far fewer). Waking every 1 ms put a wake-up beside every one of a 1 kHz loop's, and
-            // that loop's wake p99 was then several times the plain C loop's on this VM.
+            // Idle: look again in 10 ms. The ring holds 4096 events: a second of a run that logs
+            // an event on every tick at 4 kHz (a run logs far fewer). Waking every 1 ms put a
+            // wake-up beside each of a 1 kHz loop's, and that loop's wake p99 was then several
+            // times the plain C loop's on this VM.
             if !any { usleep(10_000) }
         }
         done.signal()

@@ -92,7 +92,8 @@ struct BenchCommand: ParsableCommand {
             var cMissed = 0
             let recorder = TimingRecorder(capacity: blocks * ticksPerBlock)
             let scenario = try realtimeScenario(ticks: ticksPerBlock, folder: folder)
-            var report: RealtimeReport?
+            // This thread is set up once; the C loop's thread sets itself up the same way.
+            let report = Realtime.enter(realtimeOptions.options)
             var stoppedBlocks = 0
             func cBlock() {
                 let (latencies, missed) = Realtime.plainCLoop(periodNanoseconds: period, count: ticksPerBlock, options: realtimeOptions.options)
@@ -101,13 +102,11 @@ struct BenchCommand: ParsableCommand {
             }
             for block in 0..<blocks {
                 if block % 2 == 0 { cBlock() }
-                let run = try realtimeRun(scenario, folder: folder, timing: recorder)
-                report = run.report
-                if !run.armKeptWorking { stoppedBlocks += 1 }
+                if try !realtimeRun(scenario, report: report, folder: folder, timing: recorder) { stoppedBlocks += 1 }
                 if block % 2 == 1 { cBlock() }
             }
             let c = Percentiles(cLatencies)
-            let loop = (timing: recorder.summary, report: report!)
+            let loop = (timing: recorder.summary, report: report)
             if !json { print("real-time loops at \(JSONNumber.format(rate)) Hz, \(ticksPerBlock * blocks) periods each, in \(blocks) alternating block\(blocks == 1 ? "" : "s"):") }
             note("c_wake_p50_us", c.p50, String(format: "plain C clock_nanosleep loop: wake p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us, %d missed", c.p50, c.p99, c.p999, c.max, cMissed))
             figures += [("c_wake_p99_us", c.p99), ("c_wake_p999_us", c.p999), ("c_wake_max_us", c.max), ("c_missed_periods", Double(cMissed))]
@@ -331,17 +330,16 @@ struct BenchCommand: ParsableCommand {
         return try ScenarioLoader.load(path: file.path)
     }
 
-    /// One run of `scenario` through the real-time runner on this thread, its timing added to
-    /// `timing`. `armKeptWorking` is false when the interlock stopped the arm (on a machine that
-    /// misses periods, H15 does): that block's later ticks are those of a stopped arm.
-    func realtimeRun(_ scenario: Scenario, folder: URL, timing: TimingRecorder) throws -> (report: RealtimeReport, armKeptWorking: Bool) {
-        let report = Realtime.enter(realtimeOptions.options)
+    /// One run of `scenario` through the real-time runner on this thread (set up as `report`
+    /// says), its timing added to `timing`. False when the interlock stopped the arm (on a
+    /// machine that misses periods, H15 does): that block's later ticks are a stopped arm's.
+    func realtimeRun(_ scenario: Scenario, report: RealtimeReport, folder: URL, timing: TimingRecorder) throws -> Bool {
         let result = try ScenarioRunner.runSimulated(
             scenario, seed: 1, logPath: folder.appendingPathComponent("realtime.jsonl").path,
             metadata: RunMetadata(vigilVersion: Vigil.version, gitCommit: "bench", backend: "simulator, real time"), realtime: report,
             timing: timing)
         guard result.timing != nil else { throw VigilExit(code: VigilExit.failure, message: "error: the real-time run recorded no timing") }
-        return (report, result.passed)
+        return result.passed
     }
 }
 
