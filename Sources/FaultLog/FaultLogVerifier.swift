@@ -45,7 +45,9 @@ public enum FaultLogVerifier {
             guard let line = String(bytes: lineBytes, encoding: .utf8) else {
                 return fail(lineNumber, "not UTF-8 text")
             }
-            if sawSummary { return fail(lineNumber, "a record after the summary") }
+            if sawSummary {
+                return fail(lineNumber, line.isEmpty ? "an empty line after the summary" : "a record after the summary")
+            }
             let marker = ",\"hash\":\""
             guard line.hasSuffix("\"}"), let range = line.range(of: marker, options: .backwards),
                 line.distance(from: range.upperBound, to: line.endIndex) == 66
@@ -66,6 +68,11 @@ public enum FaultLogVerifier {
                 return fail(lineNumber, "not a JSON record with a type")
             }
             if records == 0 && type != "header" { return fail(lineNumber, "the first record is not the header") }
+            if records > 0 && type == "header" { return fail(lineNumber, "a second header (two logs joined into one?)") }
+            if records == 0, let format = object["format"] as? String, format != FaultLogWriter.format {
+                return fail(lineNumber, "the log's format is '\(format)'; this version of Vigil reads '\(FaultLogWriter.format)'")
+            }
+            if records == 0 && !(object["format"] is String) { return fail(lineNumber, "the header has no format") }
             if type == "summary" { sawSummary = true }
             previous = claimed
             records += 1

@@ -19,7 +19,7 @@ public struct RunPage {
         public var description: String {
             switch self {
             case let .unreadable(path, why): return "\(path): cannot read the log: \(why)"
-            case let .notALog(path): return "\(path): not a Vigil log (no header record)"
+            case let .notALog(path): return "\(path): not a Vigil log (no JSON records); give a run's .jsonl log or a campaign's folder"
             }
         }
     }
@@ -36,6 +36,9 @@ public struct RunPage {
         for line in data.split(separator: 0x0A) {
             if let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any] { records.append(object) }
         }
+        // A damaged log still gets a page, but a file without a single record (a scenario, an
+        // HTML page, an empty file) is not a log at all.
+        guard records.contains(where: { $0["type"] is String }) else { throw LoadError.notALog(logPath) }
         // A log whose first line is damaged still gets a page: the chain status says where.
         if records.first?["type"] as? String != "header" { records.insert(["type": "header"], at: 0) }
         chain = FaultLogVerifier.verify(data)
@@ -80,8 +83,14 @@ public struct RunPage {
     public func html() -> String {
         let scenario = header["scenario"] as? [String: Any] ?? [:]
         let name = scenario["name"] as? String ?? (logPath as NSString).lastPathComponent
-        let verdict = summary?["verdict"] as? String ?? "INCOMPLETE"
+        let logged = summary?["verdict"] as? String ?? "INCOMPLETE"
+        // A verdict read from a log whose chain is broken is not evidence: the headline says so.
+        let verdict = chain.problem == nil ? logged : "LOG BROKEN"
         var body = "<header><h1>\(escape(name))</h1><span class=\"badge \(verdict == "PASS" ? "pass" : "fail")\">\(escape(verdict))</span></header>\n"
+        if let problem = chain.problem {
+            body += "<p class=\"bad\">The log's hash chain is broken at line \(problem.line) (\(escape(problem.reason))). "
+                + "Nothing from that line on is evidence\(summary == nil ? "" : ", including the verdict it records (\(escape(logged)))").</p>\n"
+        }
         body += facts()
         body += expectations()
         if let problems = records.first(where: { ($0["type"] as? String ?? "").hasPrefix("start_") }) {

@@ -107,6 +107,23 @@ public struct CampaignPlan: Sendable {
                 files.append((path, ((path as NSString).lastPathComponent as NSString).deletingPathExtension))
             }
         }
+        // A file named twice (twice on the command line, or a folder and a file in it) runs once.
+        var seen = Set<String>()
+        files = files.filter { seen.insert(URL(fileURLWithPath: $0.path).standardizedFileURL.resolvingSymlinksInPath().path).inserted }
+        // Two different files with the same name under the campaign would write the same logs
+        // (logs/ID-seedN.jsonl), one over the other: refused before anything runs.
+        var firstWithID: [String: String] = [:]
+        for file in files {
+            if let other = firstWithID[file.id] {
+                missing.append(
+                    Diagnostic(
+                        location: FileLocation(file: file.path, line: 1, column: 1), field: "",
+                        message: "has the same campaign name '\(file.id)' as \(other), so both would write logs/\(file.id)-seed…jsonl; "
+                            + "rename one, or name their common parent folder instead"))
+            } else {
+                firstWithID[file.id] = file.path
+            }
+        }
         // Read and validated by `jobs` workers; the plan keeps the files' order.
         let profiles = ProfileCache()
         let paths = files.map(\.path)
@@ -125,6 +142,13 @@ public struct CampaignPlan: Sendable {
                 // A start check simulates nothing, so its seed changes nothing: it runs once.
                 let count: Int
                 if case .startCheck = scenario { count = 1 } else { count = max(1, seeds) }
+                guard scenario.seed <= UInt64.max - UInt64(count - 1) else {
+                    diagnostics.append(
+                        Diagnostic(
+                            location: FileLocation(file: file.path, line: 1, column: 1), field: "seed",
+                            message: "seed \(scenario.seed) with \(count) seeds would go past the largest seed, \(UInt64.max)"))
+                    continue
+                }
                 for i in 0..<count {
                     items.append(Item(scenario: scenario, scenarioID: file.id, seed: scenario.seed &+ UInt64(i)))
                 }

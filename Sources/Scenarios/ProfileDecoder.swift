@@ -28,14 +28,24 @@ public enum ProfileLoader {
 /// Reads a UTF-8 input file, turning I/O problems into a diagnostic on line 1.
 func readInputFile(_ path: String) throws(ValidationError) -> String {
     let location = FileLocation(file: path, line: 1, column: 1)
-    guard FileManager.default.fileExists(atPath: path) else {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
         throw ValidationError([Diagnostic(location: location, field: "", message: "no such file")])
     }
+    guard !isDirectory.boolValue else {
+        throw ValidationError([Diagnostic(location: location, field: "", message: "is a folder, not a file")])
+    }
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw ValidationError([Diagnostic(location: location, field: "", message: "cannot read the file")])
+        throw ValidationError([Diagnostic(location: location, field: "", message: "cannot read the file (permissions?)")])
     }
     guard let text = String(data: data, encoding: .utf8) else {
-        throw ValidationError([Diagnostic(location: location, field: "", message: "the file is not UTF-8 text")])
+        // Point at the first line that is not UTF-8, so the editor can jump there (a newline
+        // byte is never part of a longer UTF-8 sequence, so each line can be checked alone).
+        let lines = data.split(separator: 0x0A, omittingEmptySubsequences: false)
+        let line = 1 + (lines.firstIndex { String(data: Data($0), encoding: .utf8) == nil } ?? 0)
+        throw ValidationError([
+            Diagnostic(location: FileLocation(file: path, line: line, column: 1), field: "", message: "the file is not UTF-8 text (this line is the first that is not)")
+        ])
     }
     return text
 }

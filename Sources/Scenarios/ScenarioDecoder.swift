@@ -104,7 +104,7 @@ struct ScenarioDecoding {
             }
         } catch {
             if error.diagnostics.count == 1 && error.diagnostics[0].message == "no such file" {
-                reader.report(profileField, "no profile at '\(resolved)' (paths are relative to the scenario file)")
+                reader.report(profileField, "no profile at '\(reference)': there is no file \(resolved) (paths are relative to the scenario file)")
             } else {
                 reader.report(profileField, "the profile '\(resolved)' is not valid (its problems follow)")
                 profileErrors = error.diagnostics
@@ -184,6 +184,10 @@ struct ScenarioDecoding {
             guard let id = reader.string(element) else { return nil }
             guard id.count == 3, id.hasPrefix("H"), let n = Int(id.dropFirst()), (1...22).contains(n) else {
                 reader.report(element, "'\(id)' is not a hazard id (H01…H22, see HAZARDS.md)")
+                return nil
+            }
+            guard !ids.contains(id) else {
+                reader.report(element, "\(id) is listed twice")
                 return nil
             }
             ids.append(id)
@@ -495,6 +499,22 @@ struct ScenarioDecoding {
                 continue
             }
             var expectation: Expectation?
+            let kinds = ["trips", "no_trip", "response", "final_state", "max_excursion"]
+            let present = kinds.filter { m.contains($0) }
+            if present.count > 1 {
+                reader.report(
+                    element,
+                    "an expectation has exactly one of \(kinds.joined(separator: ", ")); this one has \(present.joined(separator: " and ")): "
+                        + "write each as its own item")
+                for key in kinds + ["joint", "within"] { _ = m.optional(key) }
+                ok = false
+                continue
+            }
+            if present.first != "trips" {
+                for key in ["joint", "within"] {
+                    if let f = m.optional(key) { reader.report(f, "'\(key)' belongs to a 'trips' expectation only") }
+                }
+            }
             if let f = m.optional("trips") {
                 let c = check(f)
                 var joint: Int?

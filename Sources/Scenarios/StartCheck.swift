@@ -102,8 +102,8 @@ struct StartCheckDecoding {
 
         let reference = profileField.flatMap { reader.string($0) }
         let profilePath = reference.map { scenarioDecoding.resolve($0) }
-        if let profileField, let profilePath, !FileManager.default.fileExists(atPath: profilePath) {
-            reader.report(profileField, "no profile at '\(profilePath)' (paths are relative to the scenario file)")
+        if let profileField, let reference, let profilePath, !FileManager.default.fileExists(atPath: profilePath) {
+            reader.report(profileField, "no profile at '\(reference)': there is no file \(profilePath) (paths are relative to the scenario file)")
         }
 
         var hardwarePath: String?

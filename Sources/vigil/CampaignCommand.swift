@@ -54,11 +54,21 @@ struct CampaignCommand: ParsableCommand {
         } catch {
             throw VigilExit.invalid(error.description)
         }
-        guard !plan.items.isEmpty else { throw VigilExit.invalid("error: no scenario files under \(paths.joined(separator: ", "))") }
+        guard !plan.items.isEmpty else {
+            var named: [String] = []
+            for path in paths where !named.contains(path) { named.append(path) }
+            throw VigilExit.invalid("error: no scenario files under \(named.joined(separator: ", "))")
+        }
+        // Where the results go is checked before anything runs: a campaign must not run for
+        // minutes and then have nowhere to write.
+        try Self.prepareFolder(out, what: "the output folder (--out)")
+        if let junit { try Self.prepareFile(junit, what: "the JUnit file (--junit)") }
         let scenarioCount = Set(plan.items.map(\.scenarioID)).count
         let startChecks = Set(plan.items.filter { if case .startCheck = $0.scenario { true } else { false } }.map(\.scenarioID)).count
         let once = startChecks == 0 || seeds == 1 ? "" : " (\(startChecks) start check\(startChecks == 1 ? "" : "s") once)"
-        printError("vigil campaign: \(scenarioCount) scenarios × \(seeds) seed\(seeds == 1 ? "" : "s") = \(plan.items.count) runs\(once) on \(jobs) job\(jobs == 1 ? "" : "s")")
+        printError(
+            "vigil campaign: \(scenarioCount) scenario\(scenarioCount == 1 ? "" : "s") × \(seeds) seed\(seeds == 1 ? "" : "s") = \(plan.items.count) run\(plan.items.count == 1 ? "" : "s")\(once) on \(jobs) job\(jobs == 1 ? "" : "s")"
+        )
 
         let progress = ProgressDisplay(total: plan.items.count, interactive: isatty(STDERR_FILENO) == 1)
         let runs: [CampaignRun]
@@ -98,10 +108,42 @@ struct CampaignCommand: ParsableCommand {
         if !results.passed { throw VigilExit(code: VigilExit.failure) }
     }
 
+    /// A report file, written whole or not at all. The runs are done by now, so a failure here
+    /// (a full disk) exits 1, with what could not be written.
     func write(_ content: String, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(content.utf8).write(to: url, options: .atomic)
+        do {
+            let url = URL(fileURLWithPath: path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(content.utf8).write(to: url, options: .atomic)
+        } catch {
+            throw VigilExit(code: VigilExit.failure, message: "error: cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// `path` is a folder, or one can be made there, and it can be written to; otherwise exit 2.
+    static func prepareFolder(_ path: String, what: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw VigilExit.invalid("error: \(what) \(path) is a file, not a folder")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw VigilExit.invalid("error: cannot make \(what) \(path): \(error.localizedDescription)")
+        }
+        guard FileManager.default.isWritableFile(atPath: path) else {
+            throw VigilExit.invalid("error: \(what) \(path) cannot be written to")
+        }
+    }
+
+    /// `path` can be written as a file: not a folder, its folder made and writable; otherwise exit 2.
+    static func prepareFile(_ path: String, what: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw VigilExit.invalid("error: \(what) \(path) is a folder, not a file")
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        try prepareFolder(folder.isEmpty ? "." : folder, what: "the folder of \(what)")
     }
 }
 

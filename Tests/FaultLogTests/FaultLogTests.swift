@@ -95,6 +95,46 @@ import Testing
         #expect(r2.problem?.line == 2)
     }
 
+    /// A log written as the writer writes it, with `header` as its first record.
+    func chainedLog(header: JSONRecord, events: [JSONRecord] = []) throws -> Data {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-log-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try FaultLogWriter(path: path)
+        try writer.append(header)
+        for e in events { try writer.append(e) }
+        try writer.append(JSONRecord(type: "summary", tick: 10))
+        return try Data(contentsOf: URL(fileURLWithPath: path))
+    }
+
+    /// Properly chained, and still not a log this version can vouch for: another format, no
+    /// format, or two headers (two runs' records joined and chained again).
+    @Test func aChainedLogOfAnotherFormatOrWithTwoHeadersIsRefused() throws {
+        var other = JSONRecord(type: "header", tick: 0)
+        other.add("format", "vigil-log/9")
+        let r1 = FaultLogVerifier.verify(try chainedLog(header: other))
+        #expect(r1.problem?.line == 1)
+        #expect(r1.problem?.reason.contains("'vigil-log/9'") == true)
+
+        let r2 = FaultLogVerifier.verify(try chainedLog(header: JSONRecord(type: "header", tick: 0)))
+        #expect(r2.problem?.reason == "the header has no format")
+
+        var good = JSONRecord(type: "header", tick: 0)
+        good.add("format", FaultLogWriter.format)
+        #expect(FaultLogVerifier.verify(try chainedLog(header: good)).problem == nil)
+        let r3 = FaultLogVerifier.verify(try chainedLog(header: good, events: [good]))
+        #expect(r3.problem?.line == 2)
+        #expect(r3.problem?.reason.contains("a second header") == true)
+    }
+
+    @Test func anEmptyLineAfterTheSummaryIsNamedAsSuch() throws {
+        let (path, data) = try makeLog()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let report = FaultLogVerifier.verify(data + Data("\n".utf8))
+        #expect(report.problem?.line == 6)
+        #expect(report.problem?.reason == "an empty line after the summary")
+        #expect(FaultLogVerifier.verify(data + data).problem?.reason == "a record after the summary")
+    }
+
     @Test func numbersAreWrittenInShortestRoundTripForm() {
         #expect(JSONRecord.number(0.1) == "0.1")
         #expect(JSONRecord.number(3) == "3")

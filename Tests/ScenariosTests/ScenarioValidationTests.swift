@@ -126,6 +126,72 @@ import Testing
         }
     }
 
+    @Test func anExpectationWithTwoKindsIsNamedAsSuch() {
+        let two = edited("{ trips: encoder_potentiometer, joint: outer_yaw, within: 11 ms }", "{ final_state: FAULT, max_excursion: 1 mm }")
+        let d = diagnostics(two.text)
+        #expect(d.count == 1, "\(d)")
+        #expect(d.first?.field == "expect[0]" && d.first?.location.line == two.line)
+        #expect(d.first?.message.contains("exactly one of") == true && d.first?.message.contains("final_state and max_excursion") == true)
+
+        let within = edited("{ trips: encoder_potentiometer, joint: outer_yaw, within: 11 ms }", "{ response: power_off, within: 3 ms }")
+        let w = diagnostics(within.text)
+        #expect(w.count == 1 && w[0].field == "expect[0].within" && w[0].message == "'within' belongs to a 'trips' expectation only", "\(w)")
+    }
+
+    @Test func aHazardListedTwiceIsRefused() {
+        let e = edited("hazards: [H07]", "hazards: [H07, H07]")
+        let d = diagnostics(e.text)
+        #expect(d.count == 1 && d[0].field == "hazards[1]" && d[0].message == "H07 is listed twice", "\(d)")
+    }
+
+    /// The scenario's line that says the profile's problems follow comes first, then the
+    /// profile's problems in their own line order, whatever the line numbers.
+    @Test func aProfilesProblemsFollowTheLineThatIntroducesThem() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-scn-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("adir.yaml"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let profile = try shippedProfileText("dvrk-psm.yaml").replacingOccurrences(of: "format: vigil-profile/1", with: "format: vigil-profile/7")
+        try profile.write(to: folder.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
+        for (name, kind) in [("bad.yaml", "not valid"), ("adir.yaml", "not valid")] {
+            let scenario = Self.base.replacingOccurrences(of: "HardwareProfiles/dvrk-psm.yaml", with: name)
+            do {
+                _ = try ScenarioLoader.decode(scenario, path: folder.appendingPathComponent("s.yaml").path)
+                Issue.record("accepted")
+            } catch {
+                let d = error.diagnostics
+                #expect(d.count >= 2)
+                #expect(d.first?.field == "profile" && d.first?.message.contains(kind) == true, "\(d)")
+                #expect(d.dropFirst().allSatisfy { $0.location.file.hasSuffix(name) })
+                #expect(d.dropFirst().map(\.location.line) == d.dropFirst().map(\.location.line).sorted())
+            }
+        }
+        #expect(throws: ValidationError.self) { try ProfileLoader.load(path: folder.appendingPathComponent("adir.yaml").path) }
+        do {
+            _ = try ProfileLoader.load(path: folder.appendingPathComponent("adir.yaml").path)
+        } catch {
+            #expect(error.diagnostics.map(\.message) == ["is a folder, not a file"])
+        }
+    }
+
+    @Test func aFileThatIsNotUTF8IsReportedAtItsFirstBadLine() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-scn-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var bytes = Data(Self.base.utf8)
+        let third = bytes.indices.filter { bytes[$0] == 0x0A }[1] + 1  // the first byte of line 3
+        bytes.insert(0xFF, at: third + 3)
+        let path = folder.appendingPathComponent("latin1.yaml").path
+        try bytes.write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try ScenarioLoader.load(path: path)
+            Issue.record("accepted")
+        } catch {
+            #expect(error.diagnostics.count == 1)
+            #expect(error.diagnostics.first?.location.line == 3)
+            #expect(error.diagnostics.first?.message.hasPrefix("the file is not UTF-8 text") == true)
+        }
+    }
+
     @Test func withinNeedsAFault() {
         let text = Self.base.replacingOccurrences(
             of: "faults:\n  - { target: potentiometer, joint: outer_yaw, type: offset, magnitude: 5.5 deg, onset: 50 ms }\n", with: "")

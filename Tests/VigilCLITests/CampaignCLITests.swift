@@ -138,4 +138,54 @@ import Testing
         #expect(run.stderr.contains("bad.yaml:1:1: error: missing required field 'name'"))
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("o").path))
     }
+
+    /// Two different files with the same name would write the same logs, one over the other
+    /// (and, on two jobs, into each other): refused before anything runs. The same file named
+    /// twice runs once.
+    @Test func scenariosThatWouldShareLogsAreRefusedAndAFileNamedTwiceRunsOnce() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let shipped = "Scenarios/H07-encoder-potentiometer/pot-offset-above.yaml"
+        let text = try String(contentsOf: repositoryRoot.appendingPathComponent(shipped), encoding: .utf8)
+            .replacingOccurrences(of: "../../HardwareProfiles/", with: repositoryRoot.appendingPathComponent("HardwareProfiles").path + "/")
+        for folder in ["a/mine", "b/mine"] {
+            try FileManager.default.createDirectory(at: out.appendingPathComponent(folder), withIntermediateDirectories: true)
+            try text.write(to: out.appendingPathComponent("\(folder)/pot-offset-above.yaml"), atomically: true, encoding: .utf8)
+        }
+        let copy = out.appendingPathComponent("a/mine/pot-offset-above.yaml").path
+        let clash = try vigil("campaign", shipped, copy, "--seeds", "1", "--out", out.appendingPathComponent("o1").path)
+        #expect(clash.status == 2)
+        #expect(clash.stderr.contains("\(copy):1:1: error: has the same campaign name 'pot-offset-above' as \(shipped)"), "\(clash.stderr)")
+        let folders = try vigil(
+            "campaign", out.appendingPathComponent("a/mine").path, out.appendingPathComponent("b/mine").path, "--seeds", "1", "--out",
+            out.appendingPathComponent("o2").path)
+        #expect(folders.status == 2)
+        #expect(folders.stderr.contains("same campaign name 'mine/pot-offset-above'"))
+        for o in ["o1", "o2"] { #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent(o).path)) }
+
+        let twice = try vigil(
+            "campaign", copy, out.appendingPathComponent("a/mine").path, out.appendingPathComponent("a/../a/mine/pot-offset-above.yaml").path,
+            "--seeds", "1", "--out", out.appendingPathComponent("o3").path)
+        #expect(twice.status == 0, "\(twice.stdout)\(twice.stderr)")
+        #expect(twice.stderr.contains("vigil campaign: 1 scenario × 1 seed = 1 run on"), "\(twice.stderr)")
+    }
+
+    /// Where the results go is checked before the runs, not after them.
+    @Test func anOutputThatCannotBeWrittenIsRefusedBeforeAnyRun() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let file = out.appendingPathComponent("a-file")
+        try Data().write(to: file)
+        let cases: [(args: [String], message: String)] = [
+            (["--out", file.path], "error: the output folder (--out) \(file.path) is a file, not a folder"),
+            (["--out", out.appendingPathComponent("o").path, "--junit", file.path + "/junit.xml"], "is a file, not a folder"),
+            (["--out", out.appendingPathComponent("o").path, "--junit", out.path], "error: the JUnit file (--junit) \(out.path) is a folder, not a file"),
+        ]
+        for c in cases {
+            let run = try vigil(["campaign", "Scenarios/H16-power-loss", "--seeds", "1"] + c.args)
+            #expect(run.status == 2, "\(c.args)")
+            #expect(run.stderr.contains(c.message), "\(run.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("o/logs").path), "nothing ran")
+        }
+    }
 }

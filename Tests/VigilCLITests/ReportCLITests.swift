@@ -85,6 +85,27 @@ import Testing
         #expect(!plain.contains("<svg"))
     }
 
+    /// An edited log keeps its recorded verdict, PASS: the page's headline must not show it.
+    @Test func anEditedLogsPageDoesNotHeadlineItsVerdictAndAScenarioIsNoLog() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        _ = try vigil("run", "Scenarios/H07-encoder-potentiometer/pot-offset-above.yaml", "--out", out.path, "--no-trace")
+        let log = out.appendingPathComponent("pot-offset-above-seed1.jsonl")
+        let text = try String(contentsOf: log, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"tick\":510,", with: "\"tick\":505,").write(to: log, atomically: true, encoding: .utf8)
+        let report = try vigil("report", log.path)
+        #expect(report.status == 0, "\(report.stderr)")
+        let html = try String(contentsOf: out.appendingPathComponent("pot-offset-above-seed1.html"), encoding: .utf8)
+        #expect(html.contains("<span class=\"badge fail\">LOG BROKEN</span>"))
+        #expect(!html.contains("<span class=\"badge pass\">"))
+        #expect(html.contains("including the verdict it records (PASS)"))
+
+        let scenario = try vigil("report", "Scenarios/H07-encoder-potentiometer/pot-offset-above.yaml", "--out", out.appendingPathComponent("x.html").path)
+        #expect(scenario.status == 2)
+        #expect(scenario.stderr.contains("not a Vigil log"))
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("x.html").path))
+    }
+
     @Test func aCampaignPageLinksEveryRunsPage() throws {
         let out = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }
