@@ -69,6 +69,7 @@ public final class VirtualBoards: @unchecked Sendable {
             put(&table, Dynamixel.Address.modelNumber, 2, UInt32(servo.modelNumber))
             table[Int(Dynamixel.Address.firmwareVersion)] = 52
             table[Int(Dynamixel.Address.id)] = servo.id
+            table[Int(Dynamixel.Address.baudRate)] = UInt8(Dynamixel.baudRates.firstIndex(of: bus.baud) ?? 3)
             table[Int(Dynamixel.Address.returnDelayTime)] = 250
             table[Int(Dynamixel.Address.operatingMode)] = 3
             table[Int(Dynamixel.Address.statusReturnLevel)] = 2
@@ -271,8 +272,14 @@ public final class VirtualBoards: @unchecked Sendable {
     /// Writes `data` at `address` of servo `id`; returns the status error code.
     func write(_ id: UInt8, _ address: Int, _ data: [UInt8]) -> UInt8 {
         guard var t = tables[id], address + data.count <= t.count else { return 4 }
+        // Read-only bytes refuse any write, as on a real servo (a tool that wrote the model number
+        // would otherwise make every later start-up refuse the servo as the wrong model).
+        if (address..<(address + data.count)).contains(where: Dynamixel.isReadOnly) { return 7 }
         // EEPROM (below torque enable) is locked while torque is on.
         if address < Int(Dynamixel.Address.torqueEnable) && t[Int(Dynamixel.Address.torqueEnable)] == 1 { return 7 }
+        // Torque Enable takes 0 or 1: anything else is outside its range.
+        let torque = Int(Dynamixel.Address.torqueEnable)
+        if (address..<(address + data.count)).contains(torque) && data[torque - address] > 1 { return 4 }
         let torqueBefore = t[Int(Dynamixel.Address.torqueEnable)]
         for (i, b) in data.enumerated() { t[address + i] = b }
         if t[Int(Dynamixel.Address.busWatchdog)] == 0xFF && address == Int(Dynamixel.Address.goalPosition) {

@@ -2,6 +2,7 @@ import Foundation
 import Yams
 import Kinematics
 import MotionTypes
+import SerialBus
 
 /// Reads and validates hardware-profile files. Validation is strict: unknown keys, missing
 /// fields, values without units, non-finite numbers, min > max and thresholds of 0 that are not
@@ -78,7 +79,7 @@ struct ProfileDecoding {
     /// Mention 'disabled: true' when a value is 0 (profiles' thresholds, not scenarios' values).
     var thresholdHints = true
 
-    static let supportedBaudRates = [9_600, 57_600, 115_200, 1_000_000, 2_000_000, 3_000_000, 4_000_000, 4_500_000]
+    static let supportedBaudRates = Dynamixel.baudRates
 
     func decode(_ root: Node) -> HardwareProfile? {
         guard let top = MappingReader(reader, Field(node: root, path: "")) else { return nil }
@@ -689,11 +690,13 @@ struct ProfileDecoding {
                     reader.integer($0, in: -1_048_575...1_048_575)
                 }
                 let direction = sm.required("direction", "1 or -1").flatMap { f -> Int? in
-                    guard let d = reader.integer(f, in: -1...1), d != 0 else {
-                        if reader.scalar(f) == "0" { reader.report(f, "must be 1 or -1") }
+                    switch reader.scalar(f) {
+                    case "1", "+1": return 1
+                    case "-1": return -1
+                    default:
+                        reader.report(f, "must be 1 or -1")
                         return nil
                     }
-                    return d
                 }
                 sm.rejectUnknownKeys()
                 guard let id, let joint, let model, let zero, let direction else {
@@ -709,6 +712,15 @@ struct ProfileDecoding {
                     ok = false
                 }
                 servos.append(.init(id: id, joint: joint, modelNumber: model, zeroPosition: zero, direction: direction))
+            }
+            // A joint without a servo would be enabled and commanded with nothing attached, and
+            // the interlock would judge readings of zero.
+            let unserved = joints.indices.filter { j in !servos.contains { $0.joint == j } }
+            if ok && !unserved.isEmpty {
+                let names = unserved.map { "'\(joints[$0].name)'" }.joined(separator: ", ")
+                reader.report(
+                    servosField, "\(unserved.count == 1 ? "joint \(names) has" : "joints \(names) have") no servo: every joint needs one on the bus")
+                ok = false
             }
         } else {
             ok = false

@@ -166,9 +166,9 @@ public final class RunSession<Backend: ActuatorBackend> {
         result.expectations = scenario.expectations.map { ScenarioRunner.evaluate($0, result, scenario) }
         if let interruption {
             result.expectations.append(
-                ExpectationResult(expectation: "the run completes", passed: false, figure: "stopped at tick \(lastTick): \(interruption)"))
+                ExpectationResult(expectation: "the run completes", passed: false, figure: "stopped after tick \(lastTick - 1): \(interruption)"))
         }
-        try log.append(ScenarioRunner.summary(result, scenario))
+        try log.append(ScenarioRunner.summary(result, scenario, endTick: lastTick))
         if durable { try log.sync() }
         result.finalHash = log.lastHash
         return result

@@ -29,8 +29,28 @@ public struct Scenario: Sendable {
         public var text: String
     }
 
+    /// Faults of the file that this run does not inject (the plant's faults, on hardware), as
+    /// written; the log's header lists them, so the log never shows a fault that did not act.
+    public var faultsNotInjected: [String] = []
+
     /// The first fault onset (ticks), from which detection latency and excursion are measured.
     public var firstOnset: Int64? { faults.map(\.onset).min() }
+
+    /// This scenario without the faults `skip` picks; they move to ``faultsNotInjected``.
+    public func withoutFaults(where skip: (Fault) -> Bool) -> Scenario {
+        var s = self
+        s.faults = []
+        s.faultTexts = []
+        for (fault, text) in zip(faults, faultTexts) {
+            if skip(fault) {
+                s.faultsNotInjected.append(text)
+            } else {
+                s.faults.append(fault)
+                s.faultTexts.append(text)
+            }
+        }
+        return s
+    }
 }
 
 /// Something a scenario asserts about its run.

@@ -234,6 +234,7 @@ public enum ScenarioRunner {
         }
         r.add("disabled_checks", raw: "[" + disabled.joined(separator: ",") + "]")
         r.add("faults", s.faultTexts)
+        if !s.faultsNotInjected.isEmpty { r.add("faults_not_injected", s.faultsNotInjected) }
         r.add("expectations", s.expectations.map { describe($0, s.profile) })
         if let trace { r.add("trace", trace) }
         if let realtime {
@@ -297,8 +298,9 @@ public enum ScenarioRunner {
         }
     }
 
-    static func summary(_ result: RunResult, _ s: Scenario) -> JSONRecord {
-        var r = JSONRecord(type: "summary", tick: s.durationTicks)
+    /// `endTick`: the tick after the last one run (the scenario's length, unless interrupted).
+    static func summary(_ result: RunResult, _ s: Scenario, endTick: Int64? = nil) -> JSONRecord {
+        var r = JSONRecord(type: "summary", tick: endTick ?? s.durationTicks)
         r.add("verdict", result.passed ? "PASS" : "FAIL")
         r.add("expectations", raw: expectationsJSON(result.expectations))
         if let t = result.firstDetectionTick { r.add("first_detection_tick", t) } else { r.addNull("first_detection_tick") }

@@ -66,6 +66,16 @@ public enum Dynamixel {
         public static let presentTemperature: UInt16 = 146  // 1, °C
     }
 
+    /// X-series baud rates, indexed by the Baud Rate (8) field's value.
+    public static let baudRates = [9_600, 57_600, 115_200, 1_000_000, 2_000_000, 3_000_000, 4_000_000, 4_500_000]
+
+    /// Control-table bytes a host may only read (model, firmware, registered instruction,
+    /// hardware error status, and everything from the realtime tick to backup ready): writing
+    /// one is an access error on an X-series servo.
+    public static func isReadOnly(_ address: Int) -> Bool {
+        (0...6).contains(address) || (69...70).contains(address) || (120...147).contains(address)
+    }
+
     /// Model numbers of servos Vigil knows by name.
     public static let modelNames: [Int: String] = [1020: "XM430-W350", 1030: "XM430-W210", 1060: "XL430-W250"]
 

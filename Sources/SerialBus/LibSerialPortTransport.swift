@@ -18,6 +18,8 @@ struct LibSerialPortCalls: @unchecked Sendable {
     var freePortList: (UnsafeMutablePointer<OpaquePointer?>) -> Void
     var lastErrorCode: () -> Int32
     var lastErrorMessage: () -> String
+    /// flock(LOCK_EX | LOCK_NB) on the port's descriptor: 0, or the errno.
+    var lockExclusive: (OpaquePointer) -> Int32
 
     static let live = LibSerialPortCalls(
         getPortByName: { name, out in sp_get_port_by_name(name, out) },
@@ -41,6 +43,11 @@ struct LibSerialPortCalls: @unchecked Sendable {
             guard let m = sp_last_error_message() else { return "unknown error" }
             defer { sp_free_error_message(m) }
             return String(cString: m)
+        },
+        lockExclusive: { port in
+            var fd: Int32 = -1
+            guard withUnsafeMutablePointer(to: &fd, { sp_get_port_handle(port, $0) }) == SP_OK, fd >= 0 else { return EBADF }
+            return flock(fd, LOCK_EX | LOCK_NB) == 0 ? 0 : errno
         }
     )
 }
@@ -62,7 +69,13 @@ public final class LibSerialPortTransport: SerialTransport, @unchecked Sendable 
         var p: OpaquePointer?
         let found = calls.getPortByName(path, &p)
         guard found == SP_OK, let p else {
-            throw error(found, "no serial port by that name (see 'vigil hw ports'; a pseudo-terminal needs --transport posix)", notFound: true)
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw error(
+                found,
+                exists
+                    ? "exists, but is not a serial port libserialport can open (a file, a folder, or another kind of device; a pseudo-terminal needs --transport posix; see 'vigil hw ports')"
+                    : "no serial port by that name (see 'vigil hw ports'; a pseudo-terminal needs --transport posix)",
+                notFound: true)
         }
         let opened = calls.open(p, SP_MODE_READ_WRITE)
         guard opened == SP_OK else {
@@ -71,6 +84,12 @@ public final class LibSerialPortTransport: SerialTransport, @unchecked Sendable 
             throw e
         }
         port = p
+        // One program on a bus at a time (flock(2), as pyserial's exclusive mode takes it).
+        let locked = calls.lockExclusive(p)
+        guard locked == 0 else {
+            close()
+            throw SerialError(.busy, port: path, "another program has the port open (it holds the port's lock)", osError: locked)
+        }
         for (r, what) in [(calls.setBaudrate(p, Int32(baud)), "cannot set \(baud) baud"), (calls.set8N1NoFlowControl(p), "cannot set 8N1 without flow control")]
         where r != SP_OK {
             let e = error(r, what)

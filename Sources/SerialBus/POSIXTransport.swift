@@ -72,6 +72,17 @@ public final class POSIXTransport: SerialTransport, @unchecked Sendable {
             throw SerialError(e == ENOENT ? .notFound : e == EACCES ? .permission : e == EBUSY ? .busy : .io, port: path, "cannot open: \(String(cString: strerror(e)))", osError: e)
         }
         self.fd = fd
+        // (On a throw from here on, deinit closes the descriptor.)
+        // Only a terminal: writing packets into a regular file would overwrite it.
+        guard isatty(fd) == 1 else {
+            throw SerialError(.invalidArgument, port: path, "is not a serial port or terminal; refusing to write packets into it")
+        }
+        // One program on a bus at a time: a second run would read the first one's replies. The
+        // lock is flock(2)'s, as pyserial's exclusive mode takes it.
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let e = Glibc.errno
+            throw SerialError(.busy, port: path, "another program has the port open (it holds the port's lock)", osError: e)
+        }
         _ = makeRaw(fd, baud: baud)
     }
 

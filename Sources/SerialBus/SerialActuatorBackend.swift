@@ -38,6 +38,8 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
     public private(set) var transportErrors = 0
     /// Transport errors since the last good cycle.
     public private(set) var consecutiveTransportErrors = 0
+    /// Cycles since the last one in which every servo answered (errors and silence alike).
+    public var consecutiveFailedCycles: Int { Int(consecutiveFaults) }
     public var crcErrors: Int { parser.crcErrors }
     /// The last transport error (the link is probably gone when this keeps coming).
     public private(set) var lastError: SerialError?
@@ -57,7 +59,9 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
         try? transport.flushInput()
         for servo in bus.servos {
             encoder.ping(id: servo.id)
-            guard transact(expecting: servo.id), packet.parameterCount >= 3 else {
+            // A ping's status is the error byte, the model number and the firmware version:
+            // exactly 4 parameters (a longer status from this id is a reply to something else).
+            guard transact(expecting: servo.id, parameters: 4) else {
                 throw BackendError(.unavailable, "servo id \(servo.id) does not answer on \(transport.path) at \(bus.baud) baud (check wiring, power, id and baud with 'vigil hw scan')")
             }
             let model = packet.u16(at: 1)
@@ -80,7 +84,7 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
                 (Dynamixel.Address.busWatchdog, 0), (Dynamixel.Address.busWatchdog, bus.watchdogUnits),
             ] {
                 encoder.write(id: servo.id, address: address, data: [value])
-                guard transact(expecting: servo.id), packet.error.code == 0 else {
+                guard transact(expecting: servo.id, parameters: 1), packet.error.code == 0 else {
                     throw BackendError(.io, "servo id \(servo.id) refused a write to address \(address): \(packet.error.description)")
                 }
             }
@@ -94,7 +98,7 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
                 (Dynamixel.Address.minPositionLimit, littleEndian(UInt32(bitPattern: limits.min))),
             ] {
                 encoder.write(id: servo.id, address: address, data: data)
-                guard transact(expecting: servo.id), packet.error.code == 0 else {
+                guard transact(expecting: servo.id, parameters: 1), packet.error.code == 0 else {
                     throw BackendError(.io, "servo id \(servo.id) refused its limits at address \(address): \(packet.error.description)")
                 }
             }
@@ -104,14 +108,15 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
 
     func littleEndian(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> UInt32(8 * $0)) } }
 
-    /// Sends the encoded packet and waits for the status of `id`, retrying a lost or corrupt
-    /// reply up to `attempts` times; false when it never came.
-    mutating func transact(expecting id: UInt8, attempts: Int = 8) -> Bool {
-        for _ in 0..<attempts where transactOnce(expecting: id) { return true }
+    /// Sends the encoded packet and waits for the status of `id` with `parameters` parameters
+    /// (its error byte included; nil: any), retrying a lost or corrupt reply up to `attempts`
+    /// times; false when it never came.
+    mutating func transact(expecting id: UInt8, parameters: Int? = nil, attempts: Int = 8) -> Bool {
+        for _ in 0..<attempts where transactOnce(expecting: id, parameters: parameters) { return true }
         return false
     }
 
-    mutating func transactOnce(expecting id: UInt8) -> Bool {
+    mutating func transactOnce(expecting id: UInt8, parameters: Int?) -> Bool {
         clearInput()
         do {
             try send()
@@ -122,7 +127,7 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
         while now() < deadline {
             guard let n = try? receiveSome(timeout: 5_000), n >= 0 else { return false }
             while parser.next(into: &packet) {
-                if packet.isStatus && packet.id == id { return true }
+                if packet.isStatus && packet.id == id && (parameters == nil || packet.parameterCount == parameters) { return true }
             }
         }
         return false
@@ -276,7 +281,7 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
         setTorque(false)
         for id in ids {
             encoder.write(id: id, address: Dynamixel.Address.torqueEnable, data: [0])
-            _ = transact(expecting: id, attempts: 3)
+            _ = transact(expecting: id, parameters: 1, attempts: 3)
         }
         torqueOn = false
     }

@@ -57,6 +57,20 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Also write the HTML report beside the log (see vigil report).")
     var report = false
 
+    func validate() throws {
+        if backend != .serial {
+            // A forgotten --backend serial must not run the scenario on the simulator and pass.
+            let given = [port != nil ? "--port" : nil, baud != nil ? "--baud" : nil, transport != .auto ? "--transport" : nil, noPacing ? "--no-pacing" : nil]
+                .compactMap { $0 }
+            if !given.isEmpty {
+                throw ValidationError("\(given.joined(separator: ", ")) \(given.count == 1 ? "is" : "are") for serial runs: add --backend serial (without it the scenario runs on the simulator)")
+            }
+        }
+        if let baud, !Dynamixel.baudRates.contains(baud) {
+            throw ValidationError("--baud \(baud) is not a DYNAMIXEL X-series baud rate (\(Dynamixel.baudRates.map(String.init).joined(separator: ", ")))")
+        }
+    }
+
     func run() throws {
         let file: ScenarioFile
         do {
@@ -138,9 +152,20 @@ extension RunCommand {
         if !outcome.passed { throw VigilExit(code: VigilExit.failure) }
     }
 
+    /// Failed bus cycles in a row (no error, no complete reply) after which a run ends.
+    static let linkLostAfter = 50
+
     /// The scenario on real or virtual boards, paced to the control period. Ctrl-C or a lost
     /// link ends the run early; torque is turned off on every id on every way out.
-    func runOnSerial(_ scenario: Scenario, seed: UInt64, logPath: String) throws -> RunResult {
+    func runOnSerial(_ written: Scenario, seed: UInt64, logPath: String) throws -> RunResult {
+        // Faults on the simulated plant cannot act on hardware: they are left out of the run
+        // (no fault_injected record, no detection latency counted from them) and listed in the
+        // log's header as not injected.
+        let onPlant: (Fault) -> Bool = { $0.target == .power || $0.target == .brake || $0.target == .amplifier }
+        for (i, fault) in written.faults.enumerated() where onPlant(fault) {
+            printError("warning: fault \(i) (\(written.faultTexts[i])) acts on the simulated plant and is not injected on hardware (the log's header lists it under faults_not_injected)")
+        }
+        let scenario = written.withoutFaults(where: onPlant)
         guard let bus = scenario.profile.busConfiguration(port: port, baud: baud) else {
             throw VigilExit.invalid("error: \(scenario.profilePath) has no bus section: there are no servos to drive")
         }
@@ -151,9 +176,6 @@ extension RunCommand {
             throw VigilExit.invalid(
                 "error: \(scenario.profilePath): safety.monitor_inputs self-tests independent potentiometers, but servos on the serial bus have none; in the bench's copy of the profile write 'disabled: true' with a 'reason'"
             )
-        }
-        for (i, fault) in scenario.faults.enumerated() where fault.target == .power || fault.target == .brake || fault.target == .amplifier {
-            printError("warning: fault \(i) (\(scenario.faultTexts[i])) acts on the simulated plant and is not injected on hardware")
         }
         let link: any SerialTransport
         do {
@@ -175,6 +197,11 @@ extension RunCommand {
         let interrupt: (SerialActuatorBackend) -> String? = { b in
             if stopRequested.load(ordering: .relaxed) { return "interrupted (SIGINT or SIGTERM)" }
             if b.consecutiveTransportErrors > 50, let e = b.lastError { return "the link to the boards was lost: \(e)" }
+            // A bus that stays silent (a cut cable behind an adapter that is still plugged in,
+            // boards without power) gives no transport error, only cycles without replies.
+            if b.consecutiveFailedCycles > Self.linkLostAfter {
+                return "the link to the boards was lost: no complete reply for \(b.consecutiveFailedCycles) cycles"
+            }
             return nil
         }
         do {

@@ -27,6 +27,17 @@ for i in ids:
     check(f"ping {i}", result == COMM_SUCCESS and error == 0, f"model {model}")
     value, result, error = packet.read2ByteTxRx(port, i, 0)
     check(f"read model number {i}", result == COMM_SUCCESS and value == model, f"{value}")
+    value, result, error = packet.read1ByteTxRx(port, i, 8)
+    check(f"read baud rate field {i}", result == COMM_SUCCESS and error == 0, f"code {value}")
+    # Read-only bytes (model number, firmware, present position) refuse writes: access error.
+    for address, size in [(0, 2), (6, 1), (132, 4)]:
+        write = {1: packet.write1ByteTxRx, 2: packet.write2ByteTxRx, 4: packet.write4ByteTxRx}[size]
+        result, error = write(port, i, address, 123)
+        check(f"read-only address {address} refused {i}", result == COMM_SUCCESS and error == 7, f"error {error}")
+    value, result, error = packet.read2ByteTxRx(port, i, 0)
+    check(f"model number unchanged {i}", result == COMM_SUCCESS and value == model, f"{value}")
+    result, error = packet.write1ByteTxRx(port, i, 64, 2)  # torque enable takes 0 or 1
+    check(f"torque enable 2 refused {i}", result == COMM_SUCCESS and error == 4, f"error {error}")
     result, error = packet.write1ByteTxRx(port, i, 98, 0)  # bus watchdog off, for this client
     check(f"write watchdog {i}", result == COMM_SUCCESS and error == 0)
     result, error = packet.write1ByteTxRx(port, i, 64, 1)  # torque on

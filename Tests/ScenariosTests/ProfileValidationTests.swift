@@ -138,6 +138,21 @@ import Testing
         expectSingle(edit.diagnostics(), line: edit.line, field: "bus.servos[2].id", "servo id 2 is used twice")
     }
 
+    /// A joint without a servo would be commanded with nothing attached.
+    @Test func everyJointNeedsAServo() throws {
+        let one = try EditedProfile("bench-3dof.yaml", replacing: "    - { id: 3, joint: elbow_pitch,    model_number: 1020, zero_position: 2048, direction: 1 }", with: "")
+        expectSingle(one.diagnostics(), line: 143, field: "bus.servos", "joint 'elbow_pitch' has no servo: every joint needs one on the bus")
+        let none = try EditedProfile("bench-3dof.yaml", replacing: "  servos:", with: "  servos: []\n  unused:")
+        #expect(none.diagnostics().contains { $0.field == "bus.servos" && $0.message.contains("joints 'base_yaw', 'shoulder_pitch', 'elbow_pitch' have no servo") })
+    }
+
+    @Test func aServoDirectionIsOneOrMinusOne() throws {
+        for bad in ["0", "2", "-2", "x"] {
+            let edit = try EditedProfile("bench-3dof.yaml", replacing: "- { id: 3, joint: elbow_pitch,    model_number: 1020, zero_position: 2048, direction: 1 }", with: "- { id: 3, joint: elbow_pitch,    model_number: 1020, zero_position: 2048, direction: \(bad) }")
+            expectSingle(edit.diagnostics(), line: edit.line, field: "bus.servos[2].direction", "must be 1 or -1")
+        }
+    }
+
     @Test func unsupportedBaudRate() throws {
         let edit = try EditedProfile("bench-3dof.yaml", replacing: "  baud: 4500000", with: "  baud: 4600000")
         expectSingle(edit.diagnostics(), line: edit.line, field: "bus.baud", "not a DYNAMIXEL X-series baud rate")

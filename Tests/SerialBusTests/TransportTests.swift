@@ -37,6 +37,36 @@ import Glibc
         #expect(got && packet.isStatus && packet.u16(at: 1) == 1020)
     }
 
+    /// A regular file is not a port: packets written into it would overwrite it.
+    @Test func aRegularFileIsRefusedAndLeftAlone() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-notaport-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data("IMPORTANT DATA\n".utf8).write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try POSIXTransport(path: path)
+            Issue.record("opened a regular file as a port")
+        } catch {
+            #expect(error.code == .invalidArgument && error.description.contains("is not a serial port or terminal"))
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data("IMPORTANT DATA\n".utf8))
+    }
+
+    /// One program on a bus at a time: a second open of the same port is refused while the
+    /// first holds it, and succeeds once it is closed.
+    @Test func aSecondOpenOfAHeldPortIsRefused() throws {
+        let pty = try PseudoTerminal()
+        var first: POSIXTransport? = try POSIXTransport(path: pty.slavePath)
+        do {
+            _ = try POSIXTransport(path: pty.slavePath)
+            Issue.record("a second open of a held port succeeded")
+        } catch {
+            #expect(error.code == .busy && error.description.contains("another program has the port open"))
+        }
+        first?.close()
+        first = nil
+        #expect(throws: Never.self) { _ = try POSIXTransport(path: pty.slavePath) }
+    }
+
     @Test func aReadTimesOutWithZeroBytes() throws {
         let pty = try PseudoTerminal()
         let host = try POSIXTransport(path: pty.slavePath)

@@ -63,6 +63,10 @@ final class EmulatorProcess {
         #expect(output.contains("ok sync read data 3 position 2048"))
         #expect(output.contains("ok fast sync read data 3 position 2048"))
         #expect(output.contains("ok EEPROM write refused while torque on 2 error 7"))
+        // bench-3dof.yaml's bus runs at 4.5 Mbaud: the X-series Baud Rate code 7.
+        #expect(output.contains("ok read baud rate field 1 code 7"), "\(output)")
+        #expect(output.contains("ok read-only address 0 refused 1 error 7"))
+        #expect(output.contains("ok torque enable 2 refused 3 error 4"))
         #expect(stopped.status == 0)
         #expect(stopped.stderr.contains("id 3: torque on") && stopped.stderr.contains("stopped; torque is off on every id"))
         #expect(!FileManager.default.fileExists(atPath: emulator.link), "the link is removed on exit")

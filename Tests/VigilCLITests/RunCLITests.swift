@@ -97,6 +97,19 @@ import Testing
         #expect(run.stderr.contains("\(file.path):1:1: error: missing required field 'description'"))
     }
 
+    /// A forgotten --backend serial must not run the scenario on the simulator and pass.
+    @Test func serialOptionsWithoutTheSerialBackendAreRefused() throws {
+        let scenario = "Scenarios/H07-encoder-potentiometer/pot-offset-above.yaml"
+        let port = try vigil("run", scenario, "--port", "/dev/ttyUSB0")
+        #expect(port.status == 2)
+        #expect(port.stderr.contains("--port is for serial runs: add --backend serial"), "\(port.stderr)")
+        #expect(!port.stdout.contains("PASS"))
+        let two = try vigil("run", scenario, "--baud", "1000000", "--no-pacing")
+        #expect(two.status == 2 && two.stderr.contains("--baud, --no-pacing are for serial runs"), "\(two.stderr)")
+        let baud = try vigil("run", scenario, "--backend", "serial", "--port", "/dev/ttyUSB0", "--baud", "12345")
+        #expect(baud.status == 2 && baud.stderr.contains("--baud 12345 is not a DYNAMIXEL X-series baud rate"), "\(baud.stderr)")
+    }
+
     @Test func verifyLogNamesTheFirstBadLine() throws {
         let out = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }

@@ -123,6 +123,46 @@ import Glibc
         #expect(verify.status == 0, "the log of a cut run is intact: \(verify.stderr)")
     }
 
+    /// The boards go silent but the port stays open (a cable cut behind an adapter that is
+    /// still plugged in): no transport error, only cycles without replies. The interlock stops
+    /// the arm (H09), and the run ends by itself after 50 such cycles.
+    @Test func aSilentBusEndsTheRunToo() throws {
+        let folder = try Self.workspace(scenarios: ["Scenarios/nominal/psm-nominal-move.yaml"])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let emulator = try EmulatorProcess(profile: folder.appendingPathComponent("HardwareProfiles/dvrk-psm.yaml").path)
+        let run = Process()
+        run.executableURL = try vigilExecutable()
+        let out = folder.appendingPathComponent("out")
+        run.arguments = ["run", folder.appendingPathComponent("Scenarios/nominal/psm-nominal-move.yaml").path, "--backend", "serial", "--port", emulator.link, "--out", out.path]
+        let stdout = Pipe()
+        run.standardOutput = stdout
+        run.standardError = Pipe()
+        try run.run()
+        usleep(700_000)
+        kill(emulator.process.processIdentifier, SIGSTOP)  // the boards stop answering; the pty stays
+        // 50 cycles of at most 5 ms each: well under a second. Without the rule the run would
+        // wait out the scenario's remaining 2.3 s of ticks, each up to 5 ms long (11 s or more).
+        var waited = 0
+        while run.isRunning && waited < 8_000 {
+            usleep(10_000)
+            waited += 10
+        }
+        let endedByItself = !run.isRunning
+        if !endedByItself { kill(run.processIdentifier, SIGKILL) }
+        let text = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        run.waitUntilExit()
+        kill(emulator.process.processIdentifier, SIGCONT)
+        _ = emulator.interrupt()
+        #expect(endedByItself, "the run was still going 8 s after the bus fell silent")
+        #expect(run.terminationStatus == 1, "\(text)")
+        #expect(text.contains("STOPPED EARLY: the link to the boards was lost: "), "\(text)")
+        let log = try String(contentsOf: out.appendingPathComponent("psm-nominal-move-seed1.jsonl"), encoding: .utf8)
+        #expect(log.contains("\"check\":\"communication\""), "the interlock tripped on the bus (H09)")
+        #expect(log.contains("\"to\":\"FAULT\""))
+        #expect(log.contains("\"type\":\"interrupted\""))
+        #expect(try vigil("verify-log", out.appendingPathComponent("psm-nominal-move-seed1.jsonl").path).status == 0)
+    }
+
     @Test func sigintDuringARunLeavesTorqueOffOnEveryID() throws {
         let folder = try Self.workspace(scenarios: ["Scenarios/nominal/psm-nominal-move.yaml"])
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -167,6 +207,25 @@ import Glibc
         let crc = summary.range(of: #""crc_errors":(\d+)"#, options: .regularExpression).map { summary[$0] } ?? ""
         #expect(!crc.isEmpty && !crc.hasSuffix(":0"), "CRC errors counted: \(crc)")
         #expect(run.stdout.contains("bus: bus cycles"))
+    }
+
+    /// A fault on the simulated plant cannot act on hardware: the run leaves it out, and the
+    /// log says so instead of recording an injection that did not happen.
+    @Test func aPlantFaultIsLeftOutOnHardwareAndTheLogSaysSo() throws {
+        let scenario = "Scenarios/bench-3dof/H16-supply-below-minimum.yaml"
+        let folder = try Self.workspace(scenarios: [scenario])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let emulator = try EmulatorProcess(profile: folder.appendingPathComponent("HardwareProfiles/bench-3dof.yaml").path)
+        defer { _ = emulator.interrupt() }
+        let out = folder.appendingPathComponent("out")
+        let run = try vigil("run", folder.appendingPathComponent(scenario).path, "--backend", "serial", "--port", emulator.link, "--no-pacing", "--out", out.path)
+        #expect(run.stderr.contains("warning: fault 0 (power set (value 9.8 V), from tick 500) acts on the simulated plant and is not injected on hardware"), "\(run.stderr)")
+        #expect(run.status == 1, "the supply trip it expects cannot happen: \(run.stdout)")
+        let log = try String(contentsOf: out.appendingPathComponent("H16-supply-below-minimum-seed1.jsonl"), encoding: .utf8)
+        let header = log.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(header.contains("\"faults\":[],\"faults_not_injected\":[\"power set (value 9.8 V), from tick 500\"]"), "\(header)")
+        #expect(!log.contains("\"type\":\"fault_injected\""))
+        #expect(try vigil("verify-log", out.appendingPathComponent("H16-supply-below-minimum-seed1.jsonl").path).status == 0)
     }
 
     /// The potentiometer self-test cannot run on servos (one position reading, still when the
