@@ -153,7 +153,7 @@ struct ProfileDecoding {
         if value == 0 {
             reader.report(
                 field,
-                thresholdHints
+                thresholdHints && field.path.hasPrefix("safety.")
                     ? "must be greater than 0 (a threshold of 0 does not disable a check in Vigil: write 'disabled: true' with a 'reason' instead)"
                     : "must be greater than 0")
             return nil

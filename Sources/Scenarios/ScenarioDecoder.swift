@@ -403,8 +403,15 @@ struct ScenarioDecoding {
                 let hi = nm.required("max").flatMap(one)
                 nm.rejectUnknownKeys()
                 guard let mean, let sd, let lo, let hi else { return nil }
-                guard sd >= 0, lo <= mean, mean <= hi else {
-                    reader.report(normalField, "needs sd ≥ 0 and min ≤ mean ≤ max")
+                var problems: [String] = []
+                if sd < 0 { problems.append("sd must not be negative") }
+                if lo > hi {
+                    problems.append("min must not be above max")
+                } else if mean < lo || mean > hi {
+                    problems.append("mean must lie within [min, max]")
+                }
+                guard problems.isEmpty else {
+                    reader.report(normalField, problems.joined(separator: "; "))
                     return nil
                 }
                 return (mean, .normal(mean: mean, sd: sd, min: lo, max: hi))

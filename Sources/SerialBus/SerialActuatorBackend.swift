@@ -84,7 +84,10 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
                 (Dynamixel.Address.busWatchdog, 0), (Dynamixel.Address.busWatchdog, bus.watchdogUnits),
             ] {
                 encoder.write(id: servo.id, address: address, data: [value])
-                guard transact(expecting: servo.id, parameters: 1), packet.error.code == 0 else {
+                guard transact(expecting: servo.id, parameters: 1) else {
+                    throw BackendError(.io, "servo id \(servo.id) did not answer a write to address \(address)")
+                }
+                guard packet.error.code == 0 else {
                     throw BackendError(.io, "servo id \(servo.id) refused a write to address \(address): \(packet.error.description)")
                 }
             }
@@ -98,7 +101,10 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
                 (Dynamixel.Address.minPositionLimit, littleEndian(UInt32(bitPattern: limits.min))),
             ] {
                 encoder.write(id: servo.id, address: address, data: data)
-                guard transact(expecting: servo.id, parameters: 1), packet.error.code == 0 else {
+                guard transact(expecting: servo.id, parameters: 1) else {
+                    throw BackendError(.io, "servo id \(servo.id) did not answer the write of its limits at address \(address)")
+                }
+                guard packet.error.code == 0 else {
                     throw BackendError(.io, "servo id \(servo.id) refused its limits at address \(address): \(packet.error.description)")
                 }
             }

@@ -119,7 +119,7 @@ struct HardwareCommand: ParsableCommand {
             discussion: """
                 Prints the pty's path (and makes --link point at it), then serves DYNAMIXEL Protocol 2.0 \
                 requests until interrupted (Ctrl-C or SIGTERM). Torque changes and watchdog expiries are \
-                printed on standard error. --drop, --corrupt and --delay inject bus faults into the replies.
+                printed on standard error. --drop, --corrupt and --delay-us inject bus faults into the replies.
                 """
         )
 

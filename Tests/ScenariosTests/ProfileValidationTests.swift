@@ -153,6 +153,13 @@ import Testing
         }
     }
 
+    /// The hint about disabling a check belongs to thresholds, not to a rate.
+    @Test func aZeroRateGetsNoDisableHint() throws {
+        let edit = try EditedProfile("bench-3dof.yaml", replacing: "  rate: 1 kHz", with: "  rate: 0 kHz")
+        expectSingle(edit.diagnostics(), line: edit.line, field: "control.rate", "must be greater than 0")
+        #expect(!edit.diagnostics().contains { $0.message.contains("disabled: true") })
+    }
+
     @Test func unsupportedBaudRate() throws {
         let edit = try EditedProfile("bench-3dof.yaml", replacing: "  baud: 4500000", with: "  baud: 4600000")
         expectSingle(edit.diagnostics(), line: edit.line, field: "bus.baud", "not a DYNAMIXEL X-series baud rate")

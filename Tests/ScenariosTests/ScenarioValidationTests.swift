@@ -331,6 +331,18 @@ import Testing
         #expect(normal.distribution == .normal(mean: 5 * degree, sd: 0.5 * degree, min: 4 * degree, max: 6 * degree))
     }
 
+    /// Each way a normal distribution can be wrong is named, not one message for all.
+    @Test(arguments: [
+        ("mean: 5 deg, sd: -1 deg, min: 4 deg, max: 6 deg", "sd must not be negative"),
+        ("mean: 5 deg, sd: 1 deg, min: 6 deg, max: 4 deg", "min must not be above max"),
+        ("mean: 7 deg, sd: 1 deg, min: 4 deg, max: 6 deg", "mean must lie within [min, max]"),
+        ("mean: 7 deg, sd: -1 deg, min: 4 deg, max: 6 deg", "sd must not be negative; mean must lie within [min, max]"),
+    ])
+    func aBadNormalDistributionSaysWhatIsWrong(_ parameters: String, _ message: String) {
+        let d = problems("{ target: potentiometer, joint: outer_yaw, type: offset, magnitude: { normal: { \(parameters) } }, onset: 10 ms }")
+        #expect(d.map(\.message) == [message], "got \(d.map(\.description))")
+    }
+
     @Test(arguments: [
         ("{ target: encoder, joint: outer_yaw, type: stuck, probability: 0, onset: 10 ms }", "probability"),
         ("{ target: encoder, joint: outer_yaw, type: stuck, probability: 1.5, onset: 10 ms }", "probability"),
