@@ -48,12 +48,13 @@ extension SafetyInterlock {
     /// warned once per episode); clamping for more than `tipSpeedHoldAfter` ticks holds.
     mutating func limitTipSpeed(_ command: inout ActuatorCommand, _ inputs: MonitorInputs) {
         guard let limit = limits.tipSpeed, let last = lastPosition else { return }
-        let over = inputs.tipSpeed > limit
+        // Not a number fails safe: over the limit, and the setpoint does not move.
+        let over = !(inputs.tipSpeed <= limit)
         if episodes.starts(Slot.tipSpeed, over) {
             trips.append(Trip(check: .tipSpeed, joint: -1, measured: inputs.tipSpeed, threshold: limit, response: .clamp))
         }
         if over {
-            let scale = limit / inputs.tipSpeed
+            let scale = inputs.tipSpeed.isNaN ? 0 : limit / inputs.tipSpeed
             for j in 0..<limits.jointCount {
                 command.position[j] = last[j] + scale * (command.position[j] - last[j])
             }

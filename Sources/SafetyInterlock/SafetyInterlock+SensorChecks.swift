@@ -30,15 +30,17 @@ extension SafetyInterlock {
     }
 
     /// H08: the frame sequence has not advanced for more than `sensorMaxAge` ticks: hold; for
-    /// more than twice that: protective stop.
+    /// more than twice that: protective stop. A sequence that goes back (a replayed or looping
+    /// frame) has not advanced either.
     mutating func checkFreshness(_ sensors: SensorFrame) {
         guard let maxAge = limits.sensorMaxAge else { return }
-        if let last = lastSequence, sensors.sequence == last {
+        if let last = lastSequence, sensors.sequence <= last {
             staleTicks += 1
         } else {
             staleTicks = 0
         }
-        lastSequence = sensors.sequence
+        // The newest sequence seen: a frame from the past does not move the mark back.
+        lastSequence = max(lastSequence ?? sensors.sequence, sensors.sequence)
         // Also when resumed while still stale: a resume must not release an arm on stale data.
         if staleTicks == maxAge + 1 || (resumed && staleTicks > maxAge && staleTicks <= 2 * maxAge) {
             trips.append(Trip(check: .sensorFreshness, joint: -1, measured: Double(staleTicks), threshold: Double(maxAge), response: .hold))

@@ -23,15 +23,17 @@ extension SafetyInterlock {
 extension SafetyInterlock {
     /// The shaft strays from the RCM: hold (once per episode); by more than twice the limit:
     /// protective stop. In Cartesian modes, an insertion shallower than the minimum holds.
+    /// A distance or depth that is not a number (the geometry of non-finite readings) fails
+    /// safe: it is treated as beyond every limit.
     mutating func checkRemoteCenter(_ inputs: MonitorInputs) {
-        guard let maxDistance = limits.maxShaftDistance, !inputs.shaftDistance.isNaN else { return }
-        let newEpisode = episodes.starts(Slot.remoteCenter, inputs.shaftDistance > maxDistance)
-        if inputs.shaftDistance > 2 * maxDistance {
+        guard let maxDistance = limits.maxShaftDistance else { return }
+        let newEpisode = episodes.starts(Slot.remoteCenter, !(inputs.shaftDistance <= maxDistance))
+        if !(inputs.shaftDistance <= 2 * maxDistance) {
             trips.append(Trip(check: .remoteCenterDistance, joint: -1, measured: inputs.shaftDistance, threshold: 2 * maxDistance, response: .protectiveStop))
         } else if newEpisode {
             trips.append(Trip(check: .remoteCenterDistance, joint: -1, measured: inputs.shaftDistance, threshold: maxDistance, response: .hold))
         }
-        let shallow = inputs.cartesian && inputs.insertionDepth < limits.minInsertionDepth
+        let shallow = inputs.cartesian && !(inputs.insertionDepth >= limits.minInsertionDepth)
         if episodes.starts(Slot.insertion, shallow) {
             trips.append(Trip(check: .insertionDepth, joint: -1, measured: inputs.insertionDepth, threshold: limits.minInsertionDepth, response: .hold))
         }

@@ -99,6 +99,10 @@ public struct SafetyInterlock: Sendable {
             episodes.end(Slot.remoteCenter)
             episodes.end(Slot.insertion)
             episodes.end(Slot.roundTrip)
+            // Over-speed that lasted through the hold is clamped, warned and counted afresh:
+            // a counter left past its trip point would clamp forever without holding again.
+            episodes.end(Slot.tipSpeed)
+            tipSpeedCount.reset()
             resumed = true
         }
     }
@@ -118,6 +122,10 @@ public struct SafetyInterlock: Sendable {
         frozenInputCount.reset()
         lastPotentiometerValid = false
         tipSpeedCount.reset()
+        // A brake that still slips after the reset must trip again: its reference is taken
+        // afresh and its count starts over (a count left past its trip point never trips).
+        brakeSlipCount.reset()
+        brakeReferenceValid = 0
         episodes = EpisodeFlags()
         staleTicks = 0
         lastSequence = nil

@@ -128,6 +128,26 @@ enum Arm {
     }
 }
 
+/// The servo drives the motors from enable on, so the checks on what it does run from enable
+/// on, not from home: a fault between the two is caught.
+@Suite struct PoweredBeforeHomeTests {
+    @Test func aSensorFaultAfterEnableAndBeforeHomeTrips() {
+        let faults = [Fault(target: .encoder, kind: .offset(0.3), joint: 0, onset: 50, end: 60)]
+        var loop = ControlLoop(configuration: Arm.configuration(), backend: Arm.plant(JointVector([0, 0])), faults: faults, seed: 1)
+        loop.command(.enable, tick: 0, index: 0)
+        var trips: [(tick: Int64, check: CheckID)] = []
+        for k in 0..<100 {
+            loop.step(tick: Int64(k))
+            while let e = loop.events.pop() {
+                if e.kind == .trip { trips.append((e.tick, e.trip.check)) }
+            }
+        }
+        #expect(loop.state == .fault, "never homed, and still stopped")
+        #expect(trips.first.map { $0.tick } == 50 && trips.first?.check == .trackingError, "\(trips)")
+        #expect(!loop.backend.amplifiersOn)
+    }
+}
+
 @Suite struct PauseResumeTests {
     @Test func pauseAndResumeWithoutAHoldKeepTheReference() {
         var loop = ControlLoop(configuration: Arm.configuration(), backend: Arm.plant(JointVector([0.4, -0.2])), faults: [], seed: 1)

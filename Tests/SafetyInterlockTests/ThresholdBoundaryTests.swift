@@ -59,6 +59,16 @@ import Testing
         #expect((v.state == .holding) == trips)
     }
 
+    /// H04: beyond twice the distance the hold becomes a protective stop.
+    @Test(arguments: boundary(0.002))
+    func remoteCenterDistanceStop(_ value: Double, _ trips: Bool) {
+        var h = Harness { $0.maxShaftDistance = 0.001 }
+        h.inputs.shaftDistance = value
+        let v = h.step()
+        #expect((v.tripped(.remoteCenterDistance)?.response == .protectiveStop) == trips)
+        #expect(v.tripped(.remoteCenterDistance)?.response == (trips ? .protectiveStop : .hold), "over the distance, it holds at least")
+    }
+
     /// H04: in Cartesian modes, an insertion shallower than the minimum holds. Mirrored: the
     /// value is the depth, and shallower (smaller) trips.
     @Test(arguments: boundary(0.035))
