@@ -74,15 +74,22 @@ extension CampaignReport {
     // MARK: The page
 
     /// The campaign's page. `runPages` maps a run's relative log path to the relative path of
-    /// its own page, for links.
-    public func html(title: String, runPages: [String: String]) -> String {
+    /// its own page, for links; `logProblems` maps it to what is wrong with its log (missing,
+    /// broken, not the one the campaign wrote). Any such problem is the headline: the verdicts
+    /// below are then what the campaign recorded, not what its logs still show.
+    public func html(title: String, runPages: [String: String], logProblems: [String: String] = [:]) -> String {
         let passedRuns = runs.filter { $0.status == .passed }.count
-        var body = "<header><h1>\(escape(title))</h1><span class=\"badge \(passed ? "pass" : "fail")\">\(passed ? "PASS" : "FAIL")</span></header>\n"
+        let verdict = !logProblems.isEmpty ? "LOGS NOT INTACT" : passed ? "PASS" : "FAIL"
+        var body = "<header><h1>\(escape(title))</h1><span class=\"badge \(verdict == "PASS" ? "pass" : "fail")\">\(verdict)</span></header>\n"
+        if !logProblems.isEmpty {
+            body += "<p class=\"bad\">\(logProblems.count) of \(runs.count) runs' logs are missing, broken or not the ones the campaign wrote (see the Runs table). "
+                + "The verdicts below are what the campaign recorded; for those runs the logs no longer show them.</p>\n"
+        }
         body += "<p>\(passedRuns) of \(runs.count) runs passed, \(scenarios.count) scenarios. Every run is a scenario with one seed on the deterministic simulator; each links to its own page and log.</p>\n"
         body += summaryTable(runPages: runPages)
         body += traceabilityTable()
         body += distributions()
-        body += runTable(runPages: runPages)
+        body += runTable(runPages: runPages, logProblems: logProblems)
         return HTMLDocument.page(title: "\(title) — Vigil campaign report", body: body)
     }
 
@@ -121,13 +128,20 @@ extension CampaignReport {
         return html
     }
 
-    func runTable(runPages: [String: String]) -> String {
+    func runTable(runPages: [String: String], logProblems: [String: String] = [:]) -> String {
         var html = "<h2>Runs</h2><table class=\"grid\"><tr><th>verdict</th><th>scenario</th><th>seed</th><th>detection</th><th>excursion</th><th>page</th><th>log</th></tr>"
         for run in runs {
-            let cls = run.status == .passed ? "pass" : "fail"
+            let problem = logProblems[run.relativeLogPath]
+            let cls = run.status == .passed && problem == nil ? "pass" : "fail"
             let page = runPages[run.relativeLogPath].map { "<a href=\"\(escape($0))\">report</a>" } ?? "–"
             let latency = run.detectionLatencyMs.map { String(format: "%.0f ms", $0) } ?? "–"
-            html += "<tr class=\"\(cls)\"><td>\(run.status.rawValue)</td><td>\(escape(run.scenarioID))</td><td>\(run.seed)</td><td>\(latency)</td><td>\(String(format: "%.3f mm", run.peakExcursion * 1000))</td><td>\(page)</td><td><a href=\"\(escape(run.relativeLogPath))\">log</a></td></tr>"
+            let log: String
+            switch problem {
+            case nil: log = "<a href=\"\(escape(run.relativeLogPath))\">log</a>"
+            case "log missing"?: log = "<span class=\"bad\">log missing</span>"
+            case let p?: log = "<a href=\"\(escape(run.relativeLogPath))\">log</a> <span class=\"bad\">\(escape(p))</span>"
+            }
+            html += "<tr class=\"\(cls)\"><td>\(run.status.rawValue)</td><td>\(escape(run.scenarioID))</td><td>\(run.seed)</td><td>\(latency)</td><td>\(String(format: "%.3f mm", run.peakExcursion * 1000))</td><td>\(page)</td><td>\(log)</td></tr>"
         }
         return html + "</table>\n"
     }

@@ -12,6 +12,7 @@ extension SafetyInterlock {
         var recent = 0
         let recorded = overrunTicks.span
         for i in 0..<64 where recorded[i] > tick.value - limits.overrunWindow { recent += 1 }
+        // Profiles allow 1…64 (the ring's size); the min keeps a hand-made limit within it.
         let response: Response = recent >= min(maxOverruns, 64) ? .protectiveStop : .hold
         trips.append(
             Trip(check: response == .hold ? .deadline : .deadlineStop, joint: -1, measured: Double(recent),

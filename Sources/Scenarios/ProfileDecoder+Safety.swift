@@ -78,7 +78,7 @@ extension ProfileDecoding {
             return T.Persistent(value: T.PerJoint(values: distance), ticks: persistence)
         }
         let deadline = check(m, "deadline", "H15") { c -> T.Deadline? in
-            let count = c.required("max_overruns").flatMap { reader.integer($0, in: 1...1_000_000) }
+            let count = c.required("max_overruns").flatMap { reader.integer($0, in: 1...64) }  // the interlock keeps the last 64 overruns
             let window = c.required("window").flatMap { ticks($0, rate: rate) }
             guard let count, let window else { return nil }
             return T.Deadline(maxOverruns: count, window: window)

@@ -13,6 +13,9 @@ public struct RunMetadata: Sendable {
     public var vigilVersion: String
     public var gitCommit: String
     public var backend: String
+    /// Checks the profile enables that cannot trip on this backend (no input for them), with
+    /// why: the log's header lists them, so a check that is on but blind is never silent.
+    public var inertChecks: [(check: String, reason: String)] = []
 
     public init(vigilVersion: String, gitCommit: String, backend: String) {
         self.vigilVersion = vigilVersion
@@ -68,12 +71,12 @@ public enum ScenarioRunner {
     /// Runs `scenario` on the simulator with `seed` and writes its log to `logPath`.
     public static func runSimulated(
         _ scenario: Scenario, seed: UInt64, logPath: String, metadata: RunMetadata, realtime: RealtimeReport? = nil, trace: Bool = false,
-        durable: Bool = true, timing: TimingRecorder? = nil
+        durable: Bool = true, timing: TimingRecorder? = nil, interrupt: (@Sendable () -> String?)? = nil
     ) throws -> RunResult {
         let simulator = Simulator(model: scenario.profile.plantModel(), seed: seed, initialPosition: scenario.initialJoints)
         return try run(
-            scenario, backend: simulator, seed: seed, logPath: logPath, metadata: metadata, realtime: realtime, trace: trace, durable: durable,
-            timing: timing)
+            scenario, backend: simulator, seed: seed, logPath: logPath, metadata: metadata, realtime: realtime, trace: trace,
+            interrupt: interrupt.map { ask -> (Simulator) -> String? in { _ in ask() } }, durable: durable, timing: timing)
     }
 
     /// Runs `scenario` on `backend`. The excursion uses the backend's true joint positions when
@@ -233,6 +236,15 @@ public enum ScenarioRunner {
             return o.json
         }
         r.add("disabled_checks", raw: "[" + disabled.joined(separator: ",") + "]")
+        if !metadata.inertChecks.isEmpty {
+            let inert = metadata.inertChecks.map { item -> String in
+                var o = JSONRecord.object()
+                o.add("check", item.check)
+                o.add("reason", item.reason)
+                return o.json
+            }
+            r.add("inert_checks", raw: "[" + inert.joined(separator: ",") + "]")
+        }
         r.add("faults", s.faultTexts)
         if !s.faultsNotInjected.isEmpty { r.add("faults_not_injected", s.faultsNotInjected) }
         r.add("expectations", s.expectations.map { describe($0, s.profile) })

@@ -26,7 +26,7 @@ struct KinematicsCommand: ParsableCommand {
         @Option(help: "Hardware profile (YAML).")
         var profile: String
 
-        @Option(help: "Comma-separated joint values, in profile order.")
+        @Option(parsing: .unconditional, help: "Comma-separated joint values, in profile order.")
         var joints: String
 
         @Flag(help: "Print one JSON object with the key \"pose\" (4 rows of 4 numbers).")
@@ -83,10 +83,10 @@ struct KinematicsCommand: ParsableCommand {
         @Option(help: "Hardware profile (YAML).")
         var profile: String
 
-        @Option(help: "Target tip position x,y,z.")
+        @Option(parsing: .unconditional, help: "Target tip position x,y,z.")
         var position: String
 
-        @Option(help: "Comma-separated starting joint values, in profile order.")
+        @Option(parsing: .unconditional, help: "Comma-separated starting joint values, in profile order.")
         var seedJoints: String?
 
         @Option(help: "Accepted distance from the target, metres.")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FaultLog
 import Foundation
 import Reports
 import Scenarios
@@ -90,6 +91,28 @@ func writeCampaignReport(folder: String, out: String?, report given: CampaignRep
         if !exists { printError("warning: no page for \(run.scenarioID) seed \(run.seed): its log \(run.logPath) is missing") }
         return exists
     }
+    // runs.json says what each run showed; the page vouches for it only where the log is still
+    // the one the campaign wrote: present, its chain intact, its final hash the one recorded.
+    let problems = Mutex<[String: String]>([:])
+    let all = relinked.runs
+    DispatchQueue.concurrentPerform(iterations: all.count) { i in
+        let run = all[i]
+        let problem: String?
+        if !FileManager.default.fileExists(atPath: run.logPath) {
+            problem = "log missing"
+        } else if let report = try? FaultLogVerifier.verify(path: run.logPath) {
+            if let p = report.problem {
+                problem = "log broken at line \(p.line)"
+            } else if !run.finalHash.isEmpty && report.finalHash != run.finalHash {
+                problem = "log is not the one the campaign wrote (final hash differs)"
+            } else {
+                problem = nil
+            }
+        } else {
+            problem = "log unreadable"
+        }
+        if let problem { problems.withLock { $0[run.relativeLogPath] = problem } }
+    }
     // Every run's page, on all cores.
     let written = Mutex<[String: String]>([:])
     DispatchQueue.concurrentPerform(iterations: present.count) { i in
@@ -101,12 +124,14 @@ func writeCampaignReport(folder: String, out: String?, report given: CampaignRep
             written.withLock { $0[run.relativeLogPath] = link }
         } catch {
             // That run is listed without a page; the others still get theirs.
-            printError("warning: no page for \(run.logPath): \(error)")
+            printError("warning: no page for \(run.logPath): \((error as? VigilExit)?.message ?? "\(error)")")
         }
     }
     let links = written.withLock { $0 }
     let title = "Campaign \(URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent)"
-    try ReportCommand.write(relinked.html(title: title, runPages: links), to: page)
+    let logProblems = problems.withLock { $0 }
+    for (log, problem) in logProblems.sorted(by: { $0.key < $1.key }) { printError("warning: \(log): \(problem)") }
+    try ReportCommand.write(relinked.html(title: title, runPages: links, logProblems: logProblems), to: page)
     return page
 }
 

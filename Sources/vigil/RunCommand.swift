@@ -66,6 +66,9 @@ struct RunCommand: ParsableCommand {
                 throw ValidationError("\(given.joined(separator: ", ")) \(given.count == 1 ? "is" : "are") for serial runs: add --backend serial (without it the scenario runs on the simulator)")
             }
         }
+        if backend == .simulator && !realtime && (realtimeOptions.priority != nil || realtimeOptions.cpu != nil) {
+            throw ValidationError("--priority and --cpu are for paced runs: add --realtime (or run on --backend serial)")
+        }
         if let baud, !Dynamixel.baudRates.contains(baud) {
             throw ValidationError("--baud \(baud) is not a DYNAMIXEL X-series baud rate (\(Dynamixel.baudRates.map(String.init).joined(separator: ", ")))")
         }
@@ -89,10 +92,14 @@ struct RunCommand: ParsableCommand {
         let result: RunResult
         switch backend {
         case .simulator:
+            // A paced run takes real time: Ctrl-C ends it at the end of a tick, with a log that
+            // says so and verifies (an unpaced run is over in moments).
+            if realtime { installStopHandlers() }
             do {
                 result = try ScenarioRunner.runSimulated(
                     loaded, seed: seed, logPath: logPath, metadata: runMetadata(backend: realtime ? "simulator, real time" : "simulator"),
-                    realtime: realtime ? enterRealtime() : nil, trace: !noTrace)
+                    realtime: realtime ? enterRealtime() : nil, trace: !noTrace,
+                    interrupt: realtime ? Self.stopReason : nil)
             } catch {
                 throw VigilExit.invalid("error: cannot write the log \(logPath): \(error.localizedDescription)")
             }
@@ -118,6 +125,11 @@ extension RunCommand {
         let page = ReportCommand.pagePath(forLog: logPath)
         try ReportCommand.writeRunPage(log: logPath, to: page)
         print("report: \(page)")
+    }
+
+    /// Why a run must stop now (SIGINT or SIGTERM arrived), or nil.
+    @Sendable static func stopReason() -> String? {
+        stopRequested.load(ordering: .relaxed) ? "interrupted (SIGINT or SIGTERM)" : nil
     }
 
     /// Sets this thread up for the paced loop and prints, one line each, what was refused.
@@ -192,7 +204,13 @@ extension RunCommand {
         }
         installStopHandlers()
         // Before the real-time set-up: `git describe` must not inherit SCHED_FIFO.
-        let metadata = runMetadata(backend: "serial \(bus.port) \(bus.baud) baud")
+        var metadata = runMetadata(backend: "serial \(bus.port) \(bus.baud) baud")
+        if scenario.profile.safety.emergencyStop.threshold != nil {
+            // A servo has no e-stop input: the check is on but can never trip on this bus.
+            let reason = "the servos have no e-stop input; the e-stop must cut their supply, which the host sees as lost communication (H09)"
+            printError("warning: emergency_stop cannot trip on the serial bus: \(reason)")
+            metadata.inertChecks.append((check: "emergency_stop", reason: reason))
+        }
         let realtime = noPacing ? nil : enterRealtime()
         let interrupt: (SerialActuatorBackend) -> String? = { b in
             if stopRequested.load(ordering: .relaxed) { return "interrupted (SIGINT or SIGTERM)" }
@@ -244,16 +262,16 @@ func runSummaryText(_ r: RunResult, _ s: Scenario) -> String {
 
 /// `--priority` and `--cpu`, for every command that runs the real-time loop.
 struct RealtimeArguments: ParsableArguments {
-    @Option(help: "Paced runs: SCHED_FIFO priority, 1-99 (needs rtprio or CAP_SYS_NICE; without it the run warns and goes on).")
-    var priority = 80
+    @Option(help: "Paced runs: SCHED_FIFO priority, 1-99, default 80 (needs rtprio or CAP_SYS_NICE; without it the run warns and goes on).")
+    var priority: Int?
 
     @Option(help: "Paced runs: pin the loop's thread to this CPU.")
     var cpu: Int?
 
-    var options: RealtimeOptions { RealtimeOptions(priority: priority, cpu: cpu) }
+    var options: RealtimeOptions { RealtimeOptions(priority: priority ?? 80, cpu: cpu) }
 
     func validate() throws {
-        guard (1...99).contains(priority) else { throw ValidationError("--priority must be 1…99 (SCHED_FIFO priorities)") }
+        if let priority, !(1...99).contains(priority) { throw ValidationError("--priority must be 1…99 (SCHED_FIFO priorities)") }
         if let cpu, cpu < 0 || cpu >= ProcessInfo.processInfo.activeProcessorCount {
             throw ValidationError("--cpu must be 0…\(ProcessInfo.processInfo.activeProcessorCount - 1) on this machine")
         }

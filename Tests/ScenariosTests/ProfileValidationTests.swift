@@ -160,6 +160,20 @@ import Testing
         #expect(!edit.diagnostics().contains { $0.message.contains("disabled: true") })
     }
 
+    /// The interlock remembers the last 64 overruns, so a larger limit could never be reached.
+    @Test(arguments: [("64", true), ("65", false)])
+    func maxOverrunsIsAtMost64(_ value: String, _ valid: Bool) throws {
+        let text = try shippedProfileText("dvrk-psm.yaml").replacingOccurrences(of: "    max_overruns: 3", with: "    max_overruns: \(value)")
+        #expect(text.contains("max_overruns: \(value)"))
+        do {
+            _ = try ProfileLoader.decode(text, path: "edited.yaml")
+            #expect(valid)
+        } catch {
+            #expect(!valid)
+            #expect(error.diagnostics.map(\.message) == ["65 is out of range (1…64)"], "\(error.diagnostics)")
+        }
+    }
+
     @Test func unsupportedBaudRate() throws {
         let edit = try EditedProfile("bench-3dof.yaml", replacing: "  baud: 4500000", with: "  baud: 4600000")
         expectSingle(edit.diagnostics(), line: edit.line, field: "bus.baud", "not a DYNAMIXEL X-series baud rate")

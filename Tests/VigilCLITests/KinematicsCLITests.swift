@@ -22,6 +22,16 @@ import Testing
         for i in 0..<4 { for j in 0..<4 { #expect(abs(a[i][j] - b[i][j]) < 1e-15) } }
     }
 
+    /// A list whose first value is negative is a value, not an option.
+    @Test func aNegativeFirstValueIsAccepted() throws {
+        let fk = try vigil("kinematics", "fk", "--profile", "HardwareProfiles/dvrk-psm.yaml", "--joints", "-10 deg,0,120 mm,0,0,0", "--json")
+        let same = try vigil("kinematics", "fk", "--profile", "HardwareProfiles/dvrk-psm.yaml", "--joints=-10 deg,0,120 mm,0,0,0", "--json")
+        #expect(fk.status == 0, "\(fk.stderr)")
+        #expect(fk.stdout == same.stdout)
+        let ik = try vigil("kinematics", "ik", "--profile", "HardwareProfiles/dvrk-psm.yaml", "--position", "-10 mm,0,-100 mm", "--json")
+        #expect(ik.status == 0, "\(ik.stderr)")
+    }
+
     @Test func forwardKinematicsHumanOutput() throws {
         let run = try vigil("kinematics", "fk", "--profile", "HardwareProfiles/dvrk-psm.yaml", "--joints", "0,0,0.12,0,0,0")
         #expect(run.status == 0)

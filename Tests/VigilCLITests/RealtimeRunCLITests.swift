@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `vigil run --realtime`: the paced executive, the log written from another thread, and the
 /// timing in the summary. In a process of its own, since it locks memory and changes the
 /// scheduling class when the machine allows.
@@ -69,6 +73,39 @@ import Testing
             #expect(paced.status == 0, "\(paced.stdout)")
             #expect(a.last?["verdict"] as? String == "PASS")
         }
+    }
+
+    /// Ctrl-C (or SIGTERM) during a paced simulator run ends it at the end of a tick: the log
+    /// says why and verifies, and the exit code is 1, as on the serial backend.
+    @Test(arguments: [SIGINT, SIGTERM])
+    func aSignalEndsAPacedRunWithAnIntactLog(_ signal: Int32) throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-rt-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let run = Process()
+        run.executableURL = try vigilExecutable()
+        run.currentDirectoryURL = repositoryRoot
+        run.arguments = ["run", "Scenarios/nominal/psm-nominal-move.yaml", "--realtime", "--out", out.path]  // 3 s, paced
+        let stdout = Pipe()
+        run.standardOutput = stdout
+        run.standardError = Pipe()
+        try run.run()
+        usleep(700_000)
+        kill(run.processIdentifier, signal)
+        let text = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        run.waitUntilExit()
+        #expect(run.terminationReason == .exit && run.terminationStatus == 1, "\(run.terminationReason) \(run.terminationStatus): \(text)")
+        #expect(text.contains("STOPPED EARLY: interrupted (SIGINT or SIGTERM)"), "\(text)")
+        let log = out.appendingPathComponent("psm-nominal-move-seed1.jsonl").path
+        #expect(try vigil("verify-log", log).status == 0)
+        let records = try records(log)
+        #expect(records.contains { $0["type"] as? String == "interrupted" })
+        #expect(records.last?["type"] as? String == "summary" && records.last?["verdict"] as? String == "FAIL")
+    }
+
+    @Test func priorityAndCPUWithoutPacingAreRefused() throws {
+        let run = try vigil("run", "Scenarios/H07-encoder-potentiometer/pot-offset-above.yaml", "--cpu", "0")
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("--priority and --cpu are for paced runs: add --realtime"), "\(run.stderr)")
     }
 
     @Test func startChecksAndProfilesAreNotRunOnTheSerialBus() throws {

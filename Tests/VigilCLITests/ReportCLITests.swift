@@ -135,6 +135,21 @@ import Testing
         let again = try vigil("report", out.path)
         #expect(again.status == 0)
         #expect(try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8) == html)
+        #expect(html.contains("<span class=\"badge pass\">PASS</span>"))
+
+        // runs.json still says PASS; the page checks the logs themselves: one edited, one gone.
+        let logs = out.appendingPathComponent("logs/pot-offset-above-seed1.jsonl")
+        let text = try String(contentsOf: logs, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"tick\":510,", with: "\"tick\":509,").write(to: logs, atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(at: out.appendingPathComponent("logs/pot-offset-above-seed2.jsonl"))
+        let checked = try vigil("report", out.path)
+        #expect(checked.status == 0)
+        #expect(checked.stderr.contains("pot-offset-above-seed1.jsonl: log broken at line"), "\(checked.stderr)")
+        let flagged = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(flagged.contains("<span class=\"badge fail\">LOGS NOT INTACT</span>"))
+        #expect(flagged.contains("2 of 4 runs' logs are missing, broken or not the ones the campaign wrote"))
+        #expect(flagged.contains("<span class=\"bad\">log missing</span>"))
+        #expect(!flagged.contains("href=\"logs/pot-offset-above-seed2.jsonl\""), "no link to a log that is gone")
     }
 
     /// The page in a real browser, when one is installed (scripts/render-report installs
