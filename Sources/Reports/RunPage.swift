@@ -64,7 +64,10 @@ public struct RunPage {
             return
         }
         let expected = (summary?["trace"] as? [String: Any])?["sha256"] as? String
-        if let expected, expected == FaultLogWriter.hash(data: data) {
+        if chain.problem != nil {
+            // The SHA-256 is read from a summary past the break: it vouches for nothing.
+            traceNote = "The log's chain is broken, so the trace's SHA-256 in its summary is not evidence: the trace is not checked, and its plots are not evidence."
+        } else if let expected, expected == FaultLogWriter.hash(data: data) {
             traceIntact = true
         } else {
             traceNote = expected == nil
@@ -112,7 +115,7 @@ public struct RunPage {
         var rows: [(String, String)] = [
             ("scenario", "\(escape(scenario["path"] as? String ?? "?"))<br><code class=\"hash\">sha256 \(escape(scenario["sha256"] as? String ?? "?"))</code>"),
             ("hazards", escape((scenario["hazards"] as? [String] ?? []).joined(separator: " "))),
-            ("profile", "\(escape(profile["path"] as? String ?? "?")) (\(escape(profile["id"] as? String ?? "")))<br><code class=\"hash\">sha256 \(escape(profile["sha256"] as? String ?? "?"))</code>"),
+            ("profile", "\(escape(profile["path"] as? String ?? "?"))\((profile["id"] as? String).flatMap { $0.isEmpty ? nil : " (\(escape($0)))" } ?? "")<br><code class=\"hash\">sha256 \(escape(profile["sha256"] as? String ?? "?"))</code>"),
             ("seed", (header["seed"] as? NSNumber).map { "\($0.uint64Value)" } ?? "?"),
             ("Vigil", "\(escape(header["vigil_version"] as? String ?? "?")), commit <code>\(escape(header["git_commit"] as? String ?? "?"))</code>"),
             ("backend", escape(header["backend"] as? String ?? "?")),

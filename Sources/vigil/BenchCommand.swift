@@ -21,7 +21,7 @@ struct BenchCommand: ParsableCommand {
             interlock, fault machinery, event log. Then forward kinematics, Jacobian and IK \
             times, the DYNAMIXEL codec per 7-servo sync packet, and one bus cycle against virtual \
             boards over a pty. With --jitter, the real-time loop's wake latency at --rate beside \
-            a plain C clock_nanosleep loop measured just before it. Build with -c release for \
+            a plain C clock_nanosleep loop (the two take turns, in blocks of at most a second). Build with -c release for \
             figures that mean anything. See docs/performance.md.
             """
     )

@@ -61,8 +61,8 @@ struct CampaignCommand: ParsableCommand {
         }
         // Where the results go is checked before anything runs: a campaign must not run for
         // minutes and then have nowhere to write.
-        try Self.prepareFolder(out, what: "the output folder (--out)")
-        if let junit { try Self.prepareFile(junit, what: "the JUnit file (--junit)") }
+        try prepareFolder(out, what: "the output folder (--out)")
+        if let junit { try prepareFile(junit, what: "the JUnit file (--junit)") }
         let scenarioCount = Set(plan.items.map(\.scenarioID)).count
         let startChecks = Set(plan.items.filter { if case .startCheck = $0.scenario { true } else { false } }.map(\.scenarioID)).count
         let once = startChecks == 0 || seeds == 1 ? "" : " (\(startChecks) start check\(startChecks == 1 ? "" : "s") once)"
@@ -119,32 +119,32 @@ struct CampaignCommand: ParsableCommand {
             throw VigilExit(code: VigilExit.failure, message: "error: cannot write \(path): \(error.localizedDescription)")
         }
     }
+}
 
-    /// `path` is a folder, or one can be made there, and it can be written to; otherwise exit 2.
-    static func prepareFolder(_ path: String, what: String) throws {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw VigilExit.invalid("error: \(what) \(path) is a file, not a folder")
-        }
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw VigilExit.invalid("error: cannot make \(what) \(path): \(error.localizedDescription)")
-        }
-        guard FileManager.default.isWritableFile(atPath: path) else {
-            throw VigilExit.invalid("error: \(what) \(path) cannot be written to")
-        }
+/// `path` is a folder, or one can be made there, and it can be written to; otherwise exit 2.
+func prepareFolder(_ path: String, what: String) throws {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+        throw VigilExit.invalid("error: \(what) \(path) is a file, not a folder")
     }
+    do {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    } catch {
+        throw VigilExit.invalid("error: cannot make \(what) \(path): \(error.localizedDescription)")
+    }
+    guard FileManager.default.isWritableFile(atPath: path) else {
+        throw VigilExit.invalid("error: \(what) \(path) cannot be written to")
+    }
+}
 
-    /// `path` can be written as a file: not a folder, its folder made and writable; otherwise exit 2.
-    static func prepareFile(_ path: String, what: String) throws {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw VigilExit.invalid("error: \(what) \(path) is a folder, not a file")
-        }
-        let folder = (path as NSString).deletingLastPathComponent
-        try prepareFolder(folder.isEmpty ? "." : folder, what: "the folder of \(what)")
+/// `path` can be written as a file: not a folder, its folder made and writable; otherwise exit 2.
+func prepareFile(_ path: String, what: String) throws {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        throw VigilExit.invalid("error: \(what) \(path) is a folder, not a file")
     }
+    let folder = (path as NSString).deletingLastPathComponent
+    try prepareFolder(folder.isEmpty ? "." : folder, what: "the folder of \(what)")
 }
 
 /// A progress bar with an ETA on a terminal; one plain line per run otherwise.

@@ -163,8 +163,7 @@ func parseJoints(_ text: String, profile: HardwareProfile, option: String) throw
     for (i, part) in parts.enumerated() {
         let joint = profile.joints[i]
         let dimension: PhysicalDimension = joint.kind == .revolute ? .angle : .length
-        if let plain = Double(part) {
-            guard plain.isFinite else { throw VigilExit.invalid("error: \(option): '\(part)' for \(joint.name) is not finite") }
+        if let plain = decimalNumber(part) {
             q[i] = plain
             continue
         }
@@ -185,7 +184,7 @@ func parsePosition(_ text: String) throws -> Vector3 {
     }
     var values: [Double] = []
     for part in parts {
-        if let plain = Double(part), plain.isFinite {
+        if let plain = decimalNumber(part) {
             values.append(plain)
         } else if case let .success(v) = Quantity.parse(part, as: .length) {
             values.append(v)
@@ -194,6 +193,13 @@ func parsePosition(_ text: String) throws -> Vector3 {
         }
     }
     return Vector3(values[0], values[1], values[2])
+}
+
+/// A number written in decimal (`-0.1`, `1e-3`): not hex (`0x10`), not `nan` or `inf`, which
+/// `Double(_:)` would also take.
+func decimalNumber(_ text: String) -> Double? {
+    guard !text.isEmpty, text.allSatisfy({ "0123456789+-.eE".contains($0) }), let value = Double(text), value.isFinite else { return nil }
+    return value
 }
 
 func printJSON(_ object: [String: Any]) throws {

@@ -81,6 +81,8 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw VigilExit.invalid(error.description)
         }
+        // Where the log goes is checked before anything starts (a port, real time, a run).
+        try prepareFolder(out, what: "the output folder (--out)")
         let seed = self.seed ?? file.seed
         let stem = ((scenario as NSString).lastPathComponent as NSString).deletingPathExtension
         let logPath = (out as NSString).appendingPathComponent("\(stem)-seed\(seed).jsonl")

@@ -174,6 +174,19 @@ import Testing
         }
     }
 
+    /// H09/H15 bound the boards' own stop at 30 ms: a longer watchdog is refused.
+    @Test(arguments: [("30 ms", true), ("31 ms", false), ("300 ms", false)])
+    func boardWatchdogWithinTheHazardBound(_ value: String, _ valid: Bool) throws {
+        let text = try shippedProfileText("dvrk-psm.yaml").replacingOccurrences(of: "    timeout: 30 ms", with: "    timeout: \(value)")
+        do {
+            _ = try ProfileLoader.decode(text, path: "edited.yaml")
+            #expect(valid)
+        } catch {
+            #expect(!valid)
+            #expect(error.diagnostics.map(\.message) == ["\(value) is above the 30 ms H09 and H15 allow for the boards to stop by themselves"])
+        }
+    }
+
     @Test func unsupportedBaudRate() throws {
         let edit = try EditedProfile("bench-3dof.yaml", replacing: "  baud: 4500000", with: "  baud: 4600000")
         expectSingle(edit.diagnostics(), line: edit.line, field: "bus.baud", "not a DYNAMIXEL X-series baud rate")

@@ -32,6 +32,18 @@ import Testing
         #expect(ik.status == 0, "\(ik.stderr)")
     }
 
+    /// Joint values and positions are decimal numbers (with or without a unit): hex, NaN and
+    /// infinity, which Swift's Double(_:) would read, are refused with the same message.
+    @Test(arguments: ["0x10", "nan", "inf", "0x1p-3"])
+    func aValueThatIsNotADecimalNumberIsRefused(_ value: String) throws {
+        let fk = try vigil("kinematics", "fk", "--profile", "HardwareProfiles/dvrk-psm.yaml", "--joints", "\(value),0,0.12,0,0,0")
+        #expect(fk.status == 2)
+        #expect(fk.stderr.contains("error: --joints: '\(value)' for outer_yaw is not an angle"), "\(fk.stderr)")
+        let ik = try vigil("kinematics", "ik", "--profile", "HardwareProfiles/dvrk-psm.yaml", "--position", "\(value),0,-0.1")
+        #expect(ik.status == 2)
+        #expect(ik.stderr.contains("error: --position: '\(value)' is not a length"), "\(ik.stderr)")
+    }
+
     @Test func forwardKinematicsHumanOutput() throws {
         let run = try vigil("kinematics", "fk", "--profile", "HardwareProfiles/dvrk-psm.yaml", "--joints", "0,0,0.12,0,0,0")
         #expect(run.status == 0)

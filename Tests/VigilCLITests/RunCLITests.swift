@@ -97,6 +97,18 @@ import Testing
         #expect(run.stderr.contains("\(file.path):1:1: error: missing required field 'description'"))
     }
 
+    /// Where the log goes is checked before anything runs, with a message a person can act on.
+    @Test func anOutputThatIsAFileIsRefusedFirst() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let file = out.appendingPathComponent("not-a-folder")
+        try Data().write(to: file)
+        let run = try vigil("run", "Scenarios/H07-encoder-potentiometer/pot-offset-above.yaml", "--out", file.path, "--realtime")
+        #expect(run.status == 2)
+        #expect(run.stderr == "error: the output folder (--out) \(file.path) is a file, not a folder\n", "no real-time warnings first: \(run.stderr)")
+        #expect(run.stdout.isEmpty)
+    }
+
     /// A forgotten --backend serial must not run the scenario on the simulator and pass.
     @Test func serialOptionsWithoutTheSerialBackendAreRefused() throws {
         let scenario = "Scenarios/H07-encoder-potentiometer/pot-offset-above.yaml"
