@@ -1,7 +1,9 @@
 /// What the boards (or the simulator) report in one tick. Joint units are SI (rad or m).
 /// Fault injection on the sensor side edits this frame after `read`, before anything uses it.
 public struct SensorFrame: Sendable, BitwiseCopyable {
-    /// Increments with every fresh frame; a frozen sequence means stale data (H08).
+    /// Increments with every fresh frame; a sequence that does not pass the highest one seen
+    /// means stale data (H08). A backend must keep it strictly increasing for as long as the
+    /// interlock runs: it must not wrap or restart without an interlock reset.
     public var sequence: UInt64
     /// Encoder positions, quantised.
     public var encoder: JointVector

@@ -42,7 +42,30 @@ public struct RunPage {
         // A log whose first line is damaged still gets a page: the chain status says where.
         if records.first?["type"] as? String != "header" { records.insert(["type": "header"], at: 0) }
         chain = FaultLogVerifier.verify(data)
+        // Where the summary is: a break after it leaves the verdict (and the trace's SHA-256) intact.
+        for (i, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+            if let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any], object["type"] as? String == "summary" {
+                summaryLine = i + 1
+                break
+            }
+        }
         loadTrace()
+    }
+
+    /// The summary's line in the file (1-based), if it has one.
+    var summaryLine: Int?
+    /// The chain is intact up to and including the summary (a break, if any, comes after it).
+    var summaryIntact: Bool {
+        guard let problem = chain.problem else { return true }
+        return summaryLine.map { $0 < problem.line } ?? false
+    }
+
+    /// Why this log (or its trace) is not the evidence Vigil wrote, or nil when it is: its chain
+    /// is broken, or the trace it names does not match the SHA-256 its summary records.
+    public var evidenceProblem: String? {
+        if let problem = chain.problem { return "the log's hash chain is broken at line \(problem.line): \(problem.reason)" }
+        if header["trace"] != nil && !traceIntact { return traceNote ?? "the trace is not intact" }
+        return nil
     }
 
     var header: [String: Any] { records.first ?? [:] }
@@ -64,7 +87,7 @@ public struct RunPage {
             return
         }
         let expected = (summary?["trace"] as? [String: Any])?["sha256"] as? String
-        if chain.problem != nil {
+        if !summaryIntact {
             // The SHA-256 is read from a summary past the break: it vouches for nothing.
             traceNote = "The log's chain is broken, so the trace's SHA-256 in its summary is not evidence: the trace is not checked, and its plots are not evidence."
         } else if let expected, expected == FaultLogWriter.hash(data: data) {
@@ -91,8 +114,13 @@ public struct RunPage {
         let verdict = chain.problem == nil ? logged : "LOG BROKEN"
         var body = "<header><h1>\(escape(name))</h1><span class=\"badge \(verdict == "PASS" ? "pass" : "fail")\">\(escape(verdict))</span></header>\n"
         if let problem = chain.problem {
-            body += "<p class=\"bad\">The log's hash chain is broken at line \(problem.line) (\(escape(problem.reason))). "
-                + "Nothing from that line on is evidence\(summary == nil ? "" : ", including the verdict it records (\(escape(logged)))").</p>\n"
+            if summaryIntact {
+                body += "<p class=\"bad\">The log's hash chain is broken at line \(problem.line) (\(escape(problem.reason))), after its summary: "
+                    + "the records up to the summary, its verdict (\(escape(logged))) included, are intact, but the file is not the one Vigil wrote.</p>\n"
+            } else {
+                body += "<p class=\"bad\">The log's hash chain is broken at line \(problem.line) (\(escape(problem.reason))). "
+                    + "Nothing from that line on is evidence\(summary == nil ? "" : ", including the verdict it records (\(escape(logged)))").</p>\n"
+            }
         }
         body += facts()
         body += expectations()

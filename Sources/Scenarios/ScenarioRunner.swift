@@ -13,9 +13,10 @@ public struct RunMetadata: Sendable {
     public var vigilVersion: String
     public var gitCommit: String
     public var backend: String
-    /// Checks the profile enables that cannot trip on this backend (no input for them), with
-    /// why: the log's header lists them, so a check that is on but blind is never silent.
-    public var inertChecks: [(check: String, reason: String)] = []
+    /// Checks the profile enables that have no hardware input on this backend (they see only
+    /// injected faults), with why: the log's header lists them, so a check that is on but blind
+    /// to the hardware is never silent.
+    public var checksWithoutHardwareInput: [(check: String, reason: String)] = []
 
     public init(vigilVersion: String, gitCommit: String, backend: String) {
         self.vigilVersion = vigilVersion
@@ -236,14 +237,14 @@ public enum ScenarioRunner {
             return o.json
         }
         r.add("disabled_checks", raw: "[" + disabled.joined(separator: ",") + "]")
-        if !metadata.inertChecks.isEmpty {
-            let inert = metadata.inertChecks.map { item -> String in
+        if !metadata.checksWithoutHardwareInput.isEmpty {
+            let blind = metadata.checksWithoutHardwareInput.map { item -> String in
                 var o = JSONRecord.object()
                 o.add("check", item.check)
                 o.add("reason", item.reason)
                 return o.json
             }
-            r.add("inert_checks", raw: "[" + inert.joined(separator: ",") + "]")
+            r.add("checks_without_hardware_input", raw: "[" + blind.joined(separator: ",") + "]")
         }
         r.add("faults", s.faultTexts)
         if !s.faultsNotInjected.isEmpty { r.add("faults_not_injected", s.faultsNotInjected) }

@@ -339,9 +339,9 @@ struct BenchCommand: ParsableCommand {
             metadata: RunMetadata(vigilVersion: Vigil.version, gitCommit: "bench", backend: "simulator, real time"), realtime: report,
             timing: timing)
         guard result.timing != nil else { throw VigilExit(code: VigilExit.failure, message: "error: the real-time run recorded no timing") }
-        // Any trip means the interlock acted: a missed period holds the arm (H15), three in
-        // its window stop it; either way the rest of the block times a held arm.
-        return result.trips.isEmpty
+        // A hold or worse means the rest of the block times a held arm: a missed period holds
+        // (H15), three in its window stop it. A clamp or a warning leaves the arm moving.
+        return result.worstResponse < .hold
     }
 }
 

@@ -103,7 +103,7 @@ struct CampaignCommand: ParsableCommand {
             for e in run.expectations where !e.passed { print("  FAIL  \(e.expectation) — \(e.figure)") }
         }
         print("\nreports: \(out)/summary.json, \(out)/junit.xml\(junit.map { ", \($0)" } ?? ""), \(out)/traceability.md, \(out)/traceability.csv, \(out)/runs.json")
-        if report { print("report: \(try writeCampaignReport(folder: out, out: nil, report: results))") }
+        if report { print("report: \(try writeCampaignReport(folder: out, out: nil, report: results).page)") }
         print(results.passed ? "PASS" : "FAIL")
         if !results.passed { throw VigilExit(code: VigilExit.failure) }
     }

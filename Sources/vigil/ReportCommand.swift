@@ -34,26 +34,35 @@ struct ReportCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw VigilExit.invalid("error: \(path): no such file or folder")
         }
+        // The pages are written either way; exit 1 says the evidence is not intact (as
+        // verify-log does), so a CI gate on `vigil report` sees it.
         if isDirectory.boolValue {
-            let page = try writeCampaignReport(folder: path, out: out)
+            let (page, problems) = try writeCampaignReport(folder: path, out: out)
             print("report: \(page)")
+            if problems > 0 {
+                throw VigilExit(code: VigilExit.failure, message: "error: \(problems) run\(problems == 1 ? "'s log is" : "s' logs are") not intact (see the warnings above)")
+            }
         } else {
             let page = out ?? Self.pagePath(forLog: path)
-            try Self.writeRunPage(log: path, to: page)
+            let problem = try Self.writeRunPage(log: path, to: page)
             print("report: \(page)")
+            if let problem { throw VigilExit(code: VigilExit.failure, message: "error: \(path): \(problem)") }
         }
     }
 
     static func pagePath(forLog log: String) -> String { TraceRecorder.sibling(ofLog: log, extension: "html") }
 
-    static func writeRunPage(log: String, to page: String) throws {
-        let html: String
+    /// Writes the run's page; returns why its log is not intact evidence, or nil.
+    @discardableResult
+    static func writeRunPage(log: String, to page: String) throws -> String? {
+        let runPage: RunPage
         do {
-            html = try RunPage(logPath: log).html()
+            runPage = try RunPage(logPath: log)
         } catch {
             throw VigilExit.invalid("error: \(error)")
         }
-        try write(html, to: page)
+        try write(runPage.html(), to: page)
+        return runPage.evidenceProblem
     }
 
     static func write(_ text: String, to path: String) throws {
@@ -68,7 +77,7 @@ struct ReportCommand: ParsableCommand {
 }
 
 /// Writes a page beside every run's log and the campaign's page; returns the campaign page's path.
-func writeCampaignReport(folder: String, out: String?, report given: CampaignReport? = nil) throws -> String {
+func writeCampaignReport(folder: String, out: String?, report given: CampaignReport? = nil) throws -> (page: String, logProblems: Int) {
     let report: CampaignReport
     if let given {
         report = given
@@ -130,9 +139,10 @@ func writeCampaignReport(folder: String, out: String?, report given: CampaignRep
     let links = written.withLock { $0 }
     let title = "Campaign \(URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent)"
     let logProblems = problems.withLock { $0 }
-    for (log, problem) in logProblems.sorted(by: { $0.key < $1.key }) { printError("warning: \(log): \(problem)") }
+    // (A missing log was already named above.)
+    for (log, problem) in logProblems.sorted(by: { $0.key < $1.key }) where problem != "log missing" { printError("warning: \(log): \(problem)") }
     try ReportCommand.write(relinked.html(title: title, runPages: links, logProblems: logProblems), to: page)
-    return page
+    return (page, logProblems.count)
 }
 
 /// `target` relative to the folder `base` (both absolute, standardized).

@@ -208,10 +208,11 @@ extension RunCommand {
         // Before the real-time set-up: `git describe` must not inherit SCHED_FIFO.
         var metadata = runMetadata(backend: "serial \(bus.port) \(bus.baud) baud")
         if scenario.profile.safety.emergencyStop.threshold != nil {
-            // A servo has no e-stop input: the check is on but can never trip on this bus.
-            let reason = "the servos have no e-stop input; the e-stop must cut their supply, which the host sees as lost communication (H09)"
-            printError("warning: emergency_stop cannot trip on the serial bus: \(reason)")
-            metadata.inertChecks.append((check: "emergency_stop", reason: reason))
+            // A servo has no e-stop input: on the bus the check sees only injected e-stop faults.
+            let reason =
+                "the servos have no e-stop input, so the check sees only injected e-stop faults; the real e-stop must cut the servos' supply, which the host sees as lost communication (H09)"
+            printError("warning: emergency_stop has no hardware input on the serial bus: \(reason)")
+            metadata.checksWithoutHardwareInput.append((check: "emergency_stop", reason: reason))
         }
         let realtime = noPacing ? nil : enterRealtime()
         let interrupt: (SerialActuatorBackend) -> String? = { b in
@@ -220,7 +221,7 @@ extension RunCommand {
             // A bus that stays silent (a cut cable behind an adapter that is still plugged in,
             // boards without power) gives no transport error, only cycles without replies.
             if b.consecutiveFailedCycles > Self.linkLostAfter {
-                return "the link to the boards was lost: no complete reply for \(b.consecutiveFailedCycles) cycles"
+                return "the link to the boards was lost: no complete reply for \(b.consecutiveFailedCycles) cycles (a silent bus, or replies slower than the 5 ms a cycle waits: check the wiring, the power, the baud rate and the USB adapter's latency timer)"
             }
             return nil
         }

@@ -92,7 +92,6 @@ import Testing
     /// refused: the condition trips (and holds) again at once.
     @Test func resumingWhileAHoldConditionPersistsHoldsAgain() {
         var h = Harness { $0.maxShaftDistance = 0.001; $0.maxRoundTripMicroseconds = 900 }
-        h.inputs.shaftDistance = 0  // the loop supplies a distance whenever the check is on
         h.inputs.shaftDistance = 0.0015
         let trips = h.run(10)
         #expect(trips.map(\.trip.check) == [.remoteCenterDistance], "one record for the episode")
@@ -127,7 +126,6 @@ import Testing
     /// A resume does not re-log a warning whose episode goes on.
     @Test func resumingDoesNotRelogWarningsStillUnderWay() {
         var h = Harness { $0.temperatureWarning = 60; $0.temperatureError = 65; $0.maxShaftDistance = 0.001 }
-        h.inputs.shaftDistance = 0  // the loop supplies a distance whenever the check is on
         h.sensors.temperature[0] = 61
         h.inputs.shaftDistance = 0.0015
         let first = h.run(3).map(\.trip.check)
@@ -191,7 +189,6 @@ import Testing
 
     @Test func aSevereTripDuringAHoldEscalates() {
         var h = Harness { $0.maxShaftDistance = 0.001; $0.trackingError = JointVector([0.5, 0.5]) }
-        h.inputs.shaftDistance = 0  // the loop supplies a distance whenever the check is on
         h.inputs.shaftDistance = 0.0015
         #expect(h.step().state == .holding)
         h.inputs.reference[1] = 0.7
@@ -260,7 +257,6 @@ import Testing
 @Suite struct ReviewFixTests {
     @Test func aHoldNeverPowersUpAnArmThatIsNotPowered() {
         var h = Harness { $0.maxShaftDistance = 0.001 }
-        h.inputs.shaftDistance = 0  // the loop supplies a distance whenever the check is on
         h.proposed.powerOn = false
         h.inputs.shaftDistance = 0.002
         let v = h.step()
