@@ -42,6 +42,15 @@ func makeRaw(_ fd: Int32, baud: Int?) -> Bool {
     return tcsetattr(fd, TCSANOW, &t) == 0
 }
 
+/// Whether `fd` is the far end of a pseudo-terminal (Unix98 ptys: character devices with major
+/// numbers 136–143 on Linux).
+func isPseudoTerminal(_ fd: Int32) -> Bool {
+    var s = stat()
+    guard fstat(fd, &s) == 0, (s.st_mode & S_IFMT) == S_IFCHR else { return false }
+    let major = (UInt64(s.st_rdev) >> 8) & 0xFFF
+    return (136...143).contains(major)
+}
+
 func speedConstant(_ baud: Int) -> speed_t? {
     switch baud {
     case 9_600: return speed_t(B9600)
@@ -83,7 +92,14 @@ public final class POSIXTransport: SerialTransport, @unchecked Sendable {
             let e = Glibc.errno
             throw SerialError(.busy, port: path, "another program has the port open (it holds the port's lock)", osError: e)
         }
-        _ = makeRaw(fd, baud: baud)
+        // A pty has no line speed; a real port must get the one asked for, not keep its old one.
+        if let baud, speedConstant(baud) == nil, !isPseudoTerminal(fd) {
+            throw SerialError(.unsupported, port: path, "the POSIX transport cannot set \(baud) baud on a serial port; use --transport libserialport")
+        }
+        guard makeRaw(fd, baud: baud) else {
+            let e = Glibc.errno
+            throw SerialError(.io, port: path, "cannot set raw 8N1 mode: \(String(cString: strerror(e)))", osError: e)
+        }
     }
 
     /// Wraps an already open descriptor (the emulator's pty master).

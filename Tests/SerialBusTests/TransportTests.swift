@@ -51,6 +51,18 @@ import Glibc
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data("IMPORTANT DATA\n".utf8))
     }
 
+    /// A pty has no line speed, so any rate opens it; a real port would refuse a rate the POSIX
+    /// transport cannot set (4.5 Mbaud has no termios constant).
+    @Test func aPseudoTerminalOpensAtAnyRateAndIsKnownAsOne() throws {
+        let pty = try PseudoTerminal()
+        let host = try POSIXTransport(path: pty.slavePath, baud: 4_500_000)
+        #expect(isPseudoTerminal(host.fd))
+        let null = open("/dev/null", O_RDWR)
+        defer { Glibc.close(null) }
+        #expect(!isPseudoTerminal(null), "a character device that is not a pty")
+        #expect(speedConstant(4_500_000) == nil && speedConstant(1_000_000) != nil)
+    }
+
     /// One program on a bus at a time: a second open of the same port is refused while the
     /// first holds it, and succeeds once it is closed.
     @Test func aSecondOpenOfAHeldPortIsRefused() throws {
