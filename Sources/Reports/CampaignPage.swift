@@ -86,28 +86,32 @@ extension CampaignReport {
                 + "The verdicts below are what the campaign recorded; for those runs the logs no longer show them.</p>\n"
         }
         body += "<p>\(passedRuns) of \(runs.count) runs passed, \(scenarios.count) scenarios. Every run is a scenario with one seed on the deterministic simulator; each links to its own page and log.</p>\n"
-        body += summaryTable(runPages: runPages)
-        body += traceabilityTable()
+        // Scenarios and hazards with a run whose log is not intact are flagged in every table.
+        let unverified = Set(runs.filter { logProblems[$0.relativeLogPath] != nil }.map(\.scenarioID))
+        body += summaryTable(runPages: runPages, unverified: unverified)
+        body += traceabilityTable(unverified: unverified)
         body += distributions()
         body += runTable(runPages: runPages, logProblems: logProblems)
         return HTMLDocument.page(title: "\(title) — Vigil campaign report", body: body)
     }
 
-    func summaryTable(runPages: [String: String]) -> String {
+    func summaryTable(runPages: [String: String], unverified: Set<String> = []) -> String {
         var html = "<h2>Summary</h2><table class=\"grid\"><tr><th>verdict</th><th>hazard</th><th>scenario</th><th>runs</th><th>passed</th><th>worst detection</th><th>worst excursion</th><th>false trips</th></tr>"
         for row in scenarios {
             let first = runs.first { $0.scenarioID == row.scenarioID }
             let link = first.flatMap { runPages[$0.relativeLogPath] }.map { "<a href=\"\(escape($0))\">\(escape(row.scenarioID))</a>" } ?? escape(row.scenarioID)
-            html += "<tr class=\"\(row.allPassed ? "pass" : "fail")\"><td>\(row.allPassed ? "PASS" : "FAIL")</td><td>\(escape(row.hazards.joined(separator: " ")))</td><td>\(link)<br><small>\(escape(row.name))</small></td><td>\(row.runs)</td><td>\(row.passed)</td><td>\(row.worstDetectionMs.map { String(format: "%.0f ms", $0) } ?? "–")</td><td>\(String(format: "%.3f mm", row.worstExcursionMm))</td><td>\(row.falseTrips)</td></tr>"
+            let verdict = unverified.contains(row.scenarioID) ? "LOG NOT INTACT" : row.allPassed ? "PASS" : "FAIL"
+            html += "<tr class=\"\(verdict == "PASS" ? "pass" : "fail")\"><td>\(verdict)</td><td>\(escape(row.hazards.joined(separator: " ")))</td><td>\(link)<br><small>\(escape(row.name))</small></td><td>\(row.runs)</td><td>\(row.passed)</td><td>\(row.worstDetectionMs.map { String(format: "%.0f ms", $0) } ?? "–")</td><td>\(String(format: "%.3f mm", row.worstExcursionMm))</td><td>\(row.falseTrips)</td></tr>"
         }
         return html + "</table>\n"
     }
 
-    func traceabilityTable() -> String {
+    func traceabilityTable(unverified: Set<String> = []) -> String {
         var html = "<h2>Traceability: hazard → risk control → scenarios → verdict</h2><table class=\"grid\"><tr><th>verdict</th><th>hazard</th><th>risk controls</th><th>scenarios</th><th>runs passed</th></tr>"
         for row in traceability {
-            let cls = row.verdict == "PASS" ? "pass" : "fail"
-            html += "<tr class=\"\(cls)\"><td>\(escape(row.verdict))</td><td><b>\(row.hazard)</b> \(escape(row.title))</td><td>\(row.controls.map { "<code>\(escape($0))</code>" }.joined(separator: "<br>"))</td><td>\(row.scenarios.map(escape).joined(separator: "<br>"))</td><td>\(row.passed)/\(row.runs)</td></tr>"
+            let verdict = row.scenarios.contains(where: unverified.contains) ? "LOG NOT INTACT" : row.verdict
+            let cls = verdict == "PASS" ? "pass" : "fail"
+            html += "<tr class=\"\(cls)\"><td>\(escape(verdict))</td><td><b>\(row.hazard)</b> \(escape(row.title))</td><td>\(row.controls.map { "<code>\(escape($0))</code>" }.joined(separator: "<br>"))</td><td>\(row.scenarios.map(escape).joined(separator: "<br>"))</td><td>\(row.passed)/\(row.runs)</td></tr>"
         }
         return html + "</table>\n"
     }

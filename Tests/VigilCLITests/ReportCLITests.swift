@@ -165,6 +165,10 @@ import Testing
         #expect(flagged.contains("2 of 4 runs' logs are missing, broken or not the ones the campaign wrote"))
         #expect(flagged.contains("<span class=\"bad\">log missing</span>"))
         #expect(!flagged.contains("href=\"logs/pot-offset-above-seed2.jsonl\""), "no link to a log that is gone")
+        // The scenario's summary row and H07's traceability row say so too, not PASS.
+        #expect(flagged.contains("<td>LOG NOT INTACT</td><td>H07</td>"), "the summary row")
+        #expect(flagged.contains("<td>LOG NOT INTACT</td><td><b>H07</b>"), "the traceability row")
+        #expect(!flagged.contains("<td>PASS</td><td><b>H07</b>"))
     }
 
     /// The page in a real browser, when one is installed (scripts/render-report installs
