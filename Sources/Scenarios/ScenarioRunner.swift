@@ -216,6 +216,30 @@ public enum ScenarioRunner {
         return "[" + items.joined(separator: ",") + "]"
     }
 
+    /// The log of a run that never started because the boards refused it: its header, a
+    /// `start_refused` record with the reason (H20 when a servo is the wrong model), and a
+    /// failing summary. Flushed to the disk; returns the final hash.
+    public static func logStartRefusal(
+        _ s: Scenario, seed: UInt64, logPath: String, metadata: RunMetadata, wrongHardware: Bool, problem: String
+    ) throws -> String {
+        let log = try FaultLogWriter(path: logPath)
+        try log.append(header(s, seed: seed, metadata: metadata))
+        var record = JSONRecord(type: "start_refused", tick: 0)
+        record.add("reason", wrongHardware ? "hardware_mismatch" : "boards_unavailable")
+        record.add("hazards", wrongHardware ? ["H20"] : [])
+        record.add("problems", [problem])
+        try log.append(record)
+        var summary = JSONRecord(type: "summary", tick: 0)
+        summary.add("verdict", "FAIL")
+        summary.add(
+            "expectations",
+            raw: expectationsJSON([ExpectationResult(expectation: "the run starts", passed: false, figure: "refused before power-on: \(problem)")]))
+        summary.add("final_state", "DISABLED")
+        try log.append(summary)
+        try log.sync()
+        return log.lastHash
+    }
+
     static func header(
         _ s: Scenario, seed: UInt64, metadata: RunMetadata, realtime: RealtimeReport? = nil, trace: String? = nil
     ) throws -> JSONRecord {

@@ -1,6 +1,7 @@
 public import ArgumentParser
 import FaultLog
 import Foundation
+import ActuatorInterface
 import ControlLoop
 import Realtime
 import Scenarios
@@ -198,15 +199,22 @@ extension RunCommand {
             throw VigilExit(code: VigilExit.failure, message: "error: \(error)")
         }
         var backend = SerialActuatorBackend(bus: bus, transport: link)
+        // Before the real-time set-up: `git describe` must not inherit SCHED_FIFO.
+        var metadata = runMetadata(backend: "serial \(bus.port) \(bus.baud) baud")
         do {
             try backend.start()
         } catch {
             backend.stop()
-            throw VigilExit(code: VigilExit.failure, message: "error: \(error)")
+            // The refusal is evidence too (H20: a wrong servo never gets power): it gets a log.
+            var message = "error: \(error)"
+            if let hash = try? ScenarioRunner.logStartRefusal(
+                scenario, seed: seed, logPath: logPath, metadata: metadata, wrongHardware: error.code == .configurationMismatch, problem: error.message)
+            {
+                message += "\n  log: \(logPath) (final hash \(hash))"
+            }
+            throw VigilExit(code: VigilExit.failure, message: message)
         }
         installStopHandlers()
-        // Before the real-time set-up: `git describe` must not inherit SCHED_FIFO.
-        var metadata = runMetadata(backend: "serial \(bus.port) \(bus.baud) baud")
         if scenario.profile.safety.emergencyStop.threshold != nil {
             // A servo has no e-stop input: on the bus the check sees only injected e-stop faults.
             let reason =

@@ -270,6 +270,14 @@ import Glibc
         let run = try vigil("run", file.path, "--backend", "serial", "--port", emulator.link, "--no-pacing", "--out", folder.appendingPathComponent("out").path)
         #expect(run.status == 1)
         #expect(run.stderr.contains("servo id 2 is model 1020 (XM430-W350), but the profile expects 1030 (XM430-W210): refusing to power on (H20)"), "\(run.stderr)")
+        // The refusal is evidence: a log with the header, the refusal and a failing summary.
+        let log = folder.appendingPathComponent("out/hold-seed1.jsonl").path
+        #expect(run.stderr.contains("log: \(log) (final hash "), "\(run.stderr)")
+        #expect(try vigil("verify-log", log).status == 0)
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        #expect(lines.count == 3 && lines[1].contains("\"type\":\"start_refused\",\"tick\":0,\"reason\":\"hardware_mismatch\",\"hazards\":[\"H20\"]"), "\(lines)")
+        #expect(lines.last?.contains("\"verdict\":\"FAIL\"") == true && lines.last?.contains("refused before power-on: servo id 2 is model 1020") == true)
     }
 
     @Test func scanFindsTheVirtualServos() throws {
