@@ -169,6 +169,38 @@ import Glibc
 
     /// Opens /dev/ttyUSB0 through libserialport calls whose open fails with `errno`; the error
     /// it throws (recording an issue if it opens).
+    /// A port another program holds (its flock is taken) is refused as busy, before any setting
+    /// is changed, and closed again.
+    @Test func aPortAnotherProgramHoldsIsBusy() {
+        final class Calls: @unchecked Sendable { var closed = 0; var freed = 0; var baudSet = false }
+        let seen = Calls()
+        var calls = LibSerialPortCalls.live
+        calls.getPortByName = { _, out in
+            out.pointee = OpaquePointer(bitPattern: 0x1)
+            return SP_OK
+        }
+        calls.open = { _, _ in SP_OK }
+        calls.lockExclusive = { _ in EWOULDBLOCK }
+        calls.setBaudrate = { _, _ in
+            seen.baudSet = true
+            return SP_OK
+        }
+        calls.close = { _ in
+            seen.closed += 1
+            return SP_OK
+        }
+        calls.freePort = { _ in seen.freed += 1 }
+        do {
+            _ = try LibSerialPortTransport(path: "/dev/ttyUSB0", baud: 1_000_000, calls: calls)
+            Issue.record("opened a port another program holds")
+        } catch {
+            #expect(error.code == .busy && error.osError == EWOULDBLOCK)
+            #expect(error.description.contains("another program has the port open"))
+        }
+        #expect(!seen.baudSet, "nothing is set on a port that is not ours")
+        #expect(seen.closed == 1 && seen.freed == 1)
+    }
+
     func openFailing(errno code: Int32, message: String) -> SerialError? {
         var calls = LibSerialPortCalls.live
         calls.getPortByName = { _, out in
