@@ -8,6 +8,10 @@ public struct RunPage {
     public var logPath: String
     var records: [[String: Any]] = []
     let chain: FaultLogVerifier.Report
+    /// The first line at which the log's hash chain breaks; nil when it is intact.
+    public var brokenAtLine: Int? { chain.problem?.line }
+    /// The hash of the last intact record (the log's final hash when the chain is intact).
+    public var finalHash: String { chain.finalHash }
     var trace: RunTrace?
     /// Why there are no plots, or why the trace is not to be trusted.
     var traceNote: String?
@@ -33,8 +37,12 @@ public struct RunPage {
         } catch {
             throw LoadError.unreadable(logPath, error.localizedDescription)
         }
-        for line in data.split(separator: 0x0A) {
-            if let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any] { records.append(object) }
+        // One pass over the lines: the records, and where the summary is (a break after it leaves
+        // the verdict and the trace's SHA-256 intact). Empty lines parse as nothing.
+        for (i, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+            guard let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any] else { continue }
+            records.append(object)
+            if summaryLine == nil && object["type"] as? String == "summary" { summaryLine = i + 1 }
         }
         // A damaged log still gets a page, but a file without a single record (a scenario, an
         // HTML page, an empty file) is not a log at all.
@@ -42,13 +50,6 @@ public struct RunPage {
         // A log whose first line is damaged still gets a page: the chain status says where.
         if records.first?["type"] as? String != "header" { records.insert(["type": "header"], at: 0) }
         chain = FaultLogVerifier.verify(data)
-        // Where the summary is: a break after it leaves the verdict (and the trace's SHA-256) intact.
-        for (i, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
-            if let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any], object["type"] as? String == "summary" {
-                summaryLine = i + 1
-                break
-            }
-        }
         loadTrace()
     }
 

@@ -224,20 +224,31 @@ public enum ScenarioRunner {
     ) throws -> String {
         let log = try FaultLogWriter(path: logPath)
         try log.append(header(s, seed: seed, metadata: metadata))
-        var record = JSONRecord(type: "start_refused", tick: 0)
-        record.add("reason", wrongHardware ? "hardware_mismatch" : "boards_unavailable")
-        record.add("hazards", wrongHardware ? ["H20"] : [])
-        record.add("problems", [problem])
-        try log.append(record)
-        var summary = JSONRecord(type: "summary", tick: 0)
-        summary.add("verdict", "FAIL")
-        summary.add(
-            "expectations",
-            raw: expectationsJSON([ExpectationResult(expectation: "the run starts", passed: false, figure: "refused before power-on: \(problem)")]))
-        summary.add("final_state", "DISABLED")
-        try log.append(summary)
+        try log.append(startRecord(refusal: wrongHardware ? ("hardware_mismatch", ["H20"]) : ("boards_unavailable", []), problems: [problem]))
+        try log.append(startSummary([ExpectationResult(expectation: "the run starts", passed: false, figure: "refused before power-on: \(problem)")]))
         try log.sync()
         return log.lastHash
+    }
+
+    /// The record of a start checked before power-on: `start_accepted`, or `start_refused` with
+    /// its reason and the hazards the refusal answers; the problems found either way.
+    static func startRecord(refusal: (reason: String, hazards: [String])?, problems: [String]) -> JSONRecord {
+        var record = JSONRecord(type: refusal == nil ? "start_accepted" : "start_refused", tick: 0)
+        if let refusal {
+            record.add("reason", refusal.reason)
+            record.add("hazards", refusal.hazards)
+        }
+        record.add("problems", problems)
+        return record
+    }
+
+    /// The summary of a run that ran no ticks: its verdicts, and the arm never powered.
+    static func startSummary(_ results: [ExpectationResult]) -> JSONRecord {
+        var summary = JSONRecord(type: "summary", tick: 0)
+        summary.add("verdict", results.allSatisfy(\.passed) ? "PASS" : "FAIL")
+        summary.add("expectations", raw: expectationsJSON(results))
+        summary.add("final_state", "DISABLED")
+        return summary
     }
 
     static func header(

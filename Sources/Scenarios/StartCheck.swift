@@ -245,13 +245,8 @@ public enum StartCheckRunner {
             fields = error.diagnostics.map(\.field)
         }
 
-        var record = JSONRecord(type: refusal == nil ? "start_accepted" : "start_refused", tick: 0)
-        if let refusal {
-            record.add("reason", refusal.rawValue)
-            record.add("hazards", [refusal == .invalidProfile ? "H21" : "H20"])
-        }
-        record.add("problems", problems)
-        try log.append(record)
+        try log.append(
+            ScenarioRunner.startRecord(refusal: refusal.map { ($0.rawValue, [$0 == .invalidProfile ? "H21" : "H20"]) }, problems: problems))
 
         var results: [ExpectationResult] = []
         let count = "\(problems.count) problem\(problems.count == 1 ? "" : "s")"
@@ -272,11 +267,7 @@ public enum StartCheckRunner {
                 figure: named ? "named" : "not named (named: \(fields.isEmpty ? "nothing" : fields.joined(separator: ", ")))"))
         }
 
-        var summary = JSONRecord(type: "summary", tick: 0)
-        summary.add("verdict", results.allSatisfy(\.passed) ? "PASS" : "FAIL")
-        summary.add("expectations", raw: ScenarioRunner.expectationsJSON(results))
-        summary.add("final_state", "DISABLED")
-        try log.append(summary)
+        try log.append(ScenarioRunner.startSummary(results))
         try log.sync()
         return Outcome(refusal: refusal, problems: problems, expectations: results, logPath: logPath, finalHash: log.lastHash)
     }

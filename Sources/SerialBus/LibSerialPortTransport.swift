@@ -84,11 +84,10 @@ public final class LibSerialPortTransport: SerialTransport, @unchecked Sendable 
             throw e
         }
         port = p
-        // One program on a bus at a time (flock(2), as pyserial's exclusive mode takes it).
         let locked = calls.lockExclusive(p)
         guard locked == 0 else {
             close()
-            throw SerialError(.busy, port: path, "another program has the port open (it holds the port's lock)", osError: locked)
+            throw SerialError.held(path, osError: locked)
         }
         for (r, what) in [(calls.setBaudrate(p, Int32(baud)), "cannot set \(baud) baud"), (calls.set8N1NoFlowControl(p), "cannot set 8N1 without flow control")]
         where r != SP_OK {

@@ -86,12 +86,7 @@ public final class POSIXTransport: SerialTransport, @unchecked Sendable {
         guard isatty(fd) == 1 else {
             throw SerialError(.invalidArgument, port: path, "is not a serial port or terminal; refusing to write packets into it")
         }
-        // One program on a bus at a time: a second run would read the first one's replies. The
-        // lock is flock(2)'s, as pyserial's exclusive mode takes it.
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            let e = Glibc.errno
-            throw SerialError(.busy, port: path, "another program has the port open (it holds the port's lock)", osError: e)
-        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { throw SerialError.held(path, osError: Glibc.errno) }
         // A pty has no line speed; a real port must get the one asked for, not keep its old one.
         if let baud, speedConstant(baud) == nil, !isPseudoTerminal(fd) {
             throw SerialError(.unsupported, port: path, "the POSIX transport cannot set \(baud) baud on a serial port; use --transport libserialport")

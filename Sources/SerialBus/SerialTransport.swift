@@ -49,6 +49,12 @@ public struct SerialError: Error, Sendable, Equatable, CustomStringConvertible {
         self.osError = osError
     }
 
+    /// Another program holds `port`'s lock (flock(2), as pyserial's exclusive mode takes it):
+    /// one program on a bus at a time, or each would read the other's replies.
+    static func held(_ port: String, osError: Int32) -> SerialError {
+        SerialError(.busy, port: port, "another program has the port open (it holds the port's lock)", osError: osError)
+    }
+
     public var description: String {
         var text = "\(port): \(code.rawValue): \(message)"
         if let osError { text += " (errno \(osError))" }

@@ -67,11 +67,7 @@ struct HardwareCommand: ParsableCommand {
         @Option(help: "auto, libserialport or posix.")
         var transport: TransportKind = .auto
 
-        func validate() throws {
-            guard Dynamixel.baudRates.contains(baud) else {
-                throw ValidationError("--baud \(baud) is not a DYNAMIXEL X-series baud rate (\(Dynamixel.baudRates.map(String.init).joined(separator: ", ")))")
-            }
-        }
+        func validate() throws { try validateBaud(baud) }
 
         func run() throws {
             let link: any SerialTransport

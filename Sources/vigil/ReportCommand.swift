@@ -44,7 +44,7 @@ struct ReportCommand: ParsableCommand {
             }
         } else {
             let page = out ?? Self.pagePath(forLog: path)
-            let problem = try Self.writeRunPage(log: path, to: page)
+            let problem = try Self.writeRunPage(log: path, to: page).evidenceProblem
             print("report: \(page)")
             if let problem { throw VigilExit(code: VigilExit.failure, message: "error: \(path): \(problem)") }
         }
@@ -52,9 +52,10 @@ struct ReportCommand: ParsableCommand {
 
     static func pagePath(forLog log: String) -> String { TraceRecorder.sibling(ofLog: log, extension: "html") }
 
-    /// Writes the run's page; returns why its log is not intact evidence, or nil.
+    /// Writes the run's page; returns the page, whose `evidenceProblem` says why its log is not
+    /// intact evidence (nil when it is).
     @discardableResult
-    static func writeRunPage(log: String, to page: String) throws -> String? {
+    static func writeRunPage(log: String, to page: String) throws -> RunPage {
         let runPage: RunPage
         do {
             runPage = try RunPage(logPath: log)
@@ -62,7 +63,7 @@ struct ReportCommand: ParsableCommand {
             throw VigilExit.invalid("error: \(error)")
         }
         try write(runPage.html(), to: page)
-        return runPage.evidenceProblem
+        return runPage
     }
 
     static func write(_ text: String, to path: String) throws {
@@ -95,46 +96,39 @@ func writeCampaignReport(folder: String, out: String?, report given: CampaignRep
     for i in relinked.runs.indices {
         relinked.runs[i].relativeLogPath = relativePath(from: pageFolder, to: URL(fileURLWithPath: report.runs[i].logPath).standardizedFileURL)
     }
-    let present = relinked.runs.filter { run in
-        let exists = FileManager.default.fileExists(atPath: run.logPath)
-        if !exists { printError("warning: no page for \(run.scenarioID) seed \(run.seed): its log \(run.logPath) is missing") }
-        return exists
-    }
     // runs.json says what each run showed; the page vouches for it only where the log is still
     // the one the campaign wrote: present, its chain intact, its final hash the one recorded.
     let problems = Mutex<[String: String]>([:])
-    let all = relinked.runs
-    DispatchQueue.concurrentPerform(iterations: all.count) { i in
-        let run = all[i]
-        let problem: String?
-        if !FileManager.default.fileExists(atPath: run.logPath) {
-            problem = "log missing"
-        } else if let report = try? FaultLogVerifier.verify(path: run.logPath) {
-            if let p = report.problem {
-                problem = "log broken at line \(p.line)"
-            } else if !run.finalHash.isEmpty && report.finalHash != run.finalHash {
-                problem = "log is not the one the campaign wrote (final hash differs)"
-            } else {
-                problem = nil
-            }
-        } else {
-            problem = "log unreadable"
+    let present = relinked.runs.filter { run in
+        let exists = FileManager.default.fileExists(atPath: run.logPath)
+        if !exists {
+            printError("warning: no page for \(run.scenarioID) seed \(run.seed): its log \(run.logPath) is missing")
+            problems.withLock { $0[run.relativeLogPath] = "log missing" }
         }
-        if let problem { problems.withLock { $0[run.relativeLogPath] = problem } }
+        return exists
     }
-    // Every run's page, on all cores.
+    // Every run's page, on all cores; each page's chain check is also the campaign's.
     let written = Mutex<[String: String]>([:])
     DispatchQueue.concurrentPerform(iterations: present.count) { i in
         let run = present[i]
         let runPage = ReportCommand.pagePath(forLog: run.logPath)
+        var problem: String?
         do {
-            try ReportCommand.writeRunPage(log: run.logPath, to: runPage)
+            let checked = try ReportCommand.writeRunPage(log: run.logPath, to: runPage)
             let link = relativePath(from: pageFolder, to: URL(fileURLWithPath: runPage).standardizedFileURL)
             written.withLock { $0[run.relativeLogPath] = link }
+            if let line = checked.brokenAtLine {
+                problem = "log broken at line \(line)"
+            } else if !run.finalHash.isEmpty && checked.finalHash != run.finalHash {
+                problem = "log is not the one the campaign wrote (final hash differs)"
+            }
         } catch {
             // That run is listed without a page; the others still get theirs.
             printError("warning: no page for \(run.logPath): \((error as? VigilExit)?.message ?? "\(error)")")
+            let broken = (try? FaultLogVerifier.verify(path: run.logPath))?.problem
+            problem = broken.map { "log broken at line \($0.line)" } ?? "log unreadable"
         }
+        if let problem { problems.withLock { $0[run.relativeLogPath] = problem } }
     }
     let links = written.withLock { $0 }
     let title = "Campaign \(URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent)"

@@ -70,9 +70,7 @@ struct RunCommand: ParsableCommand {
         if backend == .simulator && !realtime && (realtimeOptions.priority != nil || realtimeOptions.cpu != nil) {
             throw ValidationError("--priority and --cpu are for paced runs: add --realtime (or run on --backend serial)")
         }
-        if let baud, !Dynamixel.baudRates.contains(baud) {
-            throw ValidationError("--baud \(baud) is not a DYNAMIXEL X-series baud rate (\(Dynamixel.baudRates.map(String.init).joined(separator: ", ")))")
-        }
+        if let baud { try validateBaud(baud) }
     }
 
     func run() throws {
@@ -167,7 +165,7 @@ extension RunCommand {
         if !outcome.passed { throw VigilExit(code: VigilExit.failure) }
     }
 
-    /// Failed bus cycles in a row (no error, no complete reply) after which a run ends.
+    /// Failed bus cycles in a row (port errors, or no complete reply) after which a run ends.
     static let linkLostAfter = 50
 
     /// The scenario on real or virtual boards, paced to the control period. Ctrl-C or a lost
@@ -224,8 +222,8 @@ extension RunCommand {
         }
         let realtime = noPacing ? nil : enterRealtime()
         let interrupt: (SerialActuatorBackend) -> String? = { b in
-            if stopRequested.load(ordering: .relaxed) { return "interrupted (SIGINT or SIGTERM)" }
-            if b.consecutiveTransportErrors > 50, let e = b.lastError { return "the link to the boards was lost: \(e)" }
+            if let reason = Self.stopReason() { return reason }
+            if b.consecutiveTransportErrors > Self.linkLostAfter, let e = b.lastError { return "the link to the boards was lost: \(e)" }
             // A bus that stays silent (a cut cable behind an adapter that is still plugged in,
             // boards without power) gives no transport error, only cycles without replies.
             if b.consecutiveFailedCycles > Self.linkLostAfter {
@@ -269,6 +267,13 @@ func runSummaryText(_ r: RunResult, _ s: Scenario) -> String {
     lines.append("  log: \(r.logPath) (final hash \(r.finalHash))")
     lines.append(r.passed ? "PASS" : "FAIL")
     return lines.joined(separator: "\n")
+}
+
+/// `--baud` takes only the rates an X-series servo can be set to.
+func validateBaud(_ baud: Int) throws {
+    guard Dynamixel.baudRates.contains(baud) else {
+        throw ValidationError("--baud \(baud) is not a DYNAMIXEL X-series baud rate (\(Dynamixel.baudRates.map(String.init).joined(separator: ", ")))")
+    }
 }
 
 /// `--priority` and `--cpu`, for every command that runs the real-time loop.

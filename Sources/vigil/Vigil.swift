@@ -49,3 +49,29 @@ struct VigilExit: Error {
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
 }
+
+/// `path` is a folder, or one can be made there, and it can be written to; otherwise exit 2.
+func prepareFolder(_ path: String, what: String) throws {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+        throw VigilExit.invalid("error: \(what) \(path) is a file, not a folder")
+    }
+    do {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    } catch {
+        throw VigilExit.invalid("error: cannot make \(what) \(path): \(error.localizedDescription)")
+    }
+    guard FileManager.default.isWritableFile(atPath: path) else {
+        throw VigilExit.invalid("error: \(what) \(path) cannot be written to")
+    }
+}
+
+/// `path` can be written as a file: not a folder, its folder made and writable; otherwise exit 2.
+func prepareFile(_ path: String, what: String) throws {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        throw VigilExit.invalid("error: \(what) \(path) is a folder, not a file")
+    }
+    let folder = (path as NSString).deletingLastPathComponent
+    try prepareFolder(folder.isEmpty ? "." : folder, what: "the folder of \(what)")
+}

@@ -81,14 +81,7 @@ import Glibc
     func aSignalEndsAPacedRunWithAnIntactLog(_ signal: Int32) throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-rt-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }
-        let run = Process()
-        run.executableURL = try vigilExecutable()
-        run.currentDirectoryURL = repositoryRoot
-        run.arguments = ["run", "Scenarios/nominal/psm-nominal-move.yaml", "--realtime", "--out", out.path]  // 3 s, paced
-        let stdout = Pipe()
-        run.standardOutput = stdout
-        run.standardError = Pipe()
-        try run.run()
+        let (run, stdout) = try startVigil(["run", "Scenarios/nominal/psm-nominal-move.yaml", "--realtime", "--out", out.path])  // 3 s, paced
         usleep(700_000)
         kill(run.processIdentifier, signal)
         let text = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

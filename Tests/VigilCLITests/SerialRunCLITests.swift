@@ -97,14 +97,10 @@ import Glibc
     /// The PSM nominal move on the serial backend against `emulator`, paced at the control rate
     /// (3 s, so whatever a test does 0.7 s in surely happens mid-run).
     func startPacedNominalRun(folder: URL, emulator: EmulatorProcess) throws -> (run: Process, stdout: Pipe, out: URL) {
-        let run = Process()
-        run.executableURL = try vigilExecutable()
         let out = folder.appendingPathComponent("out")
-        run.arguments = ["run", folder.appendingPathComponent("Scenarios/nominal/psm-nominal-move.yaml").path, "--backend", "serial", "--port", emulator.link, "--out", out.path]
-        let stdout = Pipe()
-        run.standardOutput = stdout
-        run.standardError = Pipe()
-        try run.run()
+        let (run, stdout) = try startVigil([
+            "run", folder.appendingPathComponent("Scenarios/nominal/psm-nominal-move.yaml").path, "--backend", "serial", "--port", emulator.link, "--out", out.path,
+        ])
         return (run, stdout, out)
     }
 
@@ -167,14 +163,7 @@ import Glibc
         let folder = try Self.workspace(scenarios: ["Scenarios/nominal/psm-nominal-move.yaml"])
         defer { try? FileManager.default.removeItem(at: folder) }
         let emulator = try EmulatorProcess(profile: folder.appendingPathComponent("HardwareProfiles/dvrk-psm.yaml").path)
-        let run = Process()
-        run.executableURL = try vigilExecutable()
-        // Paced at the control rate (3 s), so the signal surely arrives mid-run.
-        run.arguments = ["run", folder.appendingPathComponent("Scenarios/nominal/psm-nominal-move.yaml").path, "--backend", "serial", "--port", emulator.link, "--out", folder.appendingPathComponent("out").path]
-        let stdout = Pipe()
-        run.standardOutput = stdout
-        run.standardError = Pipe()
-        try run.run()
+        let (run, stdout, _) = try startPacedNominalRun(folder: folder, emulator: emulator)
         usleep(700_000)
         kill(run.processIdentifier, SIGINT)
         let text = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

@@ -29,6 +29,20 @@ func vigilExecutable() throws -> URL {
     return candidate
 }
 
+/// Starts `vigil` with `arguments` from the repository root and returns at once, for a test
+/// that acts on the run while it goes on (a signal, a cut link); standard error is discarded.
+func startVigil(_ arguments: [String]) throws -> (process: Process, stdout: Pipe) {
+    let process = Process()
+    process.executableURL = try vigilExecutable()
+    process.arguments = arguments
+    process.currentDirectoryURL = repositoryRoot
+    let stdout = Pipe()
+    process.standardOutput = stdout
+    process.standardError = Pipe()
+    try process.run()
+    return (process, stdout)
+}
+
 /// Runs `vigil` with `arguments` from the repository root and collects its output.
 func vigil(_ arguments: String...) throws -> VigilRun {
     try vigil(arguments)
