@@ -301,6 +301,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         // The servo drives the motors whenever the arm is powered, homed or not, so the checks
         // on what it does run whenever it is powered (a fault between enable and home is caught).
         inputs.servoing = powered
+        if case .idle = mode { inputs.standingStill = powered }
         inputs.overruns = injector.injectedOverruns + measuredOverruns
         measuredOverruns = 0
         // The tip of the limited proposal, kept to spare a second forward kinematics when the

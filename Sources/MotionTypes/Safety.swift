@@ -57,6 +57,8 @@ public enum CheckID: UInt8, Sendable, CaseIterable, BitwiseCopyable {
     case roundTrip
     case monitorInputFrozen
     case commandSequence
+    case idleCommand
+    case idleMotion
 
     /// The name used in scenario files, logs and reports.
     public var name: String {
@@ -92,13 +94,15 @@ public enum CheckID: UInt8, Sendable, CaseIterable, BitwiseCopyable {
         case .roundTrip: return "round_trip"
         case .monitorInputFrozen: return "monitor_input_frozen"
         case .commandSequence: return "command_sequence"
+        case .idleCommand: return "idle_command"
+        case .idleMotion: return "idle_motion"
         }
     }
 
     /// The hazard ids this check controls.
     public var hazards: String {
         switch self {
-        case .commandStep, .commandNonFinite: return "H01"
+        case .commandStep, .commandNonFinite, .idleCommand, .idleMotion: return "H01"
         case .trackingError, .jointVelocity: return "H02"
         case .tipSpeed, .tipSpeedPersistent: return "H03"
         case .remoteCenterDistance, .insertionDepth: return "H04"
@@ -125,7 +129,8 @@ public enum CheckID: UInt8, Sendable, CaseIterable, BitwiseCopyable {
     public var isPerJoint: Bool {
         switch self {
         case .commandStep, .trackingError, .jointVelocity, .jointLimitCommand, .jointLimitMeasured, .encoderPotentiometer,
-            .encoderStall, .commandCurrent, .overcurrent, .temperatureWarning, .temperature, .brakeSlip, .monitorInputFrozen:
+            .encoderStall, .commandCurrent, .overcurrent, .temperatureWarning, .temperature, .brakeSlip, .monitorInputFrozen,
+            .idleCommand, .idleMotion:
             return true
         default:
             return false
@@ -170,6 +175,11 @@ public struct SafetyLimits: Sendable {
     public var braked: UInt8
 
     public var commandStep: JointVector?
+    /// H01, motion while the arm is told to stand still: how far a joint's setpoint (at once)
+    /// or measured position (once the arm has stood `idleSettle` ticks) may be from the
+    /// standing reference.
+    public var idleMotion: JointVector?
+    public var idleSettle: Int64
     public var trackingError: JointVector?
     public var jointVelocity: JointVector?
     public var tipSpeed: Double?
@@ -218,6 +228,7 @@ public struct SafetyLimits: Sendable {
         self.currentMax = currentMax
         self.braked = braked
         tipSpeedHoldAfter = 0
+        idleSettle = 0
         minInsertionDepth = 0
         encoderPotentiometerLatency = 0
         encoderStallPersistence = 0

@@ -81,6 +81,9 @@ public struct MonitorInputs: Sendable, BitwiseCopyable {
     public var encoderStill: UInt8
     /// The loop is servoing: power on and the controller tracking `reference`.
     public var servoing: Bool
+    /// The controller tells the arm to stand still at `reference`: powered with no motion
+    /// command under way (after enable, after a move ended, paused, or held).
+    public var standingStill: Bool
     /// Tool-tip speed implied by the proposed setpoint against the last gated one, m/s.
     public var tipSpeed: Double
     /// Remote-centre geometry of the measured configuration, metres (NaN when not applicable).
@@ -102,6 +105,7 @@ public struct MonitorInputs: Sendable, BitwiseCopyable {
         velocity = JointVector(count: jointCount)
         encoderStill = 0
         servoing = false
+        standingStill = false
         tipSpeed = 0
         shaftDistance = .nan
         insertionDepth = .nan

@@ -22,6 +22,40 @@ extension SafetyInterlock {
         if refused { command.position = stepOrigin }
     }
 
+    /// H01, motion while the arm is told to stand still (powered, no motion command under way,
+    /// normal or holding). A setpoint further than `idleMotion` from the standing reference was
+    /// moved by nobody who was asked to (`idle_command`, at once); a measured position further
+    /// than that once the arm has stood more than `idleSettle` ticks is motion nobody commanded
+    /// (`idle_motion`). Both stop the arm (protective stop); the stop itself is not watched.
+    mutating func checkIdle(_ command: ActuatorCommand, _ sensors: SensorFrame, _ inputs: MonitorInputs) {
+        guard limits.idleMotion != nil else { return }
+        var watching = inputs.standingStill && command.powerOn
+        switch state {
+        case .normal, .holding: break
+        case .stopping, .faulted: watching = false
+        }
+        guard watching else {
+            standingTicks = 0
+            return
+        }
+        standingTicks += 1
+        let settled = standingTicks > limits.idleSettle
+        for j in 0..<limits.jointCount {
+            let limit = idleLimit[j]
+            // Not a number fails safe: beyond the limit.
+            let offset = abs(command.position[j] - inputs.reference[j])
+            if !(offset <= limit) {
+                trips.append(Trip(check: .idleCommand, joint: j, measured: offset, threshold: limit, response: .protectiveStop))
+            }
+            if settled {
+                let drift = abs(sensors.encoder[j] - inputs.reference[j])
+                if !(drift <= limit) {
+                    trips.append(Trip(check: .idleMotion, joint: j, measured: drift, threshold: limit, response: .protectiveStop))
+                }
+            }
+        }
+    }
+
     /// H02: |reference − measured| above the limit means the joint is not following: power off.
     mutating func checkTracking(_ sensors: SensorFrame, _ inputs: MonitorInputs) {
         if limits.trackingError != nil {

@@ -19,6 +19,7 @@ public struct SafetyInterlock: Sendable {
     let potentiometerDistance: JointVector
     let stallCurrent: JointVector
     let stepLimit: JointVector
+    let idleLimit: JointVector
     let limitMargin: JointVector
 
     /// The last gated position setpoint (nil until the first servo tick).
@@ -26,6 +27,8 @@ public struct SafetyInterlock: Sendable {
     /// Where this tick's setpoint steps from (H01): the last setpoint, or the arm's position.
     /// Stored, not a local taken from `lastPosition`, so that its elements are read in place.
     var stepOrigin: JointVector
+    /// Consecutive ticks the arm has been told to stand still (H01 idle motion).
+    var standingTicks: Int64 = 0
     var holdPosition: JointVector
     /// Zero the current command during this stop (H12: "zero + protective stop").
     var zeroCurrent = false
@@ -82,6 +85,7 @@ public struct SafetyInterlock: Sendable {
         potentiometerDistance = limits.encoderPotentiometer ?? off
         stallCurrent = limits.encoderStallCurrent ?? off
         stepLimit = limits.commandStep ?? off
+        idleLimit = limits.idleMotion ?? off
         limitMargin = limits.jointLimitMargin ?? off
         holdPosition = JointVector(count: limits.jointCount)
         stepOrigin = JointVector(count: limits.jointCount)
@@ -129,6 +133,7 @@ public struct SafetyInterlock: Sendable {
         episodes = EpisodeFlags()
         staleTicks = 0
         lastSequence = nil
+        standingTicks = 0
         return true
     }
 
@@ -195,6 +200,9 @@ public struct SafetyInterlock: Sendable {
         clampToLimits(&command)
         if command.powerOn {
             checkCommandStep(&command, sensors.encoder)
+        }
+        checkIdle(command, sensors, inputs)
+        if command.powerOn {
             limitTipSpeed(&command, inputs)
         }
         respond(to: trips.worst, encoder: sensors.encoder, tick: tick, powered: command.powerOn)

@@ -6,6 +6,7 @@ extension SafetyThresholds {
             if case let .disabled(reason) = setting { result.append((name, reason)) }
         }
         note("command_step", commandStep)
+        note("idle_motion", idleMotion)
         note("tracking_error", trackingError)
         note("joint_velocity", jointVelocity)
         note("tip_speed", tipSpeed)

@@ -21,6 +21,10 @@ extension HardwareProfile {
         var l = SafetyLimits(lower: lower, upper: upper, currentMax: currentMax, braked: braked)
         let s = safety
         l.commandStep = s.commandStep.threshold?.values
+        if let i = s.idleMotion.threshold {
+            l.idleMotion = i.value.values
+            l.idleSettle = Int64(i.ticks)
+        }
         l.trackingError = s.trackingError.threshold?.values
         l.jointVelocity = s.jointVelocity.threshold?.values
         if let t = s.tipSpeed.threshold {

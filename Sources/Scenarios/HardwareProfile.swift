@@ -145,6 +145,9 @@ public enum CheckSetting<Threshold: Sendable & Equatable>: Sendable, Equatable {
 public struct SafetyThresholds: Sendable, Equatable {
     /// H01: largest change of a joint command in one tick, joint units.
     public var commandStep: CheckSetting<PerJoint>
+    /// H01: how far a joint told to stand still may be from its reference (setpoint at once,
+    /// measured position after `ticks` of standing).
+    public var idleMotion: CheckSetting<Persistent<PerJoint>>
     /// H02: |setpoint − measured| per joint.
     public var trackingError: CheckSetting<PerJoint>
     /// H02: |measured velocity| per joint, joint units per second.

@@ -1,4 +1,5 @@
 import Foundation
+import Kinematics
 import MotionTypes
 
 extension ProfileDecoding {
@@ -13,6 +14,14 @@ extension ProfileDecoding {
         let commandStep = check(m, "command_step", "H01") { c in
             c.required("max_step", "per joint, largest command change in one tick").flatMap { perJoint($0, joints, .position) }
                 .map(T.PerJoint.init)
+        }
+        let idleMotion = check(m, "idle_motion", "H01") { c -> T.Persistent<T.PerJoint>? in
+            let distance = c.required("max_distance", "per joint, how far a standing joint may be from where it was told to stand")
+                .flatMap { perJoint($0, joints, .position) }
+            let settle = c.required("settle", "how long a standing arm may take to come to rest before its position is watched")
+                .flatMap { ticks($0, rate: rate) }
+            guard let distance, let settle else { return nil }
+            return T.Persistent(value: T.PerJoint(values: distance), ticks: settle)
         }
         let trackingError = check(m, "tracking_error", "H02") { c in
             c.required("limits", "per joint").flatMap { perJoint($0, joints, .position) }.map(T.PerJoint.init)
@@ -130,6 +139,26 @@ extension ProfileDecoding {
         }
         m.rejectUnknownKeys()
 
+        // A standing joint's encoder reading moves by whole counts: a limit finer than two counts
+        // would stop a healthy arm at rest.
+        if case let .enabled(idle) = idleMotion, let actuators, let f = m.optional("idle_motion") {
+            var coarse: [String] = []
+            for a in actuators where a.joint < joints.count {
+                let count = 2 * Double.pi / (Double(a.encoderCountsPerRevolution) * a.reduction)
+                if idle.value.values[a.joint] < 2 * count {
+                    let unit =
+                        joints[a.joint].kind == .prismatic
+                        ? String(format: "%.4g mm", 2 * count * 1e3) : String(format: "%.4g deg", 2 * count * 180 / .pi)
+                    coarse.append("'\(joints[a.joint].name)' (two encoder counts are \(unit))")
+                }
+            }
+            if !coarse.isEmpty {
+                reader.report(
+                    f, "max_distance is finer than two encoder counts of \(coarse.joined(separator: ", ")): a joint at rest would trip it")
+                return nil
+            }
+        }
+
         // A check that compares with the potentiometer needs one on every joint.
         if case .enabled = encoderPotentiometer, let actuators, let f = m.optional("encoder_potentiometer") {
             let missing = actuators.filter { $0.potentiometer == nil }.map { joints[$0.joint].name }
@@ -169,13 +198,13 @@ extension ProfileDecoding {
             return nil
         }
 
-        guard let commandStep, let trackingError, let jointVelocity, let tipSpeed, let remoteCenter, let jointLimitMargin,
+        guard let commandStep, let idleMotion, let trackingError, let jointVelocity, let tipSpeed, let remoteCenter, let jointLimitMargin,
             let encoderPotentiometer, let encoderStall, let sensorFreshness, let overcurrent, let temperature,
             let brakeSlip, let deadline, let supplyVoltage, let emergencyStop, let operatorStep, let operatorDropout,
             let boardWatchdog, let communication, let monitorInputs
         else { return nil }
         return SafetyThresholds(
-            commandStep: commandStep, trackingError: trackingError, jointVelocity: jointVelocity, tipSpeed: tipSpeed,
+            commandStep: commandStep, idleMotion: idleMotion, trackingError: trackingError, jointVelocity: jointVelocity, tipSpeed: tipSpeed,
             remoteCenter: remoteCenter, jointLimitMargin: jointLimitMargin, encoderPotentiometer: encoderPotentiometer,
             encoderStall: encoderStall, sensorFreshness: sensorFreshness, overcurrent: overcurrent,
             temperature: temperature, brakeSlip: brakeSlip, deadline: deadline, supplyVoltage: supplyVoltage,

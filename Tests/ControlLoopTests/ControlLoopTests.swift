@@ -148,6 +148,61 @@ enum Arm {
     }
 }
 
+/// H01 idle motion through the loop: the loop tells the interlock when the arm is standing.
+@Suite struct IdleMotionLoopTests {
+    static func configuration() -> LoopConfiguration {
+        var c = Arm.configuration()
+        c.limits.idleMotion = JointVector([0.01, 0.01])
+        c.limits.idleSettle = 50
+        return c
+    }
+
+    static func trips(_ loop: inout ControlLoop<Simulator>, _ ticks: Range<Int64>) -> [(tick: Int64, check: CheckID)] {
+        var found: [(Int64, CheckID)] = []
+        for k in ticks {
+            loop.step(tick: k)
+            while let e = loop.events.pop() {
+                if e.kind == .trip { found.append((e.tick, e.trip.check)) }
+            }
+        }
+        return found
+    }
+
+    @Test func aCommandOffsetOnAStandingArmStopsIt() {
+        let faults = [Fault(target: .command, kind: .offset(0.02), joint: 1, onset: 200, end: nil)]
+        var loop = ControlLoop(configuration: Self.configuration(), backend: Arm.plant(JointVector([0.4, -0.2])), faults: faults, seed: 1)
+        loop.command(.enable, tick: 0, index: 0)
+        loop.command(.home, tick: 0, index: 1)
+        let trips = Self.trips(&loop, 0..<300)
+        #expect(trips.first?.tick == 200 && trips.first?.check == .idleCommand, "\(trips)")
+        #expect(loop.state == .fault)
+    }
+
+    @Test func theSameOffsetDuringAMoveIsNotIdleMotion() {
+        let faults = [Fault(target: .command, kind: .offset(0.02), joint: 1, onset: 200, end: nil)]
+        var loop = ControlLoop(configuration: Self.configuration(), backend: Arm.plant(JointVector([0.4, -0.2])), faults: faults, seed: 1)
+        loop.command(.enable, tick: 0, index: 0)
+        loop.command(.home, tick: 0, index: 1)
+        var trips = Self.trips(&loop, 0..<100)
+        loop.command(.moveJoints(JointVector([-0.4, 0.2])), tick: 100, index: 2)
+        trips += Self.trips(&loop, 100..<400)
+        #expect(trips.isEmpty, "\(trips)")
+        #expect(loop.state == .enabled)
+    }
+
+    @Test func aPausedArmThatIsPushedAwayIsStopped() {
+        // An encoder offset looks, to the loop, like the arm having moved while it stands.
+        let faults = [Fault(target: .encoder, kind: .offset(0.05), joint: 0, onset: 300, end: nil)]
+        var loop = ControlLoop(configuration: Self.configuration(), backend: Arm.plant(JointVector([0.4, -0.2])), faults: faults, seed: 1)
+        loop.command(.enable, tick: 0, index: 0)
+        loop.command(.home, tick: 0, index: 1)
+        var trips = Self.trips(&loop, 0..<100)
+        loop.command(.pause, tick: 100, index: 2)
+        trips += Self.trips(&loop, 100..<400)
+        #expect(trips.first?.tick == 300 && trips.first?.check == .idleMotion, "\(trips)")
+    }
+}
+
 @Suite struct PauseResumeTests {
     @Test func pauseAndResumeWithoutAHoldKeepTheReference() {
         var loop = ControlLoop(configuration: Arm.configuration(), backend: Arm.plant(JointVector([0.4, -0.2])), faults: [], seed: 1)

@@ -51,6 +51,22 @@ import Testing
         expectSingle(edit.diagnostics(), line: edit.line, field: "safety.encoder_potentiometer.latency", "disabled: true")
     }
 
+    @Test func idleMotionWithoutASettlingTime() throws {
+        let edit = try EditedProfile("dvrk-psm.yaml", replacing: "    settle: 100 ms", with: "    settle: 0 ms")
+        expectSingle(edit.diagnostics(), line: edit.line, field: "safety.idle_motion.settle", "disabled: true")
+    }
+
+    @Test func idleMotionFinerThanTheEncoder() throws {
+        // The bench's XM430: 4096 counts a turn, two counts 0.1758 deg.
+        let edit = try EditedProfile("bench-3dof.yaml", replacing: "max_distance: [1 deg, 1 deg, 1 deg]", with: "max_distance: [1 deg, 0.17 deg, 1 deg]")
+        let d = edit.diagnostics()
+        #expect(d.count == 1)
+        #expect(d.first?.field == "safety.idle_motion")
+        #expect(d.first?.message.contains("finer than two encoder counts of 'shoulder_pitch' (two encoder counts are 0.1758 deg)") == true)
+        let fine = try EditedProfile("bench-3dof.yaml", replacing: "max_distance: [1 deg, 1 deg, 1 deg]", with: "max_distance: [1 deg, 0.18 deg, 1 deg]")
+        #expect(throws: Never.self, "two counts and a little more is accepted") { try ProfileLoader.decode(fine.text, path: "edited.yaml") }
+    }
+
     @Test func zeroInAPerJointList() throws {
         let edit = try EditedProfile("dvrk-psm.yaml", replacing: "distance: [5 deg, 5 deg, 5 mm,", with: "distance: [5 deg, 0 deg, 5 mm,")
         expectSingle(edit.diagnostics(), line: edit.line, field: "safety.encoder_potentiometer.distance[1]", "must be greater than 0")
@@ -141,7 +157,9 @@ import Testing
     /// A joint without a servo would be commanded with nothing attached.
     @Test func everyJointNeedsAServo() throws {
         let one = try EditedProfile("bench-3dof.yaml", replacing: "    - { id: 3, joint: elbow_pitch,    model_number: 1020, zero_position: 2048, direction: 1 }", with: "")
-        expectSingle(one.diagnostics(), line: 143, field: "bus.servos", "joint 'elbow_pitch' has no servo: every joint needs one on the bus")
+        // Reported where the list starts: the line after `servos:`.
+        let listLine = try #require(one.text.components(separatedBy: "\n").firstIndex { $0.hasPrefix("  servos:") }) + 2
+        expectSingle(one.diagnostics(), line: listLine, field: "bus.servos", "joint 'elbow_pitch' has no servo: every joint needs one on the bus")
         let none = try EditedProfile("bench-3dof.yaml", replacing: "  servos:", with: "  servos: []\n  unused:")
         #expect(none.diagnostics().contains { $0.field == "bus.servos" && $0.message.contains("joints 'base_yaw', 'shoulder_pitch', 'elbow_pitch' have no servo") })
     }
