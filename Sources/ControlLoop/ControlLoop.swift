@@ -135,7 +135,15 @@ public struct ControlLoop<Backend: ActuatorBackend> {
                 accepted = state == .enabled
             }
         case .disable:
-            if state != .fault { next = .disabled } else { accepted = false }
+            if state != .fault {
+                next = .disabled
+                // Power off ends a hold (a category 2 stop holds a powered arm): the next enable
+                // starts from the measurement, not from a hold position the arm may have left.
+                // A protective stop under way is not released (resume acts on holds only).
+                if case .holding = interlock.state { interlock.resume() }
+            } else {
+                accepted = false
+            }
             homed = false
             teleoperationSession = false
         case .home:
@@ -301,7 +309,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         // The servo drives the motors whenever the arm is powered, homed or not, so the checks
         // on what it does run whenever it is powered (a fault between enable and home is caught).
         inputs.servoing = powered
-        if case .idle = mode { inputs.standingStill = powered }
+        if powered { inputs.standing = standingJoints }
         inputs.overruns = injector.injectedOverruns + measuredOverruns
         measuredOverruns = 0
         // The tip of the limited proposal, kept to spare a second forward kinematics when the
@@ -471,6 +479,27 @@ public struct ControlLoop<Backend: ActuatorBackend> {
 
     /// The loop has powered the arm at least once.
     public private(set) var everPowered = false
+
+    /// Bit j set: no motion command moves joint j (H01 watches it for motion). A move moves the
+    /// joints whose goal differs from their start; a sine its one joint; teleoperation the joints
+    /// of the kinematic chain (IK never moves the others).
+    var standingJoints: UInt8 {
+        let n = configuration.jointCount
+        let all = UInt8(truncatingIfNeeded: (1 << n) - 1)
+        switch mode {
+        case .idle:
+            return all
+        case let .move(move, _):
+            var mask: UInt8 = 0
+            for j in 0..<n where move.goal[j] == move.start[j] { mask |= 1 << UInt8(j) }
+            return mask
+        case let .sine(joint, _, _, _, _):
+            return all & ~(1 << UInt8(joint))
+        case .teleoperation:
+            let chain = configuration.kinematics.jointCount
+            return chain >= n ? 0 : all & ~UInt8(truncatingIfNeeded: (1 << chain) - 1)
+        }
+    }
 
     /// The reference for this tick, from the active mode or the interlock's hold.
     mutating func updateReference(_ k: Int64, _ inputs: inout MonitorInputs) {

@@ -81,9 +81,10 @@ public struct MonitorInputs: Sendable, BitwiseCopyable {
     public var encoderStill: UInt8
     /// The loop is servoing: power on and the controller tracking `reference`.
     public var servoing: Bool
-    /// The controller tells the arm to stand still at `reference`: powered with no motion
-    /// command under way (after enable, after a move ended, paused, or held).
-    public var standingStill: Bool
+    /// Bit j set: the controller tells joint j to stand still at `reference[j]` (powered, and no
+    /// motion command moves that joint: after enable, after a move ended, paused, held, or
+    /// another joint is the one moving).
+    public var standing: UInt8
     /// Tool-tip speed implied by the proposed setpoint against the last gated one, m/s.
     public var tipSpeed: Double
     /// Remote-centre geometry of the measured configuration, metres (NaN when not applicable).
@@ -105,7 +106,7 @@ public struct MonitorInputs: Sendable, BitwiseCopyable {
         velocity = JointVector(count: jointCount)
         encoderStill = 0
         servoing = false
-        standingStill = false
+        standing = 0
         tipSpeed = 0
         shaftDistance = .nan
         insertionDepth = .nan

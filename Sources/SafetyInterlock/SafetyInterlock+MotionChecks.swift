@@ -22,33 +22,37 @@ extension SafetyInterlock {
         if refused { command.position = stepOrigin }
     }
 
-    /// H01, motion while the arm is told to stand still (powered, no motion command under way,
-    /// normal or holding). A setpoint further than `idleMotion` from the standing reference was
-    /// moved by nobody who was asked to (`idle_command`, at once); a measured position further
-    /// than that once the arm has stood more than `idleSettle` ticks is motion nobody commanded
-    /// (`idle_motion`). Both stop the arm (protective stop); the stop itself is not watched.
-    mutating func checkIdle(_ command: ActuatorCommand, _ sensors: SensorFrame, _ inputs: MonitorInputs) {
+    /// H01, motion of a joint told to stand still (powered, no motion command moves it, the
+    /// interlock normal or holding). A setpoint (within the joint limits) further than
+    /// `idleMotion` from the standing reference (within the limits too: a reference beyond a
+    /// limit is clamped, not moved) was moved by nobody who was asked to (`idle_command`, at
+    /// once); a measured position further than that once the joint has stood more than
+    /// `idleSettle` ticks is motion nobody commanded (`idle_motion`). Both stop the arm
+    /// (protective stop); the stop itself is not watched.
+    mutating func checkIdle(_ proposed: JointVector, powered: Bool, _ sensors: SensorFrame, _ inputs: MonitorInputs) {
         guard limits.idleMotion != nil else { return }
-        var watching = inputs.standingStill && command.powerOn
+        var watched = powered ? inputs.standing : 0
         switch state {
         case .normal, .holding: break
-        case .stopping, .faulted: watching = false
+        case .stopping, .faulted: watched = 0
         }
-        guard watching else {
-            standingTicks = 0
-            return
-        }
-        standingTicks += 1
-        let settled = standingTicks > limits.idleSettle
         for j in 0..<limits.jointCount {
+            guard watched & (1 << UInt8(j)) != 0 else {
+                standingTicks.counts[j] = 0
+                continue
+            }
+            standingTicks.counts[j] += 1
+            let settled = standingTicks.counts[j] > limits.idleSettle
             let limit = idleLimit[j]
-            // Not a number fails safe: beyond the limit.
-            let offset = abs(command.position[j] - inputs.reference[j])
+            // Not a number fails safe: beyond the limit (a NaN reference is not clamped to a bound).
+            let raw = inputs.reference[j]
+            let reference = raw.isNaN ? raw : min(max(raw, limits.lower[j]), limits.upper[j])
+            let offset = abs(proposed[j] - reference)
             if !(offset <= limit) {
                 trips.append(Trip(check: .idleCommand, joint: j, measured: offset, threshold: limit, response: .protectiveStop))
             }
             if settled {
-                let drift = abs(sensors.encoder[j] - inputs.reference[j])
+                let drift = abs(sensors.encoder[j] - reference)
                 if !(drift <= limit) {
                     trips.append(Trip(check: .idleMotion, joint: j, measured: drift, threshold: limit, response: .protectiveStop))
                 }

@@ -27,8 +27,8 @@ public struct SafetyInterlock: Sendable {
     /// Where this tick's setpoint steps from (H01): the last setpoint, or the arm's position.
     /// Stored, not a local taken from `lastPosition`, so that its elements are read in place.
     var stepOrigin: JointVector
-    /// Consecutive ticks the arm has been told to stand still (H01 idle motion).
-    var standingTicks: Int64 = 0
+    /// Per joint, consecutive ticks it has been told to stand still (H01 idle motion).
+    var standingTicks = PersistenceCounters()
     var holdPosition: JointVector
     /// Zero the current command during this stop (H12: "zero + protective stop").
     var zeroCurrent = false
@@ -133,7 +133,7 @@ public struct SafetyInterlock: Sendable {
         episodes = EpisodeFlags()
         staleTicks = 0
         lastSequence = nil
-        standingTicks = 0
+        standingTicks.reset()
         return true
     }
 
@@ -198,10 +198,13 @@ public struct SafetyInterlock: Sendable {
             command.position = lastPosition ?? withinLimits(sensors.encoder)
         }
         clampToLimits(&command)
+        // The idle check judges the setpoint as proposed (within limits), not one the step check
+        // has already refused and replaced.
+        let proposedPosition = command.position
         if command.powerOn {
             checkCommandStep(&command, sensors.encoder)
         }
-        checkIdle(command, sensors, inputs)
+        checkIdle(proposedPosition, powered: command.powerOn, sensors, inputs)
         if command.powerOn {
             limitTipSpeed(&command, inputs)
         }

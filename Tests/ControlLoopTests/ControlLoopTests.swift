@@ -190,6 +190,29 @@ enum Arm {
         #expect(loop.state == .enabled)
     }
 
+    @Test func aJointThatAnotherJointsCommandDoesNotMoveIsStillWatched() {
+        let faults = [Fault(target: .command, kind: .offset(0.02), joint: 1, onset: 200, end: nil)]
+        var loop = ControlLoop(configuration: Self.configuration(), backend: Arm.plant(JointVector([0.4, -0.2])), faults: faults, seed: 1)
+        loop.command(.enable, tick: 0, index: 0)
+        loop.command(.home, tick: 0, index: 1)
+        var trips = Self.trips(&loop, 0..<100)
+        loop.command(.servoJointSine(joint: 0, amplitude: 0.05, period: 1), tick: 100, index: 2)
+        trips += Self.trips(&loop, 100..<300)
+        #expect(trips.first?.tick == 200 && trips.first?.check == .idleCommand, "\(trips)")
+    }
+
+    @Test func aMoveWatchesTheJointsItDoesNotMove() {
+        let faults = [Fault(target: .command, kind: .offset(0.02), joint: 1, onset: 200, end: nil)]
+        var loop = ControlLoop(configuration: Self.configuration(), backend: Arm.plant(JointVector([0.4, -0.2])), faults: faults, seed: 1)
+        loop.command(.enable, tick: 0, index: 0)
+        loop.command(.home, tick: 0, index: 1)
+        var trips = Self.trips(&loop, 0..<100)
+        let start = loop.reference
+        loop.command(.moveJoints(JointVector([-0.4, start[1]])), tick: 100, index: 2)
+        trips += Self.trips(&loop, 100..<300)
+        #expect(trips.first?.tick == 200 && trips.first?.check == .idleCommand, "joint 1's goal is its start: it stands; \(trips)")
+    }
+
     @Test func aPausedArmThatIsPushedAwayIsStopped() {
         // An encoder offset looks, to the loop, like the arm having moved while it stands.
         let faults = [Fault(target: .encoder, kind: .offset(0.05), joint: 0, onset: 300, end: nil)]
@@ -204,6 +227,25 @@ enum Arm {
 }
 
 @Suite struct PauseResumeTests {
+    @Test func disableEndsAHoldAndEnableStartsFromTheMeasurement() {
+        // A setpoint drifting too fast for the tip: clamped, then held after 20 ticks.
+        let faults = [Fault(target: .command, kind: .ramp(perSecond: 1), joint: 0, onset: 50, end: 150)]
+        var loop = ControlLoop(
+            configuration: Arm.configuration(tipSpeed: 0.05), backend: Arm.plant(JointVector([0.4, -0.2])), faults: faults, seed: 1)
+        loop.command(.enable, tick: 0, index: 0)
+        loop.command(.home, tick: 0, index: 1)
+        for k in 0..<100 { loop.step(tick: Int64(k)) }
+        let heldBefore = loop.isHolding
+        #expect(heldBefore)
+        loop.command(.disable, tick: 100, index: 2)
+        let heldAfter = loop.isHolding
+        #expect(!heldAfter, "power off ends a category 2 hold")
+        for k in 100..<200 { loop.step(tick: Int64(k)) }
+        loop.command(.enable, tick: 200, index: 3)
+        loop.step(tick: 200)
+        #expect(loop.reference == loop.frame.encoder, "the reference comes from the measurement, not the old hold")
+    }
+
     @Test func pauseAndResumeWithoutAHoldKeepTheReference() {
         var loop = ControlLoop(configuration: Arm.configuration(), backend: Arm.plant(JointVector([0.4, -0.2])), faults: [], seed: 1)
         loop.command(.enable, tick: 0, index: 0)

@@ -16,7 +16,7 @@ import Testing
             $0.idleSettle = Self.settle
             configure(&$0)
         }
-        h.inputs.standingStill = true
+        h.inputs.standing = 0b11
         h.inputs.reference[1] = position
         h.proposed.position[1] = position
         h.sensors.encoder[1] = position
@@ -74,11 +74,11 @@ import Testing
         var h = standing()
         h.sensors.encoder[0] = 0.05
         h.proposed.position[0] = 0.05
-        h.inputs.standingStill = false
+        h.inputs.standing = 0
         let moving = h.run(50)
         #expect(moving.isEmpty, "a moving arm is the tracking check's (H02), not this one's")
         h.proposed.position[0] = 0
-        h.inputs.standingStill = true
+        h.inputs.standing = 0b11
         let trips = h.run(10).filter { $0.trip.check == .idleMotion }
         #expect(trips.map(\.tick) == [50 + Self.settle])
     }
@@ -128,9 +128,42 @@ import Testing
         #expect(trips.map(\.tick) == [11 + Self.settle], "after a reset the arm settles again before it is judged")
     }
 
+    @Test func onlyTheJointsToldToStandAreWatched() {
+        var h = standing()
+        h.inputs.standing = 0b10  // joint 0 is the one a command moves
+        h.proposed.position[0] = 0.5
+        h.sensors.encoder[0] = 0.5
+        let moving = h.run(20)
+        #expect(moving.isEmpty, "joint 0 moves on command; joint 1 stands where it was told")
+        h.proposed.position[1] = 0.32
+        let v = h.step()
+        #expect(v.tripped(.idleCommand)?.joint == 1)
+    }
+
+    @Test func aReferenceBeyondAJointLimitIsJudgedAtTheLimit() {
+        // The controller's reference is 1.05 rad, beyond the 1 rad limit: the interlock clamps
+        // the setpoint to 1 rad and the arm stands there. That is a clamp, not motion.
+        var h = standing()
+        h.inputs.reference[1] = 1.05
+        h.proposed.position[1] = 1.05
+        h.sensors.encoder[1] = 1.0
+        let trips = h.run(20)
+        #expect(!trips.contains { $0.trip.check == .idleCommand || $0.trip.check == .idleMotion }, "\(trips)")
+    }
+
+    @Test func theProposalIsJudgedNotTheStepChecksReplacement() {
+        var h = standing(at: 0) { $0.commandStep = JointVector([0.05, 0.05]) }
+        h.step()
+        h.proposed.position[1] = 0.08
+        let v = h.step()
+        #expect(v.tripped(.commandStep)?.measured == 0.08)
+        #expect(v.tripped(.idleCommand)?.measured == 0.08, "the offset that was proposed, not the refused step's stand-in")
+        #expect(v.trips[0].check == .commandStep, "the step check's trip comes first, as before")
+    }
+
     @Test func offWhenTheProfileDisablesIt() {
         var h = Harness()
-        h.inputs.standingStill = true
+        h.inputs.standing = 0b11
         h.proposed.position[0] = 0.5
         h.sensors.encoder[1] = 0.5
         let trips = h.run(20)
