@@ -35,6 +35,8 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
     public private(set) var missingReplies = 0
     public private(set) var timeouts = 0
     public private(set) var alerts = 0
+    /// Replies with a good CRC whose values no servo reports (H10 range check): dropped.
+    public private(set) var rangeErrors = 0
     public private(set) var transportErrors = 0
     /// Transport errors since the last good cycle.
     public private(set) var consecutiveTransportErrors = 0
@@ -195,6 +197,12 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
                 guard packet.isStatus, let index = ids.firstIndex(of: packet.id), !seen[index],
                     packet.parameterCount >= 1 + Int(BusConfiguration.presentBlock.length)
                 else { continue }
+                // A frame the CRC passed but whose values are out of range is dropped like a
+                // corrupt one: the joint keeps its last reading and the cycle is incomplete.
+                guard Self.plausible(bus.servos[index], packet) else {
+                    rangeErrors += 1
+                    continue
+                }
                 seen[index] = true
                 received += 1
                 if packet.error.alert { alerts += 1 }
@@ -219,6 +227,23 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
         lastFrame.emergencyStop = false
         lastFrame.brakesEngaged = 0
         frame = lastFrame
+    }
+
+    /// H10 range check of a servo's present block (a CRC-16 misses some corruptions, and a servo
+    /// can be in a state the profile does not describe). Out of range: a temperature above
+    /// 100 °C (the register's range), an input voltage above 50 V (no X-series servo takes more
+    /// than 24 V), a current beyond twice the limit the servo was given at start-up (it caps its
+    /// current there), a position more than one servo turn beyond the joint's limits (the
+    /// joint's mechanical stops are within them). Low voltages are kept: they are H16's evidence.
+    public static func plausible(_ servo: ServoMapping, _ packet: Packet) -> Bool {
+        guard packet[21] <= 100 else { return false }
+        guard packet.u16(at: 19) <= 500 else { return false }  // 0.1 V units
+        let limit = Int(servo.currentLimitUnits)
+        if limit > 0, abs(Int(Int16(bitPattern: packet.u16(at: 1)))) > 2 * limit { return false }
+        let position = Int64(Int32(bitPattern: packet.u32(at: 7)))
+        let (low, high) = servo.pulseLimits
+        let turn = Int64(Dynamixel.Units.pulsesPerRevolution)
+        return position >= Int64(low) - turn && position <= Int64(high) + turn
     }
 
     /// Copies a servo's present block (status parameters after the error byte) into `frame`.
@@ -296,7 +321,7 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
 
     public var statistics: [(name: String, value: Int)] {
         [("bus_cycles", cycles), ("missing_replies", missingReplies), ("timeouts", timeouts), ("crc_errors", parser.crcErrors),
-         ("length_errors", parser.lengthErrors), ("alerts", alerts), ("transport_errors", transportErrors)]
+         ("length_errors", parser.lengthErrors), ("range_errors", rangeErrors), ("alerts", alerts), ("transport_errors", transportErrors)]
     }
 
     func now() -> Double {
