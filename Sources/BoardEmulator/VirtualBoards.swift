@@ -67,7 +67,7 @@ public final class VirtualBoards: @unchecked Sendable {
         for servo in bus.servos {
             var table = [UInt8](repeating: 0, count: 256)
             put(&table, Dynamixel.Address.modelNumber, 2, UInt32(servo.modelNumber))
-            table[Int(Dynamixel.Address.firmwareVersion)] = 52
+            table[Int(Dynamixel.Address.firmwareVersion)] = servo.firmware ?? Dynamixel.emulatedFirmware
             table[Int(Dynamixel.Address.id)] = servo.id
             table[Int(Dynamixel.Address.baudRate)] = UInt8(Dynamixel.baudRates.firstIndex(of: bus.baud) ?? 3)
             table[Int(Dynamixel.Address.returnDelayTime)] = 250

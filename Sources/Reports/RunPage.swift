@@ -160,6 +160,7 @@ public struct RunPage {
         if let hardware = header["hardware"] as? [String: Any] {
             var text = "\(escape(hardware["path"] as? String ?? "?"))<br><code class=\"hash\">sha256 \(escape(hardware["sha256"] as? String ?? "?"))</code>"
             if let models = hardware["servo_models"] as? [String] { text += "<br>servo models reported: \(escape(models.joined(separator: ", ")))" }
+            if let versions = hardware["servo_firmware"] as? [String] { text += "<br>servo firmware reported: \(escape(versions.joined(separator: ", ")))" }
             rows.append(("attached hardware", text))
         }
         if let realtime = header["realtime"] as? [String: Any] {

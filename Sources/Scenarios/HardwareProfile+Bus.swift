@@ -9,7 +9,7 @@ extension HardwareProfile {
             ServoMapping(
                 id: UInt8(s.id), joint: s.joint, modelNumber: UInt16(s.modelNumber), zero: Int32(s.zeroPosition),
                 direction: Int32(s.direction), reduction: actuators[s.joint].reduction, lower: joints[s.joint].lower,
-                upper: joints[s.joint].upper, currentMax: actuators[s.joint].currentMax)
+                upper: joints[s.joint].upper, currentMax: actuators[s.joint].currentMax, firmware: s.firmware.map(UInt8.init))
         }
         let watchdogSeconds = Double(safety.boardWatchdog.threshold ?? 0) / rate
         // Round down (never longer than the profile's timeout), at least one 20 ms unit.

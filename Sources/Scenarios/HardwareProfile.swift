@@ -125,6 +125,8 @@ public struct HardwareProfile: Sendable {
         public var zeroPosition: Int
         /// +1 or −1: the sign between joint and servo positive directions.
         public var direction: Int
+        /// The firmware version the board must report (H20); nil: not compared.
+        public var firmware: Int? = nil
     }
 }
 

@@ -698,8 +698,10 @@ struct ProfileDecoding {
                         return nil
                     }
                 }
+                let firmwareField = sm.optional("firmware")
+                let firmware = firmwareField.flatMap { reader.integer($0, in: 0...255) }
                 sm.rejectUnknownKeys()
-                guard let id, let joint, let model, let zero, let direction else {
+                guard let id, let joint, let model, let zero, let direction, firmwareField == nil || firmware != nil else {
                     ok = false
                     continue
                 }
@@ -711,7 +713,7 @@ struct ProfileDecoding {
                     reader.report(jointField, "joint '\(joints[joint].name)' has two servos")
                     ok = false
                 }
-                servos.append(.init(id: id, joint: joint, modelNumber: model, zeroPosition: zero, direction: direction))
+                servos.append(.init(id: id, joint: joint, modelNumber: model, zeroPosition: zero, direction: direction, firmware: firmware))
             }
             // A joint without a servo would be enabled and commanded with nothing attached, and
             // the interlock would judge readings of zero.

@@ -27,6 +27,8 @@ public struct StartCheckScenario: Sendable {
     public var hardwarePath: String?
     /// Servo id → the model number that servo reports, where it differs from `hardwarePath`'s.
     public var servoModels: [Int: Int]
+    /// Servo id → the firmware version it reports instead of its profile's (or the virtual boards').
+    public var servoFirmware: [Int: Int] = [:]
     /// The refusal the start must meet; nil: the start must be accepted (a twin).
     public var expected: Refusal?
     /// Fields (dotted paths, as in diagnostics) the refusal must name.
@@ -108,6 +110,7 @@ struct StartCheckDecoding {
 
         var hardwarePath: String?
         var servoModels: [Int: Int] = [:]
+        var servoFirmware: [Int: Int] = [:]
         if let hardwareField, let m = MappingReader(reader, hardwareField) {
             if let f = m.required("profile", "the profile of the arm that is attached"), let ref = reader.string(f) {
                 let resolved = scenarioDecoding.resolve(ref)
@@ -126,6 +129,16 @@ struct StartCheckDecoding {
                         continue
                     }
                     if let model = reader.integer(vf, in: 0...65535) { servoModels[id] = model }
+                }
+            }
+            if let f = m.optional("servo_firmware"), let versions = MappingReader(reader, f) {
+                for key in versions.keys {
+                    guard let vf = versions.optional(key) else { continue }
+                    guard let id = Int(key), (0...252).contains(id) else {
+                        reader.report(vf, "'\(key)' is not a servo id (0…252)")
+                        continue
+                    }
+                    if let version = reader.integer(vf, in: 0...255) { servoFirmware[id] = version }
                 }
             }
             m.rejectUnknownKeys()
@@ -151,18 +164,21 @@ struct StartCheckDecoding {
             reader.report(expectField, "a start check of the attached hardware needs a 'hardware' section: the arm that is attached")
         }
         guard let name, let description, let hazards, let seed, let reference, let profilePath, let expected else { return nil }
-        return StartCheckScenario(
+        var check = StartCheckScenario(
             path: path, name: name, description: description, hazards: hazards, seed: seed, profileReference: reference,
             profilePath: profilePath, hardwarePath: hardwarePath, servoModels: servoModels, expected: expected, naming: naming)
+        check.servoFirmware = servoFirmware
+        return check
     }
 }
 
 extension HardwareProfile {
     /// What differs between this profile and the arm that is attached (`attached`, with
-    /// `servoModels` overriding the model numbers its servos report). Empty when they match.
-    /// The same rules as the serial backend's start-up check (H20): the robot, its joints, and
-    /// every servo's model number.
-    public func hardwareMismatches(attached: HardwareProfile, servoModels: [Int: Int] = [:]) -> [String] {
+    /// `servoModels` and `servoFirmware` overriding what its servos report). Empty when they
+    /// match. The same rules as the serial backend's start-up check (H20): the robot, its
+    /// joints, every servo's model number, and its firmware version where this profile names one
+    /// (an attached servo whose profile names none reports the virtual boards' version).
+    public func hardwareMismatches(attached: HardwareProfile, servoModels: [Int: Int] = [:], servoFirmware: [Int: Int] = [:]) -> [String] {
         var problems: [String] = []
         if attached.id != id {
             problems.append("the attached arm is '\(attached.id)' (\(attached.name)), but the profile is for '\(id)' (\(name))")
@@ -181,6 +197,13 @@ extension HardwareProfile {
                 }
                 if model != servo.modelNumber {
                     problems.append(Dynamixel.modelMismatch(id: Int(servo.id), reported: model, expected: Int(servo.modelNumber)))
+                }
+                if let expected = servo.firmware {
+                    let attachedServo = attached.bus?.servos.first { $0.id == servo.id }
+                    let version = servoFirmware[servo.id] ?? attachedServo?.firmware ?? Int(Dynamixel.emulatedFirmware)
+                    if version != expected {
+                        problems.append(Dynamixel.firmwareMismatch(id: servo.id, reported: version, expected: expected))
+                    }
                 }
             }
         }
@@ -218,6 +241,9 @@ public enum StartCheckRunner {
             if !check.servoModels.isEmpty {
                 hardware.add("servo_models", check.servoModels.keys.sorted().map { "id \($0): \(check.servoModels[$0]!)" })
             }
+            if !check.servoFirmware.isEmpty {
+                hardware.add("servo_firmware", check.servoFirmware.keys.sorted().map { "id \($0): \(check.servoFirmware[$0]!)" })
+            }
             header.add("hardware", hardware)
         }
         header.add("seed", seed)
@@ -236,7 +262,7 @@ public enum StartCheckRunner {
         switch loaded {
         case let .success(valid):
             if let attached {
-                problems = valid.hardwareMismatches(attached: attached, servoModels: check.servoModels)
+                problems = valid.hardwareMismatches(attached: attached, servoModels: check.servoModels, servoFirmware: check.servoFirmware)
                 if !problems.isEmpty { refusal = .hardwareMismatch }
             }
         case let .failure(error):

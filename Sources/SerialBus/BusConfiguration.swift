@@ -15,10 +15,12 @@ public struct ServoMapping: Sendable, Equatable {
     public var lower: Double
     public var upper: Double
     public var currentMax: Double
+    /// The firmware version the servo must report at start-up (H20); nil: not compared.
+    public var firmware: UInt8?
 
     public init(
         id: UInt8, joint: Int, modelNumber: UInt16, zero: Int32, direction: Int32, reduction: Double,
-        lower: Double = -.infinity, upper: Double = .infinity, currentMax: Double = 0
+        lower: Double = -.infinity, upper: Double = .infinity, currentMax: Double = 0, firmware: UInt8? = nil
     ) {
         self.id = id
         self.joint = joint
@@ -29,6 +31,7 @@ public struct ServoMapping: Sendable, Equatable {
         self.lower = lower
         self.upper = upper
         self.currentMax = currentMax
+        self.firmware = firmware
     }
 
     /// The position limits as (min, max) pulses.

@@ -88,6 +88,13 @@ public enum Dynamixel {
         "servo id \(id) is model \(reported) (\(modelName(reported))), but the profile expects \(expected) (\(modelName(expected)))"
     }
 
+    public static func firmwareMismatch(id: Int, reported: Int, expected: Int) -> String {
+        "servo id \(id) runs firmware version \(reported), but the profile expects \(expected)"
+    }
+
+    /// The firmware version virtual boards report when the profile names none.
+    public static let emulatedFirmware: UInt8 = 52
+
     /// Units of the X-series control table.
     public enum Units {
         public static let currentAmps = 0.00269

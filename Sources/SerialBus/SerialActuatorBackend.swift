@@ -73,6 +73,12 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
                     Dynamixel.modelMismatch(id: Int(servo.id), reported: Int(model), expected: Int(servo.modelNumber))
                         + ": refusing to power on (H20)")
             }
+            if let firmware = servo.firmware, packet[3] != firmware {
+                throw BackendError(
+                    .configurationMismatch,
+                    Dynamixel.firmwareMismatch(id: Int(servo.id), reported: Int(packet[3]), expected: Int(firmware))
+                        + ": refusing to power on (H20)")
+            }
         }
         // Configuration happens with torque off (the EEPROM area is locked while it is on).
         // Current-based position mode (5): multi-turn, and the servo itself caps the motor current

@@ -156,7 +156,7 @@ import Testing
 
     /// A joint without a servo would be commanded with nothing attached.
     @Test func everyJointNeedsAServo() throws {
-        let one = try EditedProfile("bench-3dof.yaml", replacing: "    - { id: 3, joint: elbow_pitch,    model_number: 1020, zero_position: 2048, direction: 1 }", with: "")
+        let one = try EditedProfile("bench-3dof.yaml", replacing: "    - { id: 3, joint: elbow_pitch,    model_number: 1020, firmware: 52, zero_position: 2048, direction: 1 }", with: "")
         // Reported where the list starts: the line after `servos:`.
         let listLine = try #require(one.text.components(separatedBy: "\n").firstIndex { $0.hasPrefix("  servos:") }) + 2
         expectSingle(one.diagnostics(), line: listLine, field: "bus.servos", "joint 'elbow_pitch' has no servo: every joint needs one on the bus")
@@ -164,9 +164,17 @@ import Testing
         #expect(none.diagnostics().contains { $0.field == "bus.servos" && $0.message.contains("joints 'base_yaw', 'shoulder_pitch', 'elbow_pitch' have no servo") })
     }
 
+    @Test func aServoFirmwareVersionIsAByte() throws {
+        for bad in ["256", "-1", "x"] {
+            let edit = try EditedProfile("bench-3dof.yaml", replacing: "- { id: 3, joint: elbow_pitch,    model_number: 1020, firmware: 52,", with: "- { id: 3, joint: elbow_pitch,    model_number: 1020, firmware: \(bad),")
+            let d = edit.diagnostics()
+            #expect(d.count == 1 && d.first?.field == "bus.servos[2].firmware", "\(d)")
+        }
+    }
+
     @Test func aServoDirectionIsOneOrMinusOne() throws {
         for bad in ["0", "2", "-2", "x"] {
-            let edit = try EditedProfile("bench-3dof.yaml", replacing: "- { id: 3, joint: elbow_pitch,    model_number: 1020, zero_position: 2048, direction: 1 }", with: "- { id: 3, joint: elbow_pitch,    model_number: 1020, zero_position: 2048, direction: \(bad) }")
+            let edit = try EditedProfile("bench-3dof.yaml", replacing: "- { id: 3, joint: elbow_pitch,    model_number: 1020, firmware: 52, zero_position: 2048, direction: 1 }", with: "- { id: 3, joint: elbow_pitch,    model_number: 1020, firmware: 52, zero_position: 2048, direction: \(bad) }")
             expectSingle(edit.diagnostics(), line: edit.line, field: "bus.servos[2].direction", "must be 1 or -1")
         }
     }

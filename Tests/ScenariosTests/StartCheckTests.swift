@@ -17,7 +17,7 @@ import Testing
         return url.path
     }
 
-    func scenario(profile: String, hardware: String? = nil, models: String? = nil, expect: String) -> String {
+    func scenario(profile: String, hardware: String? = nil, models: String? = nil, firmware: String? = nil, expect: String) -> String {
         var text = """
             format: vigil-scenario/1
             name: start check
@@ -30,6 +30,7 @@ import Testing
         if let hardware {
             text += "hardware:\n  profile: \(hardware)\n"
             if let models { text += "  servo_models: \(models)\n" }
+            if let firmware { text += "  servo_firmware: \(firmware)\n" }
         }
         return text + "expect:\n  - \(expect)\n"
     }
@@ -64,6 +65,19 @@ import Testing
         #expect(right.refusal == nil)
         #expect(!right.passed)
         #expect(right.expectations[0].figure == "the start was not refused")
+    }
+
+    @Test func aServoWithOtherFirmwareIsRefusedAndTheRightOneIsNot() throws {
+        let bench = shippedProfilePath("bench-3dof.yaml")  // pins firmware 52 on every servo
+        let wrong = try run(write("fw-wrong.yaml", scenario(profile: bench, hardware: bench, firmware: "{ 2: 45 }", expect: "{ start_refused: hardware_mismatch }")))
+        #expect(wrong.refusal == .hardwareMismatch)
+        #expect(wrong.problems == ["servo id 2 runs firmware version 45, but the profile expects 52"])
+        let right = try run(write("fw-right.yaml", scenario(profile: bench, hardware: bench, firmware: "{ 2: 52 }", expect: "{ start_refused: none }")))
+        #expect(right.refusal == nil && right.passed)
+        // A profile that names no firmware does not compare it.
+        let psm = shippedProfilePath("dvrk-psm.yaml")
+        let unpinned = try run(write("fw-unpinned.yaml", scenario(profile: psm, hardware: psm, firmware: "{ 2: 45 }", expect: "{ start_refused: none }")))
+        #expect(unpinned.refusal == nil && unpinned.passed)
     }
 
     @Test func anotherRobotIsRefused() throws {

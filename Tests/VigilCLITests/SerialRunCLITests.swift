@@ -269,6 +269,36 @@ import Glibc
         #expect(lines.last?.contains("\"verdict\":\"FAIL\"") == true && lines.last?.contains("refused before power-on: servo id 2 is model 1020") == true)
     }
 
+    @Test func aServoWithOtherFirmwareIsRefusedBeforePowerOn() throws {
+        let folder = try Self.workspace(scenarios: [])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // The virtual boards report the firmware the profile pins, 52.
+        let emulator = try EmulatorProcess(profile: folder.appendingPathComponent("HardwareProfiles/bench-3dof.yaml").path)
+        defer { _ = emulator.interrupt() }
+        let wrong = try String(contentsOf: folder.appendingPathComponent("HardwareProfiles/bench-3dof.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "{ id: 3, joint: elbow_pitch,    model_number: 1020, firmware: 52", with: "{ id: 3, joint: elbow_pitch,    model_number: 1020, firmware: 46")
+        try wrong.write(to: folder.appendingPathComponent("HardwareProfiles/wrong.yaml"), atomically: true, encoding: .utf8)
+        let scenario = """
+            format: vigil-scenario/1
+            name: bench hold
+            description: enable and hold
+            hazards: [H20]
+            profile: HardwareProfiles/wrong.yaml
+            seed: 1
+            duration: 100 ms
+            timeline:
+              - { at: 0 ms, command: enable }
+            expect:
+              - { no_trip: any }
+
+            """
+        let file = folder.appendingPathComponent("hold.yaml")
+        try scenario.write(to: file, atomically: true, encoding: .utf8)
+        let run = try vigil("run", file.path, "--backend", "serial", "--port", emulator.link, "--no-pacing", "--out", folder.appendingPathComponent("out").path)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("servo id 3 runs firmware version 52, but the profile expects 46: refusing to power on (H20)"), "\(run.stderr)")
+    }
+
     @Test func scanFindsTheVirtualServos() throws {
         let emulator = try EmulatorProcess(profile: "HardwareProfiles/bench-3dof.yaml")
         defer { _ = emulator.interrupt() }
