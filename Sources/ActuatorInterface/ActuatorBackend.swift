@@ -22,10 +22,19 @@ public protocol ActuatorBackend {
     /// The joints' true positions where the backend knows them (a simulator), for the
     /// excursion and the trace; nil for hardware, which knows only what it measures.
     var truePosition: JointVector? { get }
+    /// The host did not run this control period (a stalled process): it reads and writes
+    /// nothing, and the boards run on by themselves. A simulator advances its plant and its
+    /// board watchdog; real boards run on in real time, so hardware has nothing to do.
+    mutating func idle(tick: Tick)
+    /// The boards' own watchdog has removed motor power (a simulator knows; hardware: nil, the
+    /// host cannot see it).
+    var boardWatchdogExpired: Bool? { get }
 }
 
 extension ActuatorBackend {
     public var truePosition: JointVector? { nil }
+    public mutating func idle(tick: Tick) {}
+    public var boardWatchdogExpired: Bool? { nil }
 }
 
 /// Physical faults a simulator applies to its plant.

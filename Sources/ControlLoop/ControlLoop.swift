@@ -256,6 +256,19 @@ public struct ControlLoop<Backend: ActuatorBackend> {
 
         // Plant-side faults, then the measurement, then sensor-side faults.
         injector.beginTick(k)
+        if injector.hostStalled {
+            // The host is frozen (H15): nothing is read, judged or written this period. The
+            // boards run on by themselves, and their own watchdog acts (H09).
+            backend.disturb(injector.disturbance)
+            backend.idle(tick: Tick(k))
+            recordFaultWindows(k)
+            stalledPeriods += 1
+            return
+        }
+        // Every period the host missed reaches the interlock as an overrun (H15), as a
+        // real-time runner measures a late wake-up.
+        measuredOverruns += stalledPeriods
+        stalledPeriods = 0
         backend.disturb(injector.disturbance)
         backend.read(into: &rawFrame, tick: Tick(k))
         frame = rawFrame
@@ -463,6 +476,10 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     public private(set) var eventsLost = 0
     /// Deadline overruns measured by a real-time runner, handed to the interlock next tick (H15).
     var measuredOverruns = 0
+    /// Periods a `stall` fault has frozen the host for, so far.
+    var stalledPeriods = 0
+    /// The boards' own watchdog has removed power (a simulator's backend knows; nil otherwise).
+    public var boardWatchdogExpired: Bool? { backend.boardWatchdogExpired }
 
     /// Records overruns measured outside the loop (missed periods of a real-time run).
     public mutating func reportOverruns(_ count: Int) { measuredOverruns += count }

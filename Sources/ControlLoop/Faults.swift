@@ -69,6 +69,10 @@ public enum FaultKind: Sendable, Equatable {
     case slip(Double)
     /// One deadline overrun per tick.
     case overrun
+    /// The host is frozen (loop timing): it reads, judges and writes nothing while the fault
+    /// lasts; the boards run on by themselves. The periods it missed reach the interlock as
+    /// overruns when it runs again, as a real-time runner measures them.
+    case stall
     /// The command of `ticks` ticks earlier is sent again, sequence number and all (H22).
     case replay(ticks: Int)
     /// The bus cycle's replies are lost: the host keeps its previous frame and counts a failed
@@ -95,6 +99,7 @@ public enum FaultKind: Sendable, Equatable {
         case .asserted: return "asserted"
         case .slip: return "slip"
         case .overrun: return "overrun"
+        case .stall: return "stall"
         case .replay: return "replay"
         case .drop: return "drop"
         case .corrupt: return "corrupt"
@@ -219,6 +224,8 @@ public struct FaultInjector: Sendable {
     public private(set) var commandReplayAge: UInt64 = 0
     /// Overruns injected this tick (H15).
     public private(set) var injectedOverruns = 0
+    /// A `loop_timing` `stall` acts this tick: the host does not run.
+    public private(set) var hostStalled = false
     /// The displacement of the port from the model's RCM this tick (H04), metres; 0 when no
     /// `remote_center` fault acts.
     public private(set) var portDisplacement = 0.0
@@ -276,7 +283,7 @@ public struct FaultInjector: Sendable {
         case let .spike(m): return tick == fault.onset ? value + m : value
         case .nonFinite: return .nan
         case .off: return 0
-        case .dropout, .asserted, .slip, .overrun, .delay, .slow, .drop, .corrupt, .late, .replay: return value
+        case .dropout, .asserted, .slip, .overrun, .stall, .delay, .slow, .drop, .corrupt, .late, .replay: return value
         }
     }
 
@@ -398,6 +405,7 @@ public struct FaultInjector: Sendable {
         var d = PlantDisturbance(jointCount: jointCount)
         var age = 0
         var overruns = 0
+        var stalled = false
         var displacement = 0.0
         for (i, fault) in faults.enumerated() where active[i] {
             switch (fault.target, fault.kind) {
@@ -413,6 +421,7 @@ public struct FaultInjector: Sendable {
                 for j in 0..<jointCount where fault.joint == nil || fault.joint == j { d.amplifierCurrent[j] = amps }
             case let (.command, .replay(ticks)): age = Swift.max(age, ticks)
             case (.loopTiming, .overrun): overruns += 1
+            case (.loopTiming, .stall): stalled = true
             case let (.remoteCenter, .offset(m)): displacement += m
             default: break
             }
@@ -420,6 +429,7 @@ public struct FaultInjector: Sendable {
         disturbance = d
         commandReplayAge = UInt64(age)
         injectedOverruns = overruns
+        hostStalled = stalled
         portDisplacement = displacement
     }
 

@@ -15,6 +15,9 @@ public struct LoopEvent: Sendable, BitwiseCopyable {
         /// their records are lost. `index` is how many; `trip.response` the most severe
         /// response among all of the tick's trips.
         case tripsDropped
+        /// The boards' own watchdog removed motor power (what the simulated boards did, recorded
+        /// by the run: the host cannot see it).
+        case boardWatchdog
     }
 
     public var kind: Kind

@@ -32,6 +32,9 @@ public final class RunSession<Backend: ActuatorBackend> {
     var wanted = Vector3.zero
     var wantedFor = JointVector(count: 0)
     var interruption: String?
+    /// The boards' watchdog has removed power (an episode is logged once), and when it first did.
+    var boardStopped = false
+    var boardStopTick: Int64?
     /// fsync the log and trace at the end (a campaign flushes once for all its runs instead).
     let durable: Bool
     var lastTick: Int64
@@ -94,6 +97,16 @@ public final class RunSession<Backend: ActuatorBackend> {
         }
         loop.step(tick: k)
 
+        // What the simulated boards did on their own, which the host cannot see: recorded by the
+        // run beside the loop's events.
+        let expired = loop.boardWatchdogExpired == true
+        if expired != boardStopped {
+            boardStopped = expired
+            if expired {
+                if boardStopTick == nil { boardStopTick = k }
+                loop.events.append(LoopEvent.make(.boardWatchdog, k))
+            }
+        }
         if let writer {
             while let event = loop.events.pop() { writer.push(event) }
         } else {
@@ -159,6 +172,7 @@ public final class RunSession<Backend: ActuatorBackend> {
             finalState: loop.state, worstResponse: recorder.worst, eventsLost: loop.eventsLost + (writer?.dropped ?? 0))
         result.interruption = interruption
         result.timing = timing
+        result.boardStopTick = boardStopTick
         if let tracer {
             result.trace = (file: (tracePath as NSString).lastPathComponent, sha256: try tracer.write(to: tracePath, sync: durable))
         }

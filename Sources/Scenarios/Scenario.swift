@@ -65,4 +65,7 @@ public enum Expectation: Sendable, Equatable {
     /// Largest distance, metres, between the true tool tip and the tip of the controller's
     /// reference after the first fault onset (or over the whole run without faults).
     case maxExcursion(Double)
+    /// The boards' own watchdog removes motor power within `within` ticks of the first fault's
+    /// onset; nil: it never does (a simulator's boards only: H09, H15).
+    case boardStops(within: Int64?)
 }

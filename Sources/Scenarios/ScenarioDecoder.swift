@@ -50,7 +50,7 @@ enum FaultCatalogue {
         .commandCurrent: ["offset", "stuck", "gain", "set"],
         .operator: ["spike", "offset", "non_finite", "dropout"],
         .sensorFrame: ["stuck"],
-        .loopTiming: ["overrun"],
+        .loopTiming: ["overrun", "stall"],
         .monitorPotentiometer: ["stuck", "offset", "ramp", "drift", "gain", "set", "off"],
         .bus: ["drop", "corrupt", "delay"],
         .remoteCenter: ["offset"],
@@ -483,6 +483,7 @@ struct ScenarioDecoding {
         case "dropout": return (.dropout, nil)
         case "asserted": return (.asserted, nil)
         case "overrun": return (.overrun, nil)
+        case "stall": return (.stall, nil)
         default: return (nil, nil)
         }
     }
@@ -506,7 +507,7 @@ struct ScenarioDecoding {
                 continue
             }
             var expectation: Expectation?
-            let kinds = ["trips", "no_trip", "response", "final_state", "max_excursion"]
+            let kinds = ["trips", "no_trip", "response", "final_state", "max_excursion", "board_stops"]
             let present = kinds.filter { m.contains($0) }
             if present.count > 1 {
                 reader.report(
@@ -557,8 +558,16 @@ struct ScenarioDecoding {
                 if let s = reader.choice(f, OperatingState.self) { expectation = .finalState(s) }
             } else if let f = m.optional("max_excursion") {
                 if let v = helper.positive(f, .length) { expectation = .maxExcursion(v) }
+            } else if let f = m.optional("board_stops") {
+                if reader.scalar(f) == "never" {
+                    expectation = .boardStops(within: nil)
+                } else if !hasFaults {
+                    reader.report(f, "'board_stops' counts from the first fault's onset, and this scenario has no faults; write 'never' or add the fault")
+                } else if let t = helper.instant(f, rate: profile.rate) {
+                    expectation = .boardStops(within: t)
+                }
             } else {
-                reader.report(element, "an expectation is one of: trips, no_trip, response, final_state, max_excursion")
+                reader.report(element, "an expectation is one of: trips, no_trip, response, final_state, max_excursion, board_stops")
             }
             m.rejectUnknownKeys()
             if let expectation { result.append(expectation) } else { ok = false }

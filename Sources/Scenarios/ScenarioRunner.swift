@@ -64,6 +64,8 @@ public struct RunResult: Sendable {
     public var timing: TimingSummary?
     /// The trace file written next to the log (name, SHA-256), when the run recorded one.
     public var trace: (file: String, sha256: String)?
+    /// The first tick the boards' own watchdog had removed power (simulated boards only).
+    public var boardStopTick: Int64?
 
     public var passed: Bool { expectations.allSatisfy(\.passed) }
 }
@@ -141,7 +143,7 @@ public enum ScenarioRunner {
             if r.eventsLost > 0 {
                 return ExpectationResult(expectation: text, passed: false, figure: "\(r.eventsLost) events were lost: the evidence is incomplete")
             }
-        case .finalState, .maxExcursion:
+        case .finalState, .maxExcursion, .boardStops:
             break
         }
         switch expectation {
@@ -165,6 +167,13 @@ public enum ScenarioRunner {
         case let .maxExcursion(limit):
             return ExpectationResult(
                 expectation: text, passed: r.peakExcursion <= limit, figure: "peak excursion \(format(r.peakExcursion * 1000)) mm")
+        case let .boardStops(within):
+            guard let stop = r.boardStopTick else {
+                return ExpectationResult(expectation: text, passed: within == nil, figure: "the boards' watchdog never removed power")
+            }
+            let latency = stop - onset
+            let figure = "the boards' watchdog removed power at tick \(stop), \(format(Double(latency) * ms)) ms after onset"
+            return ExpectationResult(expectation: text, passed: within.map { latency >= 0 && latency <= $0 } ?? false, figure: figure)
         }
     }
 
@@ -180,6 +189,9 @@ public enum ScenarioRunner {
         case let .response(r): return "most severe response is \(r.name)"
         case let .finalState(s): return "final state is \(s.rawValue)"
         case let .maxExcursion(m): return "tip excursion at most \(format(m * 1000)) mm"
+        case let .boardStops(within):
+            return within.map { "the boards' watchdog removes power within \(format(Double($0) * ms)) ms of onset" }
+                ?? "the boards' watchdog never removes power"
         }
     }
 
@@ -342,6 +354,10 @@ public enum ScenarioRunner {
             var r = JSONRecord(type: "trips_dropped", tick: e.tick)
             r.add("count", e.index)
             r.add("worst_response", e.trip.response.name)
+            return r
+        case .boardWatchdog:
+            var r = JSONRecord(type: "board_watchdog", tick: e.tick)
+            r.add("description", "the boards' own watchdog removed motor power: no command for more than its timeout")
             return r
         }
     }

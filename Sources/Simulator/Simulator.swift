@@ -94,15 +94,28 @@ public struct Simulator: ActuatorBackend, Sendable {
         return frame
     }
 
-    public mutating func read(into frame: inout SensorFrame, tick: Tick) {
+    public var boardWatchdogExpired: Bool? { watchdogExpired }
+
+    /// A period in which the host neither read nor wrote: the boards and the plant run on.
+    public mutating func idle(tick: Tick) {
+        _ = advance(tick)
+    }
+
+    /// One control period of the boards and the plant: the board watchdog, the amplifiers and
+    /// brakes, the dynamics. Returns the supply voltage the boards see and whether they drive.
+    mutating func advance(_ tick: Tick) -> (supply: Double, powered: Bool) {
         // The board watchdog: no command for more than its timeout removes power.
         if let last = lastWriteTick, tick - last > model.watchdogTicks { watchdogExpired = true }
         let supply = disturbance.supplyVoltage ?? model.supplyVoltage
         let powered = command.powerOn && !watchdogExpired && !disturbance.emergencyStop && supply >= model.minimumDriveVoltage
         amplifiersOn = powered
         brakesEngaged = powered && command.releaseBrakes ? 0 : allBrakes
-
         integrate(powered: powered)
+        return (supply, powered)
+    }
+
+    public mutating func read(into frame: inout SensorFrame, tick: Tick) {
+        let (supply, powered) = advance(tick)
 
         frame.sequence = sequence
         sequence &+= 1

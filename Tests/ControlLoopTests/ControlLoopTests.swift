@@ -226,6 +226,30 @@ enum Arm {
     }
 }
 
+@Suite struct HostStallTests {
+    @Test func aStalledHostDoesNothingAndItsMissedPeriodsAreOverrunsAfterwards() {
+        let faults = [Fault(target: .loopTiming, kind: .stall, joint: nil, onset: 100, end: 150)]
+        var loop = ControlLoop(configuration: Arm.configuration(), backend: Arm.plant(JointVector([0.4, -0.2])), faults: faults, seed: 1)
+        loop.command(.enable, tick: 0, index: 0)
+        loop.command(.home, tick: 0, index: 1)
+        var kinds: [(Int64, LoopEvent.Kind)] = []
+        var expiredAt: Int64?
+        for k in Int64(0)..<160 {
+            loop.step(tick: k)
+            if expiredAt == nil && loop.boardWatchdogExpired == true { expiredAt = k }
+            while let e = loop.events.pop() {
+                if e.tick >= 100 { kinds.append((e.tick, e.kind)) }
+            }
+        }
+        // Nothing happens on the host while it is frozen but the fault's own window.
+        #expect(kinds.filter { $0.0 < 150 }.map(\.1) == [.faultInjected])
+        // No command for more than the plant's 30-tick watchdog: the boards stop themselves.
+        #expect(expiredAt == Int64(99 + 31), "the last write was at tick 99")
+        // When it runs again, each missed period is an overrun.
+        #expect(kinds.filter { $0.0 == 150 && $0.1 == .overrun }.count == 50)
+    }
+}
+
 @Suite struct PauseResumeTests {
     @Test func disableEndsAHoldAndEnableStartsFromTheMeasurement() {
         // A setpoint drifting too fast for the tip: clamped, then held after 20 ticks.

@@ -192,6 +192,22 @@ import Testing
         }
     }
 
+    @Test func boardStopsDecodesAndNeedsAFaultUnlessNever() throws {
+        let stall = Self.base
+            .replacingOccurrences(of: "target: potentiometer, joint: outer_yaw, type: offset, magnitude: 5.5 deg, onset: 50 ms", with: "target: loop_timing, type: stall, onset: 50 ms, duration: 40 ms")
+            .replacingOccurrences(of: "trips: encoder_potentiometer, joint: outer_yaw, within: 11 ms", with: "board_stops: 30 ms")
+        let scenario = try ScenarioLoader.decode(stall, path: repositoryRoot.appendingPathComponent("s.yaml").path)
+        #expect(scenario.expectations == [.boardStops(within: 30)])
+        #expect(scenario.faults.first?.kind == .stall)
+        let noFaults = stall.replacingOccurrences(of: "faults:\n  - { target: loop_timing, type: stall, onset: 50 ms, duration: 40 ms }\n", with: "")
+        #expect(diagnostics(noFaults).contains { $0.field == "expect[0].board_stops" && $0.message.contains("no faults") })
+        let never = noFaults.replacingOccurrences(of: "board_stops: 30 ms", with: "board_stops: never")
+        let decoded = try ScenarioLoader.decode(never, path: repositoryRoot.appendingPathComponent("s.yaml").path)
+        #expect(decoded.expectations == [.boardStops(within: nil)])
+        let stallOnASensor = Self.base.replacingOccurrences(of: "type: offset, magnitude: 5.5 deg", with: "type: stall")
+        #expect(diagnostics(stallOnASensor).contains { $0.field == "faults[0].type" && $0.message.contains("does not apply to target 'potentiometer'") })
+    }
+
     @Test func withinNeedsAFault() {
         let text = Self.base.replacingOccurrences(
             of: "faults:\n  - { target: potentiometer, joint: outer_yaw, type: offset, magnitude: 5.5 deg, onset: 50 ms }\n", with: "")

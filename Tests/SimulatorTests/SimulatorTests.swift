@@ -148,6 +148,23 @@ struct Driver {
         #expect(frame.brakesEngaged == 1)
     }
 
+    @Test func idlePeriodsRunThePlantAndTheBoardWatchdogWithoutAFrame() {
+        // A host that neither reads nor writes: the plant runs on under the last command, and
+        // the board watchdog counts the silent periods exactly as it does between reads.
+        var sim = Simulator(model: plant(watchdog: 30), seed: 1, initialPosition: JointVector([0]))
+        var d = Driver()
+        let before = run(&sim, &d, ticks: 10, current: 0.1)
+        let moving = sim.position[0]
+        for k in 10..<40 { sim.idle(tick: Tick(Int64(k))) }
+        #expect(sim.boardWatchdogExpired == false && sim.amplifiersOn)
+        #expect(sim.position[0] > moving, "the last current still drives the joint")
+        sim.idle(tick: Tick(40))
+        #expect(sim.boardWatchdogExpired == true && !sim.amplifiersOn, "the 31st silent period removes power")
+        var frame = SensorFrame(jointCount: 1)
+        sim.read(into: &frame, tick: Tick(41))
+        #expect(frame.sequence == before.sequence + 1, "idle periods produce no frame")
+    }
+
     @Test func aSupplyBelowBrownoutCannotDrive() {
         var sim = Simulator(model: plant(brake: 0), seed: 1, initialPosition: JointVector([0]))
         var d = Driver()
