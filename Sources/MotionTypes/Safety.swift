@@ -59,6 +59,7 @@ public enum CheckID: UInt8, Sendable, CaseIterable, BitwiseCopyable {
     case commandSequence
     case idleCommand
     case idleMotion
+    case remoteCenterStop
 
     /// The name used in scenario files, logs and reports.
     public var name: String {
@@ -96,6 +97,7 @@ public enum CheckID: UInt8, Sendable, CaseIterable, BitwiseCopyable {
         case .commandSequence: return "command_sequence"
         case .idleCommand: return "idle_command"
         case .idleMotion: return "idle_motion"
+        case .remoteCenterStop: return "remote_center_stop"
         }
     }
 
@@ -105,7 +107,7 @@ public enum CheckID: UInt8, Sendable, CaseIterable, BitwiseCopyable {
         case .commandStep, .commandNonFinite, .idleCommand, .idleMotion: return "H01"
         case .trackingError, .jointVelocity: return "H02"
         case .tipSpeed, .tipSpeedPersistent: return "H03"
-        case .remoteCenterDistance, .insertionDepth: return "H04"
+        case .remoteCenterDistance, .insertionDepth, .remoteCenterStop: return "H04"
         case .jointLimitCommand, .jointLimitMeasured: return "H05"
         case .encoderPotentiometer: return "H06 H07"
         case .encoderStall: return "H06"
@@ -185,6 +187,10 @@ public struct SafetyLimits: Sendable {
     public var tipSpeed: Double?
     public var tipSpeedHoldAfter: Int64
     public var maxShaftDistance: Double?
+    /// The shaft beyond `maxShaftDistance` on more than this many consecutive servoing ticks
+    /// (held, resumed or not): a protective stop. nil: a hold lasts until the operator acts
+    /// (profiles always give it).
+    public var remoteCenterStopAfter: Int64?
     public var minInsertionDepth: Double
     public var jointLimitMargin: JointVector?
     public var encoderPotentiometer: JointVector?

@@ -28,7 +28,14 @@ extension SafetyInterlock {
     /// safe: it is treated as beyond every limit.
     mutating func checkRemoteCenter(_ inputs: MonitorInputs) {
         guard let maxDistance = limits.maxShaftDistance else { return }
-        let newEpisode = episodes.starts(Slot.remoteCenter, !(inputs.shaftDistance <= maxDistance))
+        let beyond = !(inputs.shaftDistance <= maxDistance)
+        let newEpisode = episodes.starts(Slot.remoteCenter, beyond)
+        // Hold → protective stop: a shaft that stays beyond the distance (a resume that does not
+        // bring it back included) stops the arm once it has lasted more than `stop_after`.
+        if let stopAfter = limits.remoteCenterStopAfter, remoteCenterCount.update(0, beyond, persistence: stopAfter) {
+            trips.append(
+                Trip(check: .remoteCenterStop, joint: -1, measured: Double(stopAfter + 1), threshold: Double(stopAfter), response: .protectiveStop))
+        }
         if !(inputs.shaftDistance <= 2 * maxDistance) {
             trips.append(Trip(check: .remoteCenterDistance, joint: -1, measured: inputs.shaftDistance, threshold: 2 * maxDistance, response: .protectiveStop))
         } else if newEpisode {

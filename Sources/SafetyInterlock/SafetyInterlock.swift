@@ -40,6 +40,7 @@ public struct SafetyInterlock: Sendable {
     var brakeSlipCount = PersistenceCounters()
     var supplyCount = PersistenceCounters()
     var tipSpeedCount = PersistenceCounters()
+    var remoteCenterCount = PersistenceCounters()
     var episodes = EpisodeFlags()
     var lastSequence: UInt64?
     var staleTicks: Int64 = 0
@@ -126,6 +127,7 @@ public struct SafetyInterlock: Sendable {
         frozenInputCount.reset()
         lastPotentiometerValid = false
         tipSpeedCount.reset()
+        remoteCenterCount.reset()
         // A brake that still slips after the reset must trip again: its reference is taken
         // afresh and its count starts over (a count left past its trip point never trips).
         brakeSlipCount.reset()
@@ -188,6 +190,9 @@ public struct SafetyInterlock: Sendable {
             checkTracking(sensors, inputs)
             checkMeasuredLimits(sensors)
             checkRemoteCenter(inputs)
+        } else {
+            // An unpowered arm is not held against the port: the clock starts again with power.
+            remoteCenterCount.reset()
         }
         pending.operatorRejected = checkOperator(inputs)
 

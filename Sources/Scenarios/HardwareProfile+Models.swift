@@ -33,6 +33,7 @@ extension HardwareProfile {
         }
         if let r = s.remoteCenter.threshold {
             l.maxShaftDistance = r.maxShaftDistance
+            l.remoteCenterStopAfter = Int64(r.stopAfter)
             l.minInsertionDepth = r.minInsertionDepth
         }
         l.jointLimitMargin = s.jointLimitMargin.threshold?.values

@@ -211,6 +211,8 @@ public struct SafetyThresholds: Sendable, Equatable {
         public var maxShaftDistance: Double
         /// Metres; applies in Cartesian modes.
         public var minInsertionDepth: Double
+        /// Ticks the shaft may stay beyond `maxShaftDistance` (held) before a protective stop.
+        public var stopAfter: Int
     }
 
     public struct Overcurrent: Sendable, Equatable {

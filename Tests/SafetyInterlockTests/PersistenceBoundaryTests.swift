@@ -63,6 +63,34 @@ import Testing
         #expect(hits == (ticks > 20 ? [20] : []))
     }
 
+    /// H04 "Hold → PStop": a shaft beyond the distance holds at once and stops after more than
+    /// `stop_after` ticks; a resume in between does not restart the clock.
+    @Test(arguments: durations)
+    func remoteCenterStopsAfterAPersistentHold(_ ticks: Int) {
+        var h = Harness { $0.maxShaftDistance = 0.001; $0.remoteCenterStopAfter = 10 }
+        h.inputs.shaftDistance = 0  // (not a number, the default, counts as beyond)
+        let hits = pulse(&h, ticks: ticks, check: .remoteCenterStop, set: { $0.inputs.shaftDistance = 0.0015 }, clear: { $0.inputs.shaftDistance = 0 })
+        #expect(hits == (ticks > 10 ? [10] : []))
+    }
+
+    @Test func aResumeDoesNotRestartTheRemoteCenterClockAndPowerOffDoes() {
+        var h = Harness { $0.maxShaftDistance = 0.001; $0.remoteCenterStopAfter = 10 }
+        h.inputs.shaftDistance = 0.0015
+        h.run(5)
+        h.interlock.resume()
+        var trips = h.run(6)
+        #expect(trips.filter { $0.trip.check == .remoteCenterStop }.map(\.tick) == [10], "\(trips)")
+        // Unpowered, the arm is not held against the port: the clock starts again with power.
+        var g = Harness { $0.maxShaftDistance = 0.001; $0.remoteCenterStopAfter = 10 }
+        g.inputs.shaftDistance = 0.0015
+        g.run(8)
+        g.inputs.servoing = false
+        g.run(1)
+        g.inputs.servoing = true
+        trips = g.run(10)
+        #expect(trips.filter { $0.trip.check == .remoteCenterStop }.isEmpty, "\(trips)")
+    }
+
     /// H08: a frozen frame sequence holds after more than `maxAge` ticks, and stops after more
     /// than twice that.
     @Test(arguments: [2, 3, 4, 6, 7])

@@ -303,7 +303,7 @@ import Testing
     @Test func remoteCenterCheckNeedsARemoteCenter() throws {
         let text = try shippedProfileText("bench-3dof.yaml").replacingOccurrences(
             of: "    disabled: true\n    reason: desk arm without a remote centre of motion",
-            with: "    max_shaft_distance: 1 mm\n    min_insertion_depth: 35 mm")
+            with: "    max_shaft_distance: 1 mm\n    min_insertion_depth: 35 mm\n    stop_after: 1 s")
         let d = diagnostics(text)
         #expect(d.count == 1 && d.first?.field == "safety.remote_center")
         #expect(d.first?.message.contains("kinematics has no remote_center") == true)
