@@ -62,6 +62,8 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     /// interlock.
     let lowerLimits: JointVector
     let upperLimits: JointVector
+    /// The idle-motion limit per joint (0 where the check is off: only an exact goal stands).
+    let idleTolerance: JointVector
 
     func withinLimits(_ q: JointVector) -> JointVector { q.withinLimits(lower: lowerLimits, upper: upperLimits) }
 
@@ -72,6 +74,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         interlock = SafetyInterlock(limits: configuration.limits)
         lowerLimits = configuration.limits.lower
         upperLimits = configuration.limits.upper
+        idleTolerance = configuration.limits.idleMotion ?? JointVector(count: n)
         injector = FaultInjector(faults: faults, rate: configuration.rate, seed: seed, jointCount: n)
         frame = SensorFrame(jointCount: n)
         rawFrame = SensorFrame(jointCount: n)
@@ -275,12 +278,14 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         injector.applySensors(&frame, tick: k)
         recordFaultWindows(k)
 
-        // Estimate.
+        // Estimate. After missed periods (a late wake-up, a stalled host) the arm moved for all of
+        // them since the last reading, not for one.
         var still: UInt8 = 0
         if hasPreviousEncoder {
+            let elapsed = rate / Double(1 + measuredOverruns)
             for j in 0..<n {
                 let now = frame.encoder[j], before = previousEncoder[j]
-                let raw = (now - before) * rate
+                let raw = (now - before) * elapsed
                 velocity[j] += velocityFilter * (raw - velocity[j])
                 if !velocity[j].isFinite { velocity[j] = raw }
                 if now == before { still |= 1 << UInt8(j) }
@@ -481,6 +486,11 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     /// The boards' own watchdog has removed power (a simulator's backend knows; nil otherwise).
     public var boardWatchdogExpired: Bool? { backend.boardWatchdogExpired }
 
+    /// A `loop_timing` `stall` freezes the host at tick `k`: commands wait until it runs again.
+    public func hostStalled(at k: Int64) -> Bool {
+        injector.faults.contains { $0.target == .loopTiming && $0.kind == .stall && $0.isActive(at: k) }
+    }
+
     /// Records overruns measured outside the loop (missed periods of a real-time run).
     public mutating func reportOverruns(_ count: Int) { measuredOverruns += count }
 
@@ -498,8 +508,10 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     public private(set) var everPowered = false
 
     /// Bit j set: no motion command moves joint j (H01 watches it for motion). A move moves the
-    /// joints whose goal differs from their start; a sine its one joint; teleoperation the joints
-    /// of the kinematic chain (IK never moves the others).
+    /// joints whose goal is further from their start than the idle limit (a goal written as the
+    /// joint's position differs from the measured start by encoder quantisation, and a move
+    /// within the limit is within what the check tolerates anyway); a sine its one joint;
+    /// teleoperation the joints of the kinematic chain (IK never moves the others).
     var standingJoints: UInt8 {
         let n = configuration.jointCount
         let all = UInt8(truncatingIfNeeded: (1 << n) - 1)
@@ -508,7 +520,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
             return all
         case let .move(move, _):
             var mask: UInt8 = 0
-            for j in 0..<n where move.goal[j] == move.start[j] { mask |= 1 << UInt8(j) }
+            for j in 0..<n where abs(move.goal[j] - move.start[j]) <= idleTolerance[j] { mask |= 1 << UInt8(j) }
             return mask
         case let .sine(joint, _, _, _, _):
             return all & ~(1 << UInt8(joint))

@@ -12,6 +12,8 @@ extension SafetyInterlock {
         var recent = 0
         let recorded = overrunTicks.span
         for i in 0..<64 where recorded[i] > tick.value - limits.overrunWindow { recent += 1 }
+        // The ring keeps the last 64; more in one tick (a long stall) all fall in the window.
+        recent += max(0, inputs.overruns - 64)
         // Profiles allow 1…64 (the ring's size); the min keeps a hand-made limit within it.
         let response: Response = recent >= min(maxOverruns, 64) ? .protectiveStop : .hold
         trips.append(

@@ -155,8 +155,9 @@ extension ProfileDecoding {
                 }
             }
             if !coarse.isEmpty {
+                let at = MappingReader(reader, f)?.optional("max_distance") ?? f
                 reader.report(
-                    f, "max_distance is finer than two encoder counts of \(coarse.joined(separator: ", ")): a joint at rest would trip it")
+                    at, "is finer than two encoder counts of \(coarse.joined(separator: ", ")): a joint at rest would trip it")
                 return nil
             }
         }

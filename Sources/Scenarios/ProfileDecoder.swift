@@ -194,7 +194,7 @@ struct ProfileDecoding {
             return n
         }
         if case .failure(.missingUnit) = Quantity.parse(text, as: .time) {
-            reader.report(field, "'\(text)' has no unit: expected a time (s, ms, us) or a number of ticks, e.g. '\(text) ms' or '\(text) ticks'")
+            reader.report(field, "'\(text)' has no unit: expected a time (s, ms, us) or a number of ticks, e.g. '\(text) ms' or '\(text) \(text.trimmingCharacters(in: .whitespaces) == "1" ? "tick" : "ticks")'")
             return nil
         }
         guard let seconds = minimum > 0 ? positive(field, .time) : nonNegative(field, .time) else { return nil }

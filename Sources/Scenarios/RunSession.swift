@@ -38,6 +38,8 @@ public final class RunSession<Backend: ActuatorBackend> {
     /// fsync the log and trace at the end (a campaign flushes once for all its runs instead).
     let durable: Bool
     var lastTick: Int64
+    /// The scenario has a `stall` fault (only then is the stall window looked up per command).
+    let hasStalls: Bool
 
     /// `started`: the caller already started the backend. `logOnAnotherThread`: events go
     /// through a preallocated ring to a writer thread (real-time runs) instead of being written
@@ -65,6 +67,7 @@ public final class RunSession<Backend: ActuatorBackend> {
             ScenarioRunner.header(
                 scenario, seed: seed, metadata: metadata, realtime: realtime, trace: trace ? (tracePath as NSString).lastPathComponent : nil))
         onset = scenario.firstOnset ?? 0
+        hasStalls = scenario.faults.contains { $0.kind == .stall }
         heldReference = loop.reference
         lastTick = scenario.durationTicks
         if !started {
@@ -91,7 +94,8 @@ public final class RunSession<Backend: ActuatorBackend> {
     public func tick(_ k: Int64) throws {
         // A stopped backend must not be written to again (a write could power it).
         guard !stopped else { throw Stopped() }
-        while commandIndex < scenario.timeline.count && scenario.timeline[commandIndex].tick == k {
+        // A frozen host takes no commands: they wait, in order, until it runs again.
+        while commandIndex < scenario.timeline.count && scenario.timeline[commandIndex].tick <= k && !(hasStalls && loop.hostStalled(at: k)) {
             loop.command(scenario.timeline[commandIndex].command, tick: k, index: commandIndex)
             commandIndex += 1
         }
@@ -173,6 +177,7 @@ public final class RunSession<Backend: ActuatorBackend> {
         result.interruption = interruption
         result.timing = timing
         result.boardStopTick = boardStopTick
+        result.boardWatchdogObservable = loop.boardWatchdogExpired != nil
         if let tracer {
             result.trace = (file: (tracePath as NSString).lastPathComponent, sha256: try tracer.write(to: tracePath, sync: durable))
         }

@@ -329,7 +329,9 @@ struct ScenarioDecoding {
         if let target, let typeName, let typeField {
             let allowed = FaultCatalogue.types[target] ?? []
             if !allowed.contains(typeName) {
-                reader.report(typeField, "type '\(typeName)' does not apply to target '\(target.rawValue)' (it takes: \(allowed.joined(separator: ", ")))")
+                var message = "type '\(typeName)' does not apply to target '\(target.rawValue)' (it takes: \(allowed.joined(separator: ", ")))"
+                if let s = closest(typeName, in: allowed), s != typeName { message += "; did you mean '\(s)'?" }
+                reader.report(typeField, message)
             } else {
                 (kind, distribution) = parameters(typeName, target: target, joint: joint, m: m, profile: profile, helper: helper)
             }
@@ -559,12 +561,16 @@ struct ScenarioDecoding {
             } else if let f = m.optional("max_excursion") {
                 if let v = helper.positive(f, .length) { expectation = .maxExcursion(v) }
             } else if let f = m.optional("board_stops") {
-                if reader.scalar(f) == "never" {
-                    expectation = .boardStops(within: nil)
-                } else if !hasFaults {
-                    reader.report(f, "'board_stops' counts from the first fault's onset, and this scenario has no faults; write 'never' or add the fault")
-                } else if let t = helper.instant(f, rate: profile.rate) {
-                    expectation = .boardStops(within: t)
+                if let text = reader.scalar(f)?.trimmingCharacters(in: .whitespaces) {
+                    if text == "never" {
+                        expectation = .boardStops(within: nil)
+                    } else if !(text.first?.isNumber ?? false) {
+                        reader.report(f, "'\(text)' is not a bound: expected a time from the first fault's onset ('30 ms'), a number of ticks, or 'never'")
+                    } else if !hasFaults {
+                        reader.report(f, "'board_stops' counts from the first fault's onset, and this scenario has no faults; write 'never' or add the fault")
+                    } else if let t = helper.instant(f, rate: profile.rate) {
+                        expectation = .boardStops(within: t)
+                    }
                 }
             } else {
                 reader.report(element, "an expectation is one of: trips, no_trip, response, final_state, max_excursion, board_stops")

@@ -111,11 +111,13 @@ struct StartCheckDecoding {
         var hardwarePath: String?
         var servoModels: [Int: Int] = [:]
         var servoFirmware: [Int: Int] = [:]
+        var attachedIDs: Set<Int>?
         if let hardwareField, let m = MappingReader(reader, hardwareField) {
             if let f = m.required("profile", "the profile of the arm that is attached"), let ref = reader.string(f) {
                 let resolved = scenarioDecoding.resolve(ref)
                 do {
-                    _ = try ProfileLoader.load(path: resolved)
+                    let attached = try ProfileLoader.load(path: resolved)
+                    attachedIDs = Set(attached.bus?.servos.map(\.id) ?? [])
                     hardwarePath = resolved
                 } catch {
                     reader.report(f, "the attached arm's profile '\(resolved)' must itself be valid: \(error.diagnostics.first?.description ?? "")")
@@ -128,6 +130,10 @@ struct StartCheckDecoding {
                         reader.report(vf, "'\(key)' is not a servo id (0…252)")
                         continue
                     }
+                    if let attachedIDs, !attachedIDs.contains(id) {
+                        reader.report(vf, "servo id \(id) is not on the attached arm's bus (ids \(attachedIDs.sorted().map(String.init).joined(separator: ", ")))")
+                        continue
+                    }
                     if let model = reader.integer(vf, in: 0...65535) { servoModels[id] = model }
                 }
             }
@@ -136,6 +142,10 @@ struct StartCheckDecoding {
                     guard let vf = versions.optional(key) else { continue }
                     guard let id = Int(key), (0...252).contains(id) else {
                         reader.report(vf, "'\(key)' is not a servo id (0…252)")
+                        continue
+                    }
+                    if let attachedIDs, !attachedIDs.contains(id) {
+                        reader.report(vf, "servo id \(id) is not on the attached arm's bus (ids \(attachedIDs.sorted().map(String.init).joined(separator: ", ")))")
                         continue
                     }
                     if let version = reader.integer(vf, in: 0...255) { servoFirmware[id] = version }

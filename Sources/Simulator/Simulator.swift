@@ -22,7 +22,9 @@ public struct Simulator: ActuatorBackend, Sendable {
     public private(set) var motorCurrent: JointVector
     public private(set) var amplifiersOn = false
     public private(set) var brakesEngaged: UInt8
-    /// The board watchdog removed power (no command for too long); cleared by the next command.
+    /// The board watchdog removed power (no command for too long while powered). Latched, as
+    /// real boards do: commands that ask for power do not bring it back; a command without power
+    /// (the host acknowledging the stop) clears it, and the next one may power up again.
     public private(set) var watchdogExpired = false
 
     var command: ActuatorCommand
@@ -75,7 +77,7 @@ public struct Simulator: ActuatorBackend, Sendable {
     public mutating func write(_ gated: GatedCommand) {
         command = gated.command
         lastWriteTick = gated.tick
-        watchdogExpired = false
+        if !gated.command.powerOn { watchdogExpired = false }
     }
 
     /// For virtual boards only: the servos' own firmware driving their motors for one control
@@ -104,8 +106,9 @@ public struct Simulator: ActuatorBackend, Sendable {
     /// One control period of the boards and the plant: the board watchdog, the amplifiers and
     /// brakes, the dynamics. Returns the supply voltage the boards see and whether they drive.
     mutating func advance(_ tick: Tick) -> (supply: Double, powered: Bool) {
-        // The board watchdog: no command for more than its timeout removes power.
-        if let last = lastWriteTick, tick - last > model.watchdogTicks { watchdogExpired = true }
+        // The board watchdog: no command for more than its timeout removes power from boards that
+        // had it (unpowered ones have nothing to remove).
+        if command.powerOn, let last = lastWriteTick, tick - last > model.watchdogTicks { watchdogExpired = true }
         let supply = disturbance.supplyVoltage ?? model.supplyVoltage
         let powered = command.powerOn && !watchdogExpired && !disturbance.emergencyStop && supply >= model.minimumDriveVoltage
         amplifiersOn = powered

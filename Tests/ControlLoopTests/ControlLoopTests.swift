@@ -208,9 +208,10 @@ enum Arm {
         loop.command(.home, tick: 0, index: 1)
         var trips = Self.trips(&loop, 0..<100)
         let start = loop.reference
-        loop.command(.moveJoints(JointVector([-0.4, start[1]])), tick: 100, index: 2)
+        // Joint 1's goal as a file would give it: its position, not the encoder-rounded start.
+        loop.command(.moveJoints(JointVector([-0.4, start[1] + 0.004])), tick: 100, index: 2)
         trips += Self.trips(&loop, 100..<300)
-        #expect(trips.first?.tick == 200 && trips.first?.check == .idleCommand, "joint 1's goal is its start: it stands; \(trips)")
+        #expect(trips.first?.tick == 200 && trips.first?.check == .idleCommand, "joint 1 moves less than the idle limit: it stands; \(trips)")
     }
 
     @Test func aPausedArmThatIsPushedAwayIsStopped() {
@@ -247,6 +248,28 @@ enum Arm {
         #expect(expiredAt == Int64(99 + 31), "the last write was at tick 99")
         // When it runs again, each missed period is an overrun.
         #expect(kinds.filter { $0.0 == 150 && $0.1 == .overrun }.count == 50)
+    }
+
+    @Test func theSpeedAfterAStallIsTheMotionOverEveryMissedPeriod() {
+        // Stalled in the middle of a move: the first estimate after the stall spreads the
+        // motion since the last reading over the 51 periods it took, not over one.
+        let faults = [Fault(target: .loopTiming, kind: .stall, joint: nil, onset: 150, end: 200)]
+        var loop = ControlLoop(configuration: Arm.configuration(), backend: Arm.plant(JointVector([0.4, -0.2])), faults: faults, seed: 1)
+        loop.command(.enable, tick: 0, index: 0)
+        loop.command(.home, tick: 0, index: 1)
+        for k in Int64(0)..<100 { loop.step(tick: k) }
+        loop.command(.moveJoints(JointVector([-0.4, -0.2])), tick: 100, index: 2)
+        for k in Int64(100)..<150 { loop.step(tick: k) }
+        let before = loop.frame.encoder[0]
+        let v0 = loop.velocity[0]
+        for k in Int64(150)..<201 { loop.step(tick: k) }
+        let moved = loop.frame.encoder[0] - before
+        // The loop's 100 Hz low-pass at 1 kHz.
+        let alpha = 0.001 / (0.001 + 1 / (2 * Double.pi * 100))
+        let spread = v0 + alpha * (moved * 1000 / 51 - v0)
+        let burst = v0 + alpha * (moved * 1000 - v0)
+        #expect(abs(loop.velocity[0] - spread) < 1e-9, "\(loop.velocity[0]) vs \(spread)")
+        #expect(abs(burst - spread) > 0.1, "the test can tell the two apart")
     }
 }
 

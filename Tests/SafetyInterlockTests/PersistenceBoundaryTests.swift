@@ -136,6 +136,13 @@ import Testing
         #expect(h.step().tripped(.deadlineStop)?.response == .protectiveStop, "3 within 100 ticks")
     }
 
+    @Test func aLongStallCountsEveryMissedPeriod() {
+        var h = Harness { $0.maxOverruns = 3; $0.overrunWindow = 100 }
+        h.inputs.overruns = 100
+        let trip = h.step().tripped(.deadlineStop)
+        #expect(trip?.measured == 100, "all 100 periods, though the ring keeps the last 64")
+    }
+
     @Test func overrunsOutsideTheWindowDoNotAccumulate() {
         var h = Harness { $0.maxOverruns = 2; $0.overrunWindow = 10 }
         for _ in 0..<5 {

@@ -204,6 +204,14 @@ import Testing
         let never = noFaults.replacingOccurrences(of: "board_stops: 30 ms", with: "board_stops: never")
         let decoded = try ScenarioLoader.decode(never, path: repositoryRoot.appendingPathComponent("s.yaml").path)
         #expect(decoded.expectations == [.boardStops(within: nil)])
+        for bad in ["Never", "yes", "[30 ms]"] {
+            let text = stall.replacingOccurrences(of: "board_stops: 30 ms", with: "board_stops: \(bad)")
+            let d = diagnostics(text)
+            #expect(d.count == 1 && d.first?.field == "expect[0].board_stops", "\(bad): \(d.map(\.description))")
+            if bad != "[30 ms]" { #expect(d.first?.message.contains("or 'never'") == true) }
+        }
+        let typo = stall.replacingOccurrences(of: "type: stall", with: "type: stal")
+        #expect(diagnostics(typo).contains { $0.field == "faults[0].type" && $0.message.contains("did you mean 'stall'") })
         let stallOnASensor = Self.base.replacingOccurrences(of: "type: offset, magnitude: 5.5 deg", with: "type: stall")
         #expect(diagnostics(stallOnASensor).contains { $0.field == "faults[0].type" && $0.message.contains("does not apply to target 'potentiometer'") })
     }
@@ -371,5 +379,43 @@ import Testing
     func badFaultsAreNamed(_ fault: String, _ field: String) {
         let d = problems(fault)
         #expect(d.contains { $0.field == "faults[0].\(field)" }, "got \(d.map(\.description))")
+    }
+}
+
+/// A stalled host takes no commands: the timeline's commands wait until it runs again.
+@Suite struct HostStallRunTests {
+    @Test func commandsDuringAStallAreAppliedWhenTheHostRunsAgain() throws {
+        let text = """
+            format: vigil-scenario/1
+            name: stall with a command
+            description: a pause arrives while the host is frozen
+            hazards: [H15]
+            profile: \(repositoryRoot.path)/HardwareProfiles/dvrk-psm.yaml
+            seed: 1
+            duration: 800 ms
+            initial_joints: [20 deg, -15 deg, 120 mm, 30 deg, 10 deg, -10 deg, 20 deg]
+            timeline:
+              - { at: 0 ms, command: enable }
+              - { at: 1 ms, command: home }
+              - { at: 550 ms, command: pause }
+            faults:
+              - { target: loop_timing, type: stall, onset: 500 ms, duration: 100 ms }
+            expect:
+              - { board_stops: 30 ms }
+
+            """
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-stall-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("stall.yaml")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        let scenario = try ScenarioLoader.load(path: file.path)
+        let log = folder.appendingPathComponent("stall.jsonl").path
+        let result = try ScenarioRunner.runSimulated(scenario, seed: 1, logPath: log, metadata: RunMetadata(vigilVersion: "test", gitCommit: "test", backend: "simulator"))
+        #expect(result.passed, "\(result.expectations)")
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        let pause = lines.first { $0.contains("\"type\":\"command\"") && $0.contains("pause") }
+        #expect(pause?.contains("\"tick\":600,") == true, "applied when the host runs again: \(pause ?? "none")")
+        #expect(result.boardStopTick == 530)
     }
 }

@@ -74,6 +74,9 @@ import Testing
         #expect(wrong.problems == ["servo id 2 runs firmware version 45, but the profile expects 52"])
         let right = try run(write("fw-right.yaml", scenario(profile: bench, hardware: bench, firmware: "{ 2: 52 }", expect: "{ start_refused: none }")))
         #expect(right.refusal == nil && right.passed)
+        // A servo the attached arm does not have is an error in the file, not a silent no-op.
+        let stray = try write("fw-stray.yaml", scenario(profile: bench, hardware: bench, firmware: "{ 9: 45 }", expect: "{ start_refused: hardware_mismatch }"))
+        #expect(diagnostics(stray).contains { $0.field == "hardware.servo_firmware.9" && $0.message.contains("not on the attached arm's bus (ids 1, 2, 3)") }, "\(diagnostics(stray))")
         // A profile that names no firmware does not compare it.
         let psm = shippedProfilePath("dvrk-psm.yaml")
         let unpinned = try run(write("fw-unpinned.yaml", scenario(profile: psm, hardware: psm, firmware: "{ 2: 45 }", expect: "{ start_refused: none }")))

@@ -165,6 +165,30 @@ struct Driver {
         #expect(frame.sequence == before.sequence + 1, "idle periods produce no frame")
     }
 
+    @Test func theBoardWatchdogLatchesUntilTheHostCommandsPowerOff() {
+        var sim = Simulator(model: plant(watchdog: 30), seed: 1, initialPosition: JointVector([0]))
+        var d = Driver()
+        _ = run(&sim, &d, ticks: 10, current: 0.1)
+        _ = run(&sim, &d, ticks: 31, current: 0.1, write: false)
+        #expect(sim.watchdogExpired)
+        // The host comes back asking for power: the boards stay off.
+        var frame = run(&sim, &d, ticks: 5, current: 0.1)
+        #expect(sim.watchdogExpired && !frame.amplifiersEnabled, "a command with power does not clear it")
+        // The host acknowledges with power off; then power may come back.
+        sim.write(d.gate(current: 0, power: false))
+        #expect(!sim.watchdogExpired)
+        frame = run(&sim, &d, ticks: 2, current: 0.1)
+        #expect(frame.amplifiersEnabled)
+    }
+
+    @Test func anUnpoweredBoardHasNoPowerForItsWatchdogToRemove() {
+        var sim = Simulator(model: plant(watchdog: 30), seed: 1, initialPosition: JointVector([0]))
+        var d = Driver()
+        sim.write(d.gate(current: 0, power: false))
+        for k in 1..<100 { sim.idle(tick: Tick(Int64(k))) }
+        #expect(sim.boardWatchdogExpired == false)
+    }
+
     @Test func aSupplyBelowBrownoutCannotDrive() {
         var sim = Simulator(model: plant(brake: 0), seed: 1, initialPosition: JointVector([0]))
         var d = Driver()
