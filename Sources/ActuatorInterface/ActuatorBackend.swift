@@ -29,12 +29,16 @@ public protocol ActuatorBackend {
     /// The boards' own watchdog has removed motor power (a simulator knows; hardware: nil, the
     /// host cannot see it).
     var boardWatchdogExpired: Bool? { get }
+    /// The actuators move in wall-clock time between reads (real boards), so a missed period
+    /// of a real-time run is time they moved in. A simulator advances one period per read.
+    var runsOnWallClock: Bool { get }
 }
 
 extension ActuatorBackend {
     public var truePosition: JointVector? { nil }
     public mutating func idle(tick: Tick) {}
     public var boardWatchdogExpired: Bool? { nil }
+    public var runsOnWallClock: Bool { false }
 }
 
 /// Physical faults a simulator applies to its plant.

@@ -268,8 +268,11 @@ public struct ControlLoop<Backend: ActuatorBackend> {
             stalledPeriods += 1
             return
         }
-        // Every period the host missed reaches the interlock as an overrun (H15), as a
-        // real-time runner measures a late wake-up.
+        // The periods since the last reading: one, plus those a stall froze the host for (the
+        // boards ran on through them), plus the real-time runner's missed periods where the
+        // actuators move in wall-clock time. Every missed period reaches the interlock as an
+        // overrun (H15), as a real-time runner measures a late wake-up.
+        let elapsedPeriods = 1 + stalledPeriods + (backend.runsOnWallClock ? measuredOverruns : 0)
         measuredOverruns += stalledPeriods
         stalledPeriods = 0
         backend.disturb(injector.disturbance)
@@ -278,11 +281,10 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         injector.applySensors(&frame, tick: k)
         recordFaultWindows(k)
 
-        // Estimate. After missed periods (a late wake-up, a stalled host) the arm moved for all of
-        // them since the last reading, not for one.
+        // Estimate. After missed periods the arm moved for all of them since the last reading.
         var still: UInt8 = 0
         if hasPreviousEncoder {
-            let elapsed = rate / Double(1 + measuredOverruns)
+            let elapsed = rate / Double(elapsedPeriods)
             for j in 0..<n {
                 let now = frame.encoder[j], before = previousEncoder[j]
                 let raw = (now - before) * elapsed
@@ -305,7 +307,6 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         updateReference(k, &inputs)
         var proposed = ActuatorCommand(jointCount: n)
         if powered {
-            everPowered = true
             proposed.powerOn = true
             proposed.releaseBrakes = true
             proposed.position = reference
@@ -399,6 +400,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         injector.applyCommand(current: &current, tick: k)
         let verdict = interlock.gateCurrent(current)
         backend.write(verdict.gated)
+        if verdict.gated.command.powerOn { everPowered = true }
         lastVerdict = verdict
         for _ in 0..<inputs.overruns {
             events.append(LoopEvent.make(.overrun, k))
@@ -504,7 +506,8 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     /// The backend's true joint positions, where it knows them (a simulator).
     public var truePosition: JointVector? { backend.truePosition }
 
-    /// The loop has powered the arm at least once.
+    /// The loop has sent the arm power at least once (what the interlock let through, not what
+    /// the loop asked for).
     public private(set) var everPowered = false
 
     /// Bit j set: no motion command moves joint j (H01 watches it for motion). A move moves the

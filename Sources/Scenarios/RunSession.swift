@@ -94,10 +94,14 @@ public final class RunSession<Backend: ActuatorBackend> {
     public func tick(_ k: Int64) throws {
         // A stopped backend must not be written to again (a write could power it).
         guard !stopped else { throw Stopped() }
-        // A frozen host takes no commands: they wait, in order, until it runs again.
+        // A frozen host takes no commands: they wait, in order, until it runs again, and are then
+        // taken one a tick, so that each has its effect (a disable's power-off write reaches the
+        // boards) before the next.
         while commandIndex < scenario.timeline.count && scenario.timeline[commandIndex].tick <= k && !(hasStalls && loop.hostStalled(at: k)) {
+            let late = scenario.timeline[commandIndex].tick < k
             loop.command(scenario.timeline[commandIndex].command, tick: k, index: commandIndex)
             commandIndex += 1
+            if late { break }
         }
         loop.step(tick: k)
 
@@ -183,6 +187,15 @@ public final class RunSession<Backend: ActuatorBackend> {
         }
         if let counters = loop.backend as? any BackendStatistics { result.backendStatistics = counters.statistics }
         result.expectations = scenario.expectations.map { ScenarioRunner.evaluate($0, result, scenario) }
+        // Commands a stall held back until the end never reached the arm: the log says so.
+        while commandIndex < scenario.timeline.count && interruption == nil {
+            var r = JSONRecord(type: "command", tick: lastTick)
+            r.add("command", scenario.timeline[commandIndex].text)
+            r.add("accepted", false)
+            r.add("reason", "not applied: the host was stalled until the end of the run")
+            try log.append(r)
+            commandIndex += 1
+        }
         if let interruption {
             result.expectations.append(
                 ExpectationResult(expectation: "the run completes", passed: false, figure: "stopped after tick \(lastTick - 1): \(interruption)"))

@@ -339,6 +339,10 @@ struct ScenarioDecoding {
             for key in ["magnitude", "rate", "factor", "value", "sigma", "holding", "by", "every"] { _ = m.optional(key) }
         }
         m.rejectUnknownKeys()
+        if kind == .stall, probability < 1, let f = m.optional("probability") {
+            reader.report(f, "a stall freezes the host for its whole window; it cannot be intermittent (give a shorter 'duration' instead)")
+            probabilityOK = false
+        }
         guard let target, let kind, let onset, jointOK, probabilityOK, !durationGiven || durationTicks != nil else { return nil }
         if let duration, onset >= duration, let f = m.optional("onset") {
             reader.report(f, "is at or after the end of the run")

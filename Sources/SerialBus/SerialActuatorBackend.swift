@@ -325,6 +325,10 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
 
     public mutating func disturb(_ disturbance: PlantDisturbance) {}
 
+    /// Real servos move between reads whatever the host does (virtual boards, which advance
+    /// one period per goal write, are the exception a dry run accepts).
+    public var runsOnWallClock: Bool { true }
+
     public var statistics: [(name: String, value: Int)] {
         [("bus_cycles", cycles), ("missing_replies", missingReplies), ("timeouts", timeouts), ("crc_errors", parser.crcErrors),
          ("length_errors", parser.lengthErrors), ("range_errors", rangeErrors), ("alerts", alerts), ("transport_errors", transportErrors)]

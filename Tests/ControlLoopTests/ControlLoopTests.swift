@@ -250,6 +250,27 @@ enum Arm {
         #expect(kinds.filter { $0.0 == 150 && $0.1 == .overrun }.count == 50)
     }
 
+    @Test func aSimulatorsMissedPeriodsAreNotTimeItMovedIn() {
+        // A real-time runner's missed periods: real boards moved through them, a simulator did
+        // not (it advances one period per read), so its speed estimate is not divided.
+        var loop = ControlLoop(configuration: Arm.configuration(), backend: Arm.plant(JointVector([0.4, -0.2])), faults: [], seed: 1)
+        loop.command(.enable, tick: 0, index: 0)
+        loop.command(.home, tick: 0, index: 1)
+        for k in Int64(0)..<100 { loop.step(tick: k) }
+        loop.command(.moveJoints(JointVector([-0.4, -0.2])), tick: 100, index: 2)
+        for k in Int64(100)..<400 { loop.step(tick: k) }
+        let before = loop.frame.encoder[0]
+        let v0 = loop.velocity[0]
+        loop.reportOverruns(9)
+        loop.step(tick: 400)
+        let alpha = 0.001 / (0.001 + 1 / (2 * Double.pi * 100))
+        let moved = loop.frame.encoder[0] - before
+        let expected = v0 + alpha * (moved * 1000 - v0)
+        let divided = v0 + alpha * (moved * 100 - v0)
+        #expect(abs(loop.velocity[0] - expected) < 1e-9)
+        #expect(abs(expected - divided) > 0.05, "the test can tell the two apart")
+    }
+
     @Test func theSpeedAfterAStallIsTheMotionOverEveryMissedPeriod() {
         // Stalled in the middle of a move: the first estimate after the stall spreads the
         // motion since the last reading over the 51 periods it took, not over one.

@@ -212,6 +212,8 @@ import Testing
         }
         let typo = stall.replacingOccurrences(of: "type: stall", with: "type: stal")
         #expect(diagnostics(typo).contains { $0.field == "faults[0].type" && $0.message.contains("did you mean 'stall'") })
+        let intermittent = stall.replacingOccurrences(of: "type: stall, onset: 50 ms", with: "type: stall, probability: 0.5, onset: 50 ms")
+        #expect(diagnostics(intermittent).contains { $0.field == "faults[0].probability" && $0.message.contains("cannot be intermittent") })
         let stallOnASensor = Self.base.replacingOccurrences(of: "type: offset, magnitude: 5.5 deg", with: "type: stall")
         #expect(diagnostics(stallOnASensor).contains { $0.field == "faults[0].type" && $0.message.contains("does not apply to target 'potentiometer'") })
     }
@@ -384,24 +386,22 @@ import Testing
 
 /// A stalled host takes no commands: the timeline's commands wait until it runs again.
 @Suite struct HostStallRunTests {
-    @Test func commandsDuringAStallAreAppliedWhenTheHostRunsAgain() throws {
+    func run(_ timeline: String, stall: String, expect: String = "{ board_stops: 30 ms }", duration: String = "800 ms") throws -> (RunResult, [Substring]) {
         let text = """
             format: vigil-scenario/1
-            name: stall with a command
-            description: a pause arrives while the host is frozen
+            name: stall with commands
+            description: commands arrive while the host is frozen
             hazards: [H15]
             profile: \(repositoryRoot.path)/HardwareProfiles/dvrk-psm.yaml
             seed: 1
-            duration: 800 ms
+            duration: \(duration)
             initial_joints: [20 deg, -15 deg, 120 mm, 30 deg, 10 deg, -10 deg, 20 deg]
             timeline:
-              - { at: 0 ms, command: enable }
-              - { at: 1 ms, command: home }
-              - { at: 550 ms, command: pause }
+            \(timeline)
             faults:
-              - { target: loop_timing, type: stall, onset: 500 ms, duration: 100 ms }
+              - \(stall)
             expect:
-              - { board_stops: 30 ms }
+              - \(expect)
 
             """
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-stall-\(UUID().uuidString)")
@@ -412,10 +412,44 @@ import Testing
         let scenario = try ScenarioLoader.load(path: file.path)
         let log = folder.appendingPathComponent("stall.jsonl").path
         let result = try ScenarioRunner.runSimulated(scenario, seed: 1, logPath: log, metadata: RunMetadata(vigilVersion: "test", gitCommit: "test", backend: "simulator"))
+        return (result, try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n"))
+    }
+
+    func commandTicks(_ lines: [Substring]) -> [String: String] {
+        var ticks: [String: String] = [:]
+        for line in lines where line.contains("\"type\":\"command\"") {
+            let name = line.range(of: #""command":"[a-z_]+"#, options: .regularExpression).map { String(line[$0].dropFirst(11)) } ?? "?"
+            let tick = line.range(of: #""tick":\d+"#, options: .regularExpression).map { String(line[$0].dropFirst(7)) } ?? "?"
+            ticks[name] = tick
+        }
+        return ticks
+    }
+
+    @Test func commandsDuringAStallAreTakenOneATickWhenTheHostRunsAgain() throws {
+        let (result, lines) = try run(
+            "  - { at: 0 ms, command: enable }\n  - { at: 1 ms, command: home }\n  - { at: 550 ms, command: pause }\n  - { at: 560 ms, command: resume }",
+            stall: "{ target: loop_timing, type: stall, onset: 500 ms, duration: 100 ms }")
         #expect(result.passed, "\(result.expectations)")
-        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
-        let pause = lines.first { $0.contains("\"type\":\"command\"") && $0.contains("pause") }
-        #expect(pause?.contains("\"tick\":600,") == true, "applied when the host runs again: \(pause ?? "none")")
         #expect(result.boardStopTick == 530)
+        let ticks = commandTicks(lines)
+        #expect(ticks["pause"] == "600" && ticks["resume"] == "601", "\(ticks)")
+    }
+
+    @Test func commandsAStallHoldsToTheEndAreLoggedAsNotApplied() throws {
+        let (_, lines) = try run(
+            "  - { at: 0 ms, command: enable }\n  - { at: 1 ms, command: home }\n  - { at: 700 ms, command: disable }",
+            stall: "{ target: loop_timing, type: stall, onset: 500 ms }")
+        let disable = lines.first { $0.contains("\"command\":\"disable\"") }
+        #expect(disable?.contains("\"tick\":800,") == true && disable?.contains("\"accepted\":false") == true, "\(disable ?? "none")")
+        #expect(disable?.contains("the host was stalled until the end of the run") == true)
+    }
+
+    @Test func anArmTheInterlockNeverPoweredHasNoExcursion() throws {
+        // The enable comes while the host is frozen; when it is taken, the overruns stop the arm
+        // in the same tick, before any power is sent.
+        let (result, _) = try run(
+            "  - { at: 550 ms, command: enable }", stall: "{ target: loop_timing, type: stall, onset: 500 ms, duration: 100 ms }",
+            expect: "{ max_excursion: 1 mm }")
+        #expect(result.peakExcursion == 0 && result.passed, "\(result.expectations)")
     }
 }
