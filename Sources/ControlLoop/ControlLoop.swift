@@ -32,7 +32,12 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         case teleoperation(radius: Double, period: Double, center: Vector3, startTick: Int64)
     }
 
-    var mode: Mode = .idle
+    var mode: Mode = .idle {
+        // Worked out when the mode changes, not on every tick (it reads the move's vectors).
+        didSet { standingJoints = standing(in: mode) }
+    }
+    /// Bit j set: no motion command moves joint j (see `standing(in:)`).
+    var standingJoints: UInt8
     var referenceVelocity: JointVector
     var referenceAcceleration: JointVector
     var rawFrame: SensorFrame
@@ -75,6 +80,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         lowerLimits = configuration.limits.lower
         upperLimits = configuration.limits.upper
         idleTolerance = configuration.limits.idleMotion ?? JointVector(count: n)
+        standingJoints = UInt8(truncatingIfNeeded: (1 << n) - 1)
         injector = FaultInjector(faults: faults, rate: configuration.rate, seed: seed, jointCount: n)
         frame = SensorFrame(jointCount: n)
         rawFrame = SensorFrame(jointCount: n)
@@ -510,12 +516,12 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     /// the loop asked for).
     public private(set) var everPowered = false
 
-    /// Bit j set: no motion command moves joint j (H01 watches it for motion). A move moves the
+    /// Bit j set: no motion command in `mode` moves joint j (H01 watches it for motion). A move moves the
     /// joints whose goal is further from their start than the idle limit (a goal written as the
     /// joint's position differs from the measured start by encoder quantisation, and a move
     /// within the limit is within what the check tolerates anyway); a sine its one joint;
     /// teleoperation the joints of the kinematic chain (IK never moves the others).
-    var standingJoints: UInt8 {
+    func standing(in mode: Mode) -> UInt8 {
         let n = configuration.jointCount
         let all = UInt8(truncatingIfNeeded: (1 << n) - 1)
         switch mode {
