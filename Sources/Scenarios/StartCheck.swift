@@ -123,9 +123,12 @@ struct StartCheckDecoding {
                     reader.report(f, "the attached arm's profile '\(resolved)' must itself be valid: \(error.diagnostics.first?.description ?? "")")
                 }
             }
-            if let f = m.optional("servo_models"), let models = MappingReader(reader, f) {
-                for key in models.keys {
-                    guard let vf = models.optional(key) else { continue }
+            // servo id → a value that servo reports instead of its profile's.
+            func overrides(_ key: String, _ range: ClosedRange<Int>) -> [Int: Int] {
+                guard let f = m.optional(key), let entries = MappingReader(reader, f) else { return [:] }
+                var values: [Int: Int] = [:]
+                for key in entries.keys {
+                    guard let vf = entries.optional(key) else { continue }
                     guard let id = Int(key), (0...252).contains(id) else {
                         reader.report(vf, "'\(key)' is not a servo id (0…252)")
                         continue
@@ -134,23 +137,12 @@ struct StartCheckDecoding {
                         reader.report(vf, "servo id \(id) is not on the attached arm's bus (ids \(attachedIDs.sorted().map(String.init).joined(separator: ", ")))")
                         continue
                     }
-                    if let model = reader.integer(vf, in: 0...65535) { servoModels[id] = model }
+                    if let value = reader.integer(vf, in: range) { values[id] = value }
                 }
+                return values
             }
-            if let f = m.optional("servo_firmware"), let versions = MappingReader(reader, f) {
-                for key in versions.keys {
-                    guard let vf = versions.optional(key) else { continue }
-                    guard let id = Int(key), (0...252).contains(id) else {
-                        reader.report(vf, "'\(key)' is not a servo id (0…252)")
-                        continue
-                    }
-                    if let attachedIDs, !attachedIDs.contains(id) {
-                        reader.report(vf, "servo id \(id) is not on the attached arm's bus (ids \(attachedIDs.sorted().map(String.init).joined(separator: ", ")))")
-                        continue
-                    }
-                    if let version = reader.integer(vf, in: 0...255) { servoFirmware[id] = version }
-                }
-            }
+            servoModels = overrides("servo_models", 0...65535)
+            servoFirmware = overrides("servo_firmware", 0...255)
             m.rejectUnknownKeys()
         }
 

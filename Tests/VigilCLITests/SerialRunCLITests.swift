@@ -231,15 +231,16 @@ import Glibc
         #expect(!run.stderr.contains("vigil-no-such-port"), "refused before the port is opened: \(run.stderr)")
     }
 
-    /// H20: the boards' model numbers do not match the profile: refuse to power on.
-    @Test func aWrongModelNumberRefusesToPowerOn() throws {
+    /// Runs a short hold on the bench's virtual boards (which report the shipped profile's
+    /// models and firmware 52) with a copy of the profile edited by `replacing` → `with`.
+    func holdWithEditedBenchProfile(replacing: String, with: String) throws -> (run: VigilRun, log: String, folder: URL) {
         let folder = try Self.workspace(scenarios: [])
-        defer { try? FileManager.default.removeItem(at: folder) }
         let emulator = try EmulatorProcess(profile: folder.appendingPathComponent("HardwareProfiles/bench-3dof.yaml").path)
         defer { _ = emulator.interrupt() }
-        let wrong = try String(contentsOf: folder.appendingPathComponent("HardwareProfiles/bench-3dof.yaml"), encoding: .utf8)
-            .replacingOccurrences(of: "{ id: 2, joint: shoulder_pitch, model_number: 1020", with: "{ id: 2, joint: shoulder_pitch, model_number: 1030")
-        try wrong.write(to: folder.appendingPathComponent("HardwareProfiles/wrong.yaml"), atomically: true, encoding: .utf8)
+        let text = try String(contentsOf: folder.appendingPathComponent("HardwareProfiles/bench-3dof.yaml"), encoding: .utf8)
+        #expect(text.contains(replacing))
+        try text.replacingOccurrences(of: replacing, with: with)
+            .write(to: folder.appendingPathComponent("HardwareProfiles/wrong.yaml"), atomically: true, encoding: .utf8)
         let scenario = """
             format: vigil-scenario/1
             name: bench hold
@@ -257,10 +258,17 @@ import Glibc
         let file = folder.appendingPathComponent("hold.yaml")
         try scenario.write(to: file, atomically: true, encoding: .utf8)
         let run = try vigil("run", file.path, "--backend", "serial", "--port", emulator.link, "--no-pacing", "--out", folder.appendingPathComponent("out").path)
+        return (run, folder.appendingPathComponent("out/hold-seed1.jsonl").path, folder)
+    }
+
+    /// H20: the boards' model numbers do not match the profile: refuse to power on.
+    @Test func aWrongModelNumberRefusesToPowerOn() throws {
+        let (run, log, folder) = try holdWithEditedBenchProfile(
+            replacing: "{ id: 2, joint: shoulder_pitch, model_number: 1020", with: "{ id: 2, joint: shoulder_pitch, model_number: 1030")
+        defer { try? FileManager.default.removeItem(at: folder) }
         #expect(run.status == 1)
         #expect(run.stderr.contains("servo id 2 is model 1020 (XM430-W350), but the profile expects 1030 (XM430-W210): refusing to power on (H20)"), "\(run.stderr)")
         // The refusal is evidence: a log with the header, the refusal and a failing summary.
-        let log = folder.appendingPathComponent("out/hold-seed1.jsonl").path
         #expect(run.stderr.contains("log: \(log) (final hash "), "\(run.stderr)")
         #expect(try vigil("verify-log", log).status == 0)
         let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
@@ -269,34 +277,14 @@ import Glibc
         #expect(lines.last?.contains("\"verdict\":\"FAIL\"") == true && lines.last?.contains("refused before power-on: servo id 2 is model 1020") == true)
     }
 
+    /// H20: a servo runs other firmware than the profile pins: refuse to power on.
     @Test func aServoWithOtherFirmwareIsRefusedBeforePowerOn() throws {
-        let folder = try Self.workspace(scenarios: [])
+        let (run, log, folder) = try holdWithEditedBenchProfile(
+            replacing: "{ id: 3, joint: elbow_pitch,    model_number: 1020, firmware: 52", with: "{ id: 3, joint: elbow_pitch,    model_number: 1020, firmware: 46")
         defer { try? FileManager.default.removeItem(at: folder) }
-        // The virtual boards report the firmware the profile pins, 52.
-        let emulator = try EmulatorProcess(profile: folder.appendingPathComponent("HardwareProfiles/bench-3dof.yaml").path)
-        defer { _ = emulator.interrupt() }
-        let wrong = try String(contentsOf: folder.appendingPathComponent("HardwareProfiles/bench-3dof.yaml"), encoding: .utf8)
-            .replacingOccurrences(of: "{ id: 3, joint: elbow_pitch,    model_number: 1020, firmware: 52", with: "{ id: 3, joint: elbow_pitch,    model_number: 1020, firmware: 46")
-        try wrong.write(to: folder.appendingPathComponent("HardwareProfiles/wrong.yaml"), atomically: true, encoding: .utf8)
-        let scenario = """
-            format: vigil-scenario/1
-            name: bench hold
-            description: enable and hold
-            hazards: [H20]
-            profile: HardwareProfiles/wrong.yaml
-            seed: 1
-            duration: 100 ms
-            timeline:
-              - { at: 0 ms, command: enable }
-            expect:
-              - { no_trip: any }
-
-            """
-        let file = folder.appendingPathComponent("hold.yaml")
-        try scenario.write(to: file, atomically: true, encoding: .utf8)
-        let run = try vigil("run", file.path, "--backend", "serial", "--port", emulator.link, "--no-pacing", "--out", folder.appendingPathComponent("out").path)
         #expect(run.status == 1)
         #expect(run.stderr.contains("servo id 3 runs firmware version 52, but the profile expects 46: refusing to power on (H20)"), "\(run.stderr)")
+        #expect(try vigil("verify-log", log).status == 0)
     }
 
     @Test func scanFindsTheVirtualServos() throws {
