@@ -1,5 +1,5 @@
 // The allocation gate: after start-up, a control tick allocates nothing, on the simulator (joint
-// space, with IK every tick, and with commands and state changes), through the runner's own
+// space, with IK every tick, with commands and state changes, and with the host stalled), through the runner's own
 // tick (events to the log writer's ring, excursion, trace), and on the serial backend against
 // virtual boards. Names have no spaces: the threshold files are named after them. Each
 // iteration runs 1000 ticks (scalingFactor .kilo); Thresholds/ holds 0 mallocs for each
@@ -32,12 +32,15 @@ final class SimulatedFixture: @unchecked Sendable {
     var loop: ControlLoop<Simulator>
     var tick: Int64 = 200
 
-    init(_ command: LoopCommand) {
+    /// `stallFrom`: a `loop_timing` `stall` from that tick on (the measured ticks are then a
+    /// frozen host's: the boards run on, the loop does nothing else).
+    init(_ command: LoopCommand, stallFrom: Int64? = nil) {
         let psm = profile("dvrk-psm.yaml")
         var q = JointVector(count: psm.jointCount)
         for (j, v) in [0.35, -0.26, 0.12, 0.5, 0.17, -0.17, 0.35].enumerated() { q[j] = v }
         let simulator = Simulator(model: psm.plantModel(), seed: 1, initialPosition: q)
-        loop = ControlLoop(configuration: psm.loopConfiguration(), backend: simulator, faults: [], seed: 1)
+        let faults = stallFrom.map { [Fault(target: .loopTiming, kind: .stall, joint: nil, onset: $0, end: nil)] } ?? []
+        loop = ControlLoop(configuration: psm.loopConfiguration(), backend: simulator, faults: faults, seed: 1)
         // Each command at its own tick, as the runner gives them: given all before the first
         // tick, the motion would start from a reference not yet taken from the encoders, and
         // the interlock would stop the arm at once (a stopped loop is not the tick to measure).
@@ -86,21 +89,27 @@ let benchmarks: @Sendable () -> Void = {
         maxIterations: 5
     )
 
-    /// One simulator benchmark: `command` streaming, optionally with pauses and resumes.
-    func simulatorTick(_ name: String, _ command: LoopCommand, pausing: Bool = false) {
+    /// One simulator benchmark: `command` streaming, optionally with pauses and resumes, or
+    /// with the host stalled from the first measured tick on.
+    func simulatorTick(_ name: String, _ command: LoopCommand, pausing: Bool = false, stalled: Bool = false) {
         Benchmark(name) { benchmark, fixture in
             benchmark.startMeasurement()
             fixture.run(benchmark.scaledIterations.count, pausing: pausing)
             benchmark.stopMeasurement()
             fixture.requireWorking()
+            if stalled && !(fixture.loop.hostStalled(at: fixture.tick - 1) && fixture.loop.boardWatchdogExpired == true) {
+                fatalError("the stalled-host benchmark did not measure a stalled host whose boards stopped")
+            }
             blackHole(fixture.loop.state)
         } setup: {
-            SimulatedFixture(command)
+            // The fixture starts at tick 200; the stall begins there.
+            SimulatedFixture(command, stallFrom: stalled ? 200 : nil)
         }
     }
     simulatorTick("SimulatorTick_PSM_JointSpace", .servoJointSine(joint: 0, amplitude: 10 * Double.pi / 180, period: 2))
     simulatorTick("SimulatorTick_PSM_TeleoperationIK", .teleoperateCircle(radius: 0.01, period: 2))
     simulatorTick("SimulatorTick_PSM_CommandsAndStateChanges", .servoJointSine(joint: 0, amplitude: 10 * Double.pi / 180, period: 2), pausing: true)
+    simulatorTick("SimulatorTick_PSM_HostStalled", .servoJointSine(joint: 0, amplitude: 10 * Double.pi / 180, period: 2), stalled: true)
 
     Benchmark("RunnerTick_PSM_TracedLogOnAnotherThread") { benchmark, fixture in
         benchmark.startMeasurement()
