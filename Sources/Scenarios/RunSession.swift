@@ -38,8 +38,6 @@ public final class RunSession<Backend: ActuatorBackend> {
     /// fsync the log and trace at the end (a campaign flushes once for all its runs instead).
     let durable: Bool
     var lastTick: Int64
-    /// The scenario has a `stall` fault (only then is the stall window looked up per command).
-    let hasStalls: Bool
 
     /// `started`: the caller already started the backend. `logOnAnotherThread`: events go
     /// through a preallocated ring to a writer thread (real-time runs) instead of being written
@@ -67,7 +65,6 @@ public final class RunSession<Backend: ActuatorBackend> {
             ScenarioRunner.header(
                 scenario, seed: seed, metadata: metadata, realtime: realtime, trace: trace ? (tracePath as NSString).lastPathComponent : nil))
         onset = scenario.firstOnset ?? 0
-        hasStalls = scenario.faults.contains { $0.kind == .stall }
         heldReference = loop.reference
         lastTick = scenario.durationTicks
         if !started {
@@ -97,7 +94,7 @@ public final class RunSession<Backend: ActuatorBackend> {
         // A frozen host takes no commands: they wait, in order, until it runs again, and are then
         // taken one a tick, so that each has its effect (a disable's power-off write reaches the
         // boards) before the next.
-        while commandIndex < scenario.timeline.count && scenario.timeline[commandIndex].tick <= k && !(hasStalls && loop.hostStalled(at: k)) {
+        while commandIndex < scenario.timeline.count && scenario.timeline[commandIndex].tick <= k && !loop.hostStalled(at: k) {
             let late = scenario.timeline[commandIndex].tick < k
             loop.command(scenario.timeline[commandIndex].command, tick: k, index: commandIndex)
             commandIndex += 1

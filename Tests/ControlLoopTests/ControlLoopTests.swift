@@ -25,6 +25,14 @@ enum Arm {
             currentMax: JointVector([2, 2]), servoBandwidth: 10, limits: limits)
     }
 
+    /// A loop on the arm at [0.4, -0.2] rad, given `enable` and `home` for tick 0 (not yet stepped).
+    static func homedLoop(_ settings: LoopConfiguration = configuration(), faults: [Fault] = []) -> ControlLoop<Simulator> {
+        var loop = ControlLoop(configuration: settings, backend: plant(JointVector([0.4, -0.2])), faults: faults, seed: 1)
+        loop.command(.enable, tick: 0, index: 0)
+        loop.command(.home, tick: 0, index: 1)
+        return loop
+    }
+
     static func plant(_ start: JointVector) -> Simulator {
         let joint = PlantModel.Joint(
             prismatic: false, inertia: 0.05, viscousFriction: 0.01, coulombFriction: 0, gravity: 0, brakeTorque: 0,
@@ -170,9 +178,7 @@ enum Arm {
 
     @Test func aCommandOffsetOnAStandingArmStopsIt() {
         let faults = [Fault(target: .command, kind: .offset(0.02), joint: 1, onset: 200, end: nil)]
-        var loop = ControlLoop(configuration: Self.configuration(), backend: Arm.plant(JointVector([0.4, -0.2])), faults: faults, seed: 1)
-        loop.command(.enable, tick: 0, index: 0)
-        loop.command(.home, tick: 0, index: 1)
+        var loop = Arm.homedLoop(Self.configuration(), faults: faults)
         let trips = Self.trips(&loop, 0..<300)
         #expect(trips.first?.tick == 200 && trips.first?.check == .idleCommand, "\(trips)")
         #expect(loop.state == .fault)
@@ -180,9 +186,7 @@ enum Arm {
 
     @Test func theSameOffsetDuringAMoveIsNotIdleMotion() {
         let faults = [Fault(target: .command, kind: .offset(0.02), joint: 1, onset: 200, end: nil)]
-        var loop = ControlLoop(configuration: Self.configuration(), backend: Arm.plant(JointVector([0.4, -0.2])), faults: faults, seed: 1)
-        loop.command(.enable, tick: 0, index: 0)
-        loop.command(.home, tick: 0, index: 1)
+        var loop = Arm.homedLoop(Self.configuration(), faults: faults)
         var trips = Self.trips(&loop, 0..<100)
         loop.command(.moveJoints(JointVector([-0.4, 0.2])), tick: 100, index: 2)
         trips += Self.trips(&loop, 100..<400)
@@ -192,9 +196,7 @@ enum Arm {
 
     @Test func aJointThatAnotherJointsCommandDoesNotMoveIsStillWatched() {
         let faults = [Fault(target: .command, kind: .offset(0.02), joint: 1, onset: 200, end: nil)]
-        var loop = ControlLoop(configuration: Self.configuration(), backend: Arm.plant(JointVector([0.4, -0.2])), faults: faults, seed: 1)
-        loop.command(.enable, tick: 0, index: 0)
-        loop.command(.home, tick: 0, index: 1)
+        var loop = Arm.homedLoop(Self.configuration(), faults: faults)
         var trips = Self.trips(&loop, 0..<100)
         loop.command(.servoJointSine(joint: 0, amplitude: 0.05, period: 1), tick: 100, index: 2)
         trips += Self.trips(&loop, 100..<300)
@@ -203,9 +205,7 @@ enum Arm {
 
     @Test func aMoveWatchesTheJointsItDoesNotMove() {
         let faults = [Fault(target: .command, kind: .offset(0.02), joint: 1, onset: 200, end: nil)]
-        var loop = ControlLoop(configuration: Self.configuration(), backend: Arm.plant(JointVector([0.4, -0.2])), faults: faults, seed: 1)
-        loop.command(.enable, tick: 0, index: 0)
-        loop.command(.home, tick: 0, index: 1)
+        var loop = Arm.homedLoop(Self.configuration(), faults: faults)
         var trips = Self.trips(&loop, 0..<100)
         let start = loop.reference
         // Joint 1's goal as a file would give it: its position, not the encoder-rounded start.
@@ -217,9 +217,7 @@ enum Arm {
     @Test func aPausedArmThatIsPushedAwayIsStopped() {
         // An encoder offset looks, to the loop, like the arm having moved while it stands.
         let faults = [Fault(target: .encoder, kind: .offset(0.05), joint: 0, onset: 300, end: nil)]
-        var loop = ControlLoop(configuration: Self.configuration(), backend: Arm.plant(JointVector([0.4, -0.2])), faults: faults, seed: 1)
-        loop.command(.enable, tick: 0, index: 0)
-        loop.command(.home, tick: 0, index: 1)
+        var loop = Arm.homedLoop(Self.configuration(), faults: faults)
         var trips = Self.trips(&loop, 0..<100)
         loop.command(.pause, tick: 100, index: 2)
         trips += Self.trips(&loop, 100..<400)
@@ -230,9 +228,7 @@ enum Arm {
 @Suite struct HostStallTests {
     @Test func aStalledHostDoesNothingAndItsMissedPeriodsAreOverrunsAfterwards() {
         let faults = [Fault(target: .loopTiming, kind: .stall, joint: nil, onset: 100, end: 150)]
-        var loop = ControlLoop(configuration: Arm.configuration(), backend: Arm.plant(JointVector([0.4, -0.2])), faults: faults, seed: 1)
-        loop.command(.enable, tick: 0, index: 0)
-        loop.command(.home, tick: 0, index: 1)
+        var loop = Arm.homedLoop(faults: faults)
         var kinds: [(Int64, LoopEvent.Kind)] = []
         var expiredAt: Int64?
         for k in Int64(0)..<160 {
@@ -253,9 +249,7 @@ enum Arm {
     @Test func aSimulatorsMissedPeriodsAreNotTimeItMovedIn() {
         // A real-time runner's missed periods: real boards moved through them, a simulator did
         // not (it advances one period per read), so its speed estimate is not divided.
-        var loop = ControlLoop(configuration: Arm.configuration(), backend: Arm.plant(JointVector([0.4, -0.2])), faults: [], seed: 1)
-        loop.command(.enable, tick: 0, index: 0)
-        loop.command(.home, tick: 0, index: 1)
+        var loop = Arm.homedLoop()
         for k in Int64(0)..<100 { loop.step(tick: k) }
         loop.command(.moveJoints(JointVector([-0.4, -0.2])), tick: 100, index: 2)
         for k in Int64(100)..<400 { loop.step(tick: k) }
@@ -275,9 +269,7 @@ enum Arm {
         // Stalled in the middle of a move: the first estimate after the stall spreads the
         // motion since the last reading over the 51 periods it took, not over one.
         let faults = [Fault(target: .loopTiming, kind: .stall, joint: nil, onset: 150, end: 200)]
-        var loop = ControlLoop(configuration: Arm.configuration(), backend: Arm.plant(JointVector([0.4, -0.2])), faults: faults, seed: 1)
-        loop.command(.enable, tick: 0, index: 0)
-        loop.command(.home, tick: 0, index: 1)
+        var loop = Arm.homedLoop(faults: faults)
         for k in Int64(0)..<100 { loop.step(tick: k) }
         loop.command(.moveJoints(JointVector([-0.4, -0.2])), tick: 100, index: 2)
         for k in Int64(100)..<150 { loop.step(tick: k) }
@@ -298,10 +290,7 @@ enum Arm {
     @Test func disableEndsAHoldAndEnableStartsFromTheMeasurement() {
         // A setpoint drifting too fast for the tip: clamped, then held after 20 ticks.
         let faults = [Fault(target: .command, kind: .ramp(perSecond: 1), joint: 0, onset: 50, end: 150)]
-        var loop = ControlLoop(
-            configuration: Arm.configuration(tipSpeed: 0.05), backend: Arm.plant(JointVector([0.4, -0.2])), faults: faults, seed: 1)
-        loop.command(.enable, tick: 0, index: 0)
-        loop.command(.home, tick: 0, index: 1)
+        var loop = Arm.homedLoop(Arm.configuration(tipSpeed: 0.05), faults: faults)
         for k in 0..<100 { loop.step(tick: Int64(k)) }
         let heldBefore = loop.isHolding
         #expect(heldBefore)
@@ -315,9 +304,7 @@ enum Arm {
     }
 
     @Test func pauseAndResumeWithoutAHoldKeepTheReference() {
-        var loop = ControlLoop(configuration: Arm.configuration(), backend: Arm.plant(JointVector([0.4, -0.2])), faults: [], seed: 1)
-        loop.command(.enable, tick: 0, index: 0)
-        loop.command(.home, tick: 0, index: 1)
+        var loop = Arm.homedLoop()
         for k in 0..<50 { loop.step(tick: Int64(k)) }
         loop.command(.pause, tick: 50, index: 2)
         for k in 50..<100 { loop.step(tick: Int64(k)) }
