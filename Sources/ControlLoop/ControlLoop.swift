@@ -191,7 +191,8 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         case let .moveCartesian(position):
             accepted = canMove
             if accepted {
-                let solution = configuration.kinematics.inverse(position: position, seed: reference, scratch: &scratch)
+                let solution = configuration.kinematics.inverse(
+                    position: position, seed: reference, scratch: &scratch, options: .withinTick(rate: configuration.rate))
                 if solution.converged {
                     startMove(to: solution.joints, tick: tick, cartesian: true)
                 } else {
@@ -594,7 +595,8 @@ public struct ControlLoop<Backend: ActuatorBackend> {
                     // Seeded with the current reference. Not with the last change carried on: on
                     // a redundant arm that seed carries motion the tip does not see, which no
                     // iteration corrects, and the wrist drifts further every circle.
-                    let solution = configuration.kinematics.inverse(position: operatorTarget, seed: reference, scratch: &scratch)
+                    let solution = configuration.kinematics.inverse(
+                        position: operatorTarget, seed: reference, scratch: &scratch, options: .tracking)
                     // Velocity feedforward from the change of the IK solution.
                     for j in 0..<n { referenceVelocity[j] = (solution.joints[j] - reference[j]) * rate }
                     reference = solution.joints

@@ -10,13 +10,39 @@ public struct IKOptions: Sendable, Equatable {
     public var orientationWeight: Double = 0.1
     /// Damped-least-squares iterations per attempt.
     public var maxIterations: Int = 100
-    /// Further attempts from deterministic seeds spread over the joint box, when the first
-    /// attempt (from the caller's seed) does not converge.
-    public var restarts: Int = 16
+    /// Further rounds when the first attempt (a constrained descent from the caller's seed)
+    /// does not converge: the first from the seed itself, the rest from deterministic points
+    /// spread over the joint box. 0 keeps the search local: the answer then stays on the seed's
+    /// branch, which is what a servo loop tracking a moving target needs.
+    public var restarts: Int = 64
+    /// The most iterations over all attempts together: bounds the worst-case time of a query
+    /// whose target cannot be reached (every round then runs in full).
+    public var iterationBudget: Int = .max
     /// The largest change of any joint in one iteration (radians or metres).
     public var maxStep: Double = 0.2
 
     public init() {}
+
+    /// For a target that moves a little every tick (`servo_cp`): a constrained descent from the
+    /// previous joints only. No restarts, so the answer never jumps to another branch of the
+    /// arm or a whole turn away; when the target is out of reach the tip stops at the closest
+    /// point along the way. At most `maxIterations` iterations.
+    public static var tracking: IKOptions {
+        var options = IKOptions()
+        options.restarts = 0
+        return options
+    }
+
+    /// For a one-off target solved inside a control tick (`move_cp`) of a loop running at `rate`
+    /// Hz: the full search, with the iterations over all rounds capped at one per microsecond of
+    /// the period (1000 at 1 kHz, 250 at 4 kHz; at least 100), so that a target that cannot be
+    /// reached costs a bounded time. One iteration of the PSM takes about 0.5 µs on the
+    /// development machine (`vigil bench`: `ik_unreachable_move_us`).
+    public static func withinTick(rate: Double) -> IKOptions {
+        var options = IKOptions()
+        options.iterationBudget = Swift.max(100, Int((1e6 / rate).rounded(.down)))
+        return options
+    }
 }
 
 /// The result of an inverse-kinematics query: always within joint limits; `converged` says
@@ -78,10 +104,11 @@ extension KinematicModel {
         precondition(seed.count >= links.count, "the seed needs a value for every joint of the chain")
         // 1. Constrained descent from the caller's seed: the usual case, warm-started by a servo
         //    loop, converges in a few iterations to the solution nearest the seed.
-        var best = attempt(target, from: clamped(seed), constrained: true, scratch: &scratch, options: options)
+        var best = attempt(
+            target, from: clamped(seed), constrained: true, limit: options.iterationBudget, scratch: &scratch, options: options)
         var iterations = best.iterations
         var restart = 0
-        while !best.converged && restart <= options.restarts {
+        while !best.converged && restart < options.restarts && iterations < options.iterationBudget {
             // 2. From the seed, then from deterministic points spread over the joint box: an
             //    unconstrained solve (no boundary minima) whose answer is kept when it lies within
             //    the limits, revolute joints taken modulo 2π; else a constrained solve.
@@ -93,7 +120,9 @@ extension KinematicModel {
                 }
             }
             restart += 1
-            let free = attempt(target, from: start, constrained: false, scratch: &scratch, options: options)
+            let free = attempt(
+                target, from: start, constrained: false, limit: options.iterationBudget - iterations, scratch: &scratch,
+                options: options)
             iterations += free.iterations
             if free.converged, let inside = withinLimits(free.joints) {
                 var candidate = evaluate(target, inside, scratch: &scratch, options: options)
@@ -103,7 +132,10 @@ extension KinematicModel {
                     break
                 }
             }
-            let bounded = attempt(target, from: clamped(start), constrained: true, scratch: &scratch, options: options)
+            guard iterations < options.iterationBudget else { break }
+            let bounded = attempt(
+                target, from: clamped(start), constrained: true, limit: options.iterationBudget - iterations,
+                scratch: &scratch, options: options)
             iterations += bounded.iterations
             if bounded.converged || isBetter(bounded, than: best, options) { best = bounded }
         }
@@ -158,10 +190,12 @@ extension KinematicModel {
             && (target.rotation == nil || r.orientationNorm <= options.orientationTolerance)
     }
 
-    /// One Levenberg–Marquardt-damped least-squares descent from `start`. When `constrained`,
-    /// `start` must be within the limits and every iterate stays there.
+    /// One Levenberg–Marquardt-damped least-squares descent from `start`, of at most
+    /// `min(limit, options.maxIterations)` iterations. When `constrained`, `start` must be
+    /// within the limits and every iterate stays there.
     private func attempt(
-        _ target: IKTarget, from start: JointVector, constrained: Bool, scratch: inout KinematicScratch, options: IKOptions
+        _ target: IKTarget, from start: JointVector, constrained: Bool, limit: Int, scratch: inout KinematicScratch,
+        options: IKOptions
     ) -> IKSolution {
         let n = links.count
         let rows = target.rotation == nil ? 3 : 6
@@ -170,7 +204,8 @@ extension KinematicModel {
         var r = residual(target, q, scratch: &scratch)
         var lambda = 1e-3
         var iteration = 0
-        while iteration < options.maxIterations && !isConverged(r, target, options) {
+        let iterationLimit = Swift.min(limit, options.maxIterations)
+        while iteration < iterationLimit && !isConverged(r, target, options) {
             iteration += 1
             // `residual` left the frames of q in scratch.
             let jac = jacobianAfterForward(tip: scratch.toolFrame.translation, scratch: &scratch)

@@ -76,6 +76,12 @@ struct BenchCommand: ParsableCommand {
         note("fk_ns", kinematics.fk, String(format: "forward kinematics, PSM: %.0f ns", kinematics.fk))
         note("jacobian_ns", kinematics.jacobian, String(format: "Jacobian, PSM: %.0f ns", kinematics.jacobian))
         note("ik_ns", kinematics.ik, String(format: "inverse kinematics, PSM, position, warm start: %.0f ns", kinematics.ik))
+        note(
+            "ik_unreachable_tracking_us", kinematics.unreachableTracking,
+            String(format: "inverse kinematics, PSM, unreachable target, servo_cp's search: %.1f us", kinematics.unreachableTracking))
+        note(
+            "ik_unreachable_move_us", kinematics.unreachableMove,
+            String(format: "inverse kinematics, PSM, unreachable target, move_cp's search at 1 kHz: %.1f us", kinematics.unreachableMove))
         let codec = codecNanoseconds()
         note("codec_ns", codec, String(format: "DYNAMIXEL codec, 7-servo sync write encoded and parsed: %.0f ns", codec))
         let cycle = try busCycleMicroseconds(bench)
@@ -205,7 +211,9 @@ struct BenchCommand: ParsableCommand {
 
     // MARK: Kinematics and codec
 
-    func kinematicsTimes(_ profile: HardwareProfile) -> (fk: Double, jacobian: Double, ik: Double) {
+    func kinematicsTimes(
+        _ profile: HardwareProfile
+    ) -> (fk: Double, jacobian: Double, ik: Double, unreachableTracking: Double, unreachableMove: Double) {
         let model = profile.kinematics
         var scratch = KinematicScratch()
         var q = JointVector(count: profile.jointCount)
@@ -232,8 +240,17 @@ struct BenchCommand: ParsableCommand {
             let target = tip + Vector3(1e-4 * Double(i & 7) / 7, 1e-4, -5e-5)
             sink += model.inverse(position: target, seed: q, scratch: &scratch).joints[0]
         }
+        // The worst case of a solve inside a tick: a target no joint values reach, so every
+        // round runs until its limit (half a metre below the RCM; the insertion stops at 0.24 m).
+        let far = Vector3(0, 0, -0.5)
+        let tracking = time(2_000) { _ in
+            sink += model.inverse(position: far, seed: q, scratch: &scratch, options: .tracking).joints[0]
+        }
+        let move = time(200) { _ in
+            sink += model.inverse(position: far, seed: q, scratch: &scratch, options: .withinTick(rate: 1000)).joints[0]
+        }
         if sink.isNaN { print("") }
-        return (fk, jacobian, ik)
+        return (fk, jacobian, ik, tracking / 1000, move / 1000)
     }
 
     /// A 7-servo SYNC WRITE of goal positions encoded, then parsed back, per packet.

@@ -320,3 +320,38 @@ enum Arm {
         #expect(trips == 0)
     }
 }
+
+@Suite struct CartesianCommandTests {
+    /// The events of the loop so far, by kind.
+    static func kinds(_ loop: inout ControlLoop<Simulator>) -> [LoopEvent.Kind] {
+        var kinds: [LoopEvent.Kind] = []
+        while let e = loop.events.pop() { kinds.append(e.kind) }
+        return kinds
+    }
+
+    @Test func moveCartesianTakesTheTipToAReachableTarget() {
+        var loop = Arm.homedLoop()
+        loop.step(tick: 0)
+        var scratch = KinematicScratch()
+        let model = loop.configuration.kinematics
+        let target = model.forward(JointVector([0.9, -0.5]), scratch: &scratch).translation
+        loop.command(.moveCartesian(target), tick: 1, index: 2)
+        #expect(!Self.kinds(&loop).contains(.commandRejected))
+        for k in 1..<4000 { loop.step(tick: Int64(k)) }
+        let tip = model.forward(loop.backend.position, scratch: &scratch).translation
+        #expect((tip - target).norm < 1e-3, "tip \(tip) for target \(target)")
+        #expect(loop.state == .enabled)
+    }
+
+    @Test func moveCartesianToAnUnreachableTargetIsRejectedAndNothingMoves() {
+        var loop = Arm.homedLoop()
+        loop.step(tick: 0)
+        let before = loop.reference
+        // The arm reaches 0.5 m.
+        loop.command(.moveCartesian(Vector3(0.6, 0, 0)), tick: 1, index: 2)
+        #expect(Self.kinds(&loop).contains(.commandRejected))
+        for k in 1..<200 { loop.step(tick: Int64(k)) }
+        #expect(loop.reference == before)
+        #expect(abs(loop.backend.position[0] - 0.4) < 1e-3 && abs(loop.backend.position[1] + 0.2) < 1e-3)
+    }
+}

@@ -78,6 +78,61 @@ import Testing
         #expect(solution.joints[0] == 0)
     }
 
+    /// Found by `positionRoundTrip` in CI: the bench arm's elbow folded back to 2° from its
+    /// shoulder, the tip 15 mm from the shoulder axis. From the zero seed the constrained descent
+    /// stops on the shoulder's lower limit 1 mm short, and sixteen restart points all did too.
+    static let foldedBenchArm = JointVector([-0.22228738432407313, -1.3053012664080854, -1.6104735800475816])
+
+    @Test func theFoldedBenchArmIsFoundFromTheZeroSeed() {
+        let model = Models.bench()
+        var scratch = KinematicScratch()
+        let target = model.forward(Self.foldedBenchArm, scratch: &scratch).translation
+        let solution = model.inverse(position: target, seed: JointVector(count: 3), scratch: &scratch)
+        #expect(solution.converged)
+        #expect(solution.positionError < 1e-9)
+        for j in 0..<3 { #expect(abs(solution.joints[j] - Self.foldedBenchArm[j]) < 1e-6, "joint \(j): the only solution within the limits") }
+    }
+
+    /// `tracking` (servo_cp's options) searches from the seed only: where the full search finds the
+    /// folded arm after restarts, tracking stays local, spends at most `maxIterations`, and reports
+    /// that it did not converge.
+    @Test func trackingMakesNoRestarts() {
+        let model = Models.bench()
+        var scratch = KinematicScratch()
+        let target = model.forward(Self.foldedBenchArm, scratch: &scratch).translation
+        let seed = JointVector(count: 3)
+        let full = model.inverse(position: target, seed: seed, scratch: &scratch)
+        let local = model.inverse(position: target, seed: seed, scratch: &scratch, options: .tracking)
+        #expect(full.converged && full.iterations > IKOptions().maxIterations)
+        #expect(!local.converged)
+        #expect(local.iterations <= IKOptions.tracking.maxIterations)
+        for j in 0..<3 { #expect(local.joints[j] >= model.links[j].lower && local.joints[j] <= model.links[j].upper) }
+        // A target near the seed's tip is found in a few iterations, on the seed's branch.
+        let near = model.forward(JointVector([0.1, 0.3, -0.4]), scratch: &scratch).translation + Vector3(0, 0, 1e-4)
+        let step = model.inverse(position: near, seed: JointVector([0.1, 0.3, -0.4]), scratch: &scratch, options: .tracking)
+        #expect(step.converged && step.iterations < 10)
+        #expect(abs(step.joints[2] - -0.4) < 0.01, "the elbow stays on its side")
+    }
+
+    /// `withinTick(rate:)` (move_cp's options) caps the iterations of all rounds together at one
+    /// per microsecond of the period, at least 100: an unreachable target costs no more.
+    @Test(arguments: [(1000.0, 1000), (4000.0, 250), (100_000.0, 100)])
+    func theInTickSearchKeepsToItsBudget(_ rate: Double, _ budget: Int) {
+        let model = Models.psm()
+        var scratch = KinematicScratch()
+        let options = IKOptions.withinTick(rate: rate)
+        #expect(options.iterationBudget == budget)
+        #expect(options.restarts == IKOptions().restarts)
+        let far = model.inverse(position: Vector3(0, 0, -0.5), seed: JointVector(count: 6), scratch: &scratch, options: options)
+        #expect(!far.converged)
+        #expect(far.iterations <= budget && far.iterations > budget - options.maxIterations, "\(far.iterations) iterations")
+        let unlimited = model.inverse(position: Vector3(0, 0, -0.5), seed: JointVector(count: 6), scratch: &scratch)
+        #expect(unlimited.iterations > 5 * budget, "without the budget every round runs: \(unlimited.iterations)")
+        // A reachable target is still found.
+        let target = model.forward(JointVector([0.2, -0.1, 0.12, 0.3, 0.2, 0.1]), scratch: &scratch).translation
+        #expect(model.inverse(position: target, seed: JointVector(count: 6), scratch: &scratch, options: options).converged)
+    }
+
     @Test func extraJointsOfTheSeedAreKept() {
         let model = Models.psm()
         var scratch = KinematicScratch()
