@@ -129,7 +129,9 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     public mutating func command(_ command: LoopCommand, tick: Int64, index: Int) {
         var event = LoopEvent.make(.command, tick)
         event.index = index
-        var accepted = true
+        // Why the command was rejected; nil when accepted.
+        var refusal: CommandRefusal?
+        event.from = state
         var next: OperatingState?
         switch command {
         case .enable:
@@ -140,8 +142,8 @@ public struct ControlLoop<Backend: ActuatorBackend> {
                 integral = JointVector(count: configuration.jointCount)
                 mode = .idle
                 next = .enabled
-            } else {
-                accepted = state == .enabled
+            } else if state != .enabled {
+                refusal = .state
             }
         case .disable:
             if state != .fault {
@@ -151,18 +153,18 @@ public struct ControlLoop<Backend: ActuatorBackend> {
                 // A protective stop under way is not released (resume acts on holds only).
                 if case .holding = interlock.state { interlock.resume() }
             } else {
-                accepted = false
+                refusal = .state
             }
             homed = false
             teleoperationSession = false
         case .home:
-            if state == .enabled { homed = true } else { accepted = false }
+            if state == .enabled { homed = true } else { refusal = .state }
         case .pause:
             if state == .enabled {
                 mode = .idle
                 next = .paused
             } else {
-                accepted = false
+                refusal = .state
             }
         case .resume:
             if state == .paused {
@@ -174,39 +176,44 @@ public struct ControlLoop<Backend: ActuatorBackend> {
                 mode = .idle
                 next = .enabled
             } else {
-                accepted = false
+                refusal = .state
             }
         case .reset:
-            if state == .fault, interlock.reset(sensors: frame) {
+            if state != .fault {
+                refusal = .state
+            } else if interlock.reset(sensors: frame) {
                 homed = false
                 mode = .idle
                 next = .disabled
             } else {
-                accepted = false
+                refusal = .emergencyStopAsserted
             }
         case let .moveJoints(goal):
-            accepted = canMove
-            if accepted { teleoperationSession = false }
-            if accepted { startMove(to: goal, tick: tick, cartesian: false) }
+            refusal = moveRefusal
+            if refusal == nil {
+                teleoperationSession = false
+                startMove(to: goal, tick: tick, cartesian: false)
+            }
         case let .moveCartesian(position):
-            accepted = canMove
-            if accepted {
+            refusal = moveRefusal
+            if refusal == nil {
                 let solution = configuration.kinematics.inverse(
                     position: position, seed: reference, scratch: &scratch, options: .withinTick(rate: configuration.rate))
                 if solution.converged {
                     startMove(to: solution.joints, tick: tick, cartesian: true)
                 } else {
-                    accepted = false
+                    refusal = .unreachable
+                    event.distance = solution.positionError
                 }
             }
         case let .servoJointSine(joint, amplitude, period):
-            accepted = canMove && joint < configuration.jointCount
-            if accepted {
+            refusal = joint < configuration.jointCount ? moveRefusal : .noSuchJoint
+            if refusal == nil {
                 mode = .sine(joint: joint, amplitude: amplitude, period: period, center: reference[joint], startTick: tick)
             }
         case let .teleoperateCircle(radius, period):
-            accepted = canMove
-            if accepted {
+            refusal = moveRefusal
+            if refusal == nil {
                 let tip = configuration.kinematics.forward(reference, scratch: &scratch).translation
                 operatorTarget = tip
                 ticksSinceOperator = 0
@@ -215,12 +222,21 @@ public struct ControlLoop<Backend: ActuatorBackend> {
                 teleoperationPattern = (radius, period, tip, tick)
             }
         }
-        if !accepted { event.kind = .commandRejected }
+        if let refusal {
+            event.kind = .commandRejected
+            event.refusal = refusal
+        }
         events.append(event)
         if let next { transition(to: next, tick: tick, reason: nil) }
     }
 
-    var canMove: Bool { state == .enabled && homed && !isHolding }
+    /// Why a motion command cannot start now, or nil when it can.
+    var moveRefusal: CommandRefusal? {
+        if state != .enabled { return .state }
+        if !homed { return .notHomed }
+        if isHolding { return .holding }
+        return nil
+    }
 
     mutating func startMove(to goal: JointVector, tick: Int64, cartesian: Bool) {
         var target = reference

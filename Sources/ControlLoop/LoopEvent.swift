@@ -32,12 +32,34 @@ public struct LoopEvent: Sendable, BitwiseCopyable {
     public var index: Int
     /// The reason of a transition, as the trip that caused it (check), or none.
     public var reasonCheck: CheckID?
+    /// For rejected commands: why. `from` is then the state the command met.
+    public var refusal: CommandRefusal?
+    /// For a `move_cp` rejected as `.unreachable`: how far from the target the closest tip the
+    /// search found is, metres.
+    public var distance: Double
 
     public static func make(_ kind: Kind, _ tick: Int64) -> LoopEvent {
         LoopEvent(
             kind: kind, tick: tick, trip: Trip(check: .commandStep, joint: -1, measured: 0, threshold: 0, response: .none),
-            from: .disabled, to: .disabled, index: 0, reasonCheck: nil)
+            from: .disabled, to: .disabled, index: 0, reasonCheck: nil, refusal: nil, distance: 0)
     }
+}
+
+/// Why the loop rejected a command. A rejected command has no effect.
+public enum CommandRefusal: UInt8, Sendable, BitwiseCopyable {
+    /// The command does not apply in the current operating state (``LoopEvent/from``).
+    case state
+    /// A motion command before `home`.
+    case notHomed
+    /// A motion command while the interlock holds the arm (resume first).
+    case holding
+    /// `reset` while the monitored emergency stop is still asserted.
+    case emergencyStopAsserted
+    /// `move_cp`: no joint values within the limits put the tip on the target within the
+    /// tick's inverse-kinematics search.
+    case unreachable
+    /// `servo_jp` on a joint the arm does not have.
+    case noSuchJoint
 }
 
 /// A preallocated ring of loop events. The tick appends; the runner drains between ticks. A full

@@ -349,6 +349,7 @@ public enum ScenarioRunner {
             var r = JSONRecord(type: "command", tick: e.tick)
             r.add("command", scenario.timeline[e.index].text)
             r.add("accepted", e.kind == .command)
+            if let refusal = e.refusal { r.add("reason", Self.describe(refusal, e)) }
             return r
         case .overrun:
             return JSONRecord(type: "overrun", tick: e.tick)
@@ -365,6 +366,20 @@ public enum ScenarioRunner {
             var r = JSONRecord(type: "board_watchdog", tick: e.tick)
             r.add("description", "the boards' own watchdog removed motor power: no command for more than its timeout")
             return r
+        }
+    }
+
+    /// The `reason` of a rejected command, for the log.
+    static func describe(_ refusal: CommandRefusal, _ e: LoopEvent) -> String {
+        switch refusal {
+        case .state: "not accepted in state \(e.from.rawValue)"
+        case .notHomed: "the arm is not homed"
+        case .holding: "the interlock holds the arm; resume first"
+        case .emergencyStopAsserted: "the emergency stop is still asserted"
+        case .unreachable:
+            "no joint values within the limits reach the target within the tick's inverse-kinematics search; "
+                + "the closest tip found is \(String(format: "%.3f", e.distance * 1000)) mm away"
+        case .noSuchJoint: "the arm has no such joint"
         }
     }
 

@@ -64,11 +64,25 @@ enum Arm {
         loop.command(.enable, tick: 0, index: 0)
         loop.step(tick: 0)
         loop.command(.moveJoints(JointVector([1, 1])), tick: 1, index: 1)
-        var rejected = false
+        var refusals: [CommandRefusal] = []
         while let e = loop.events.pop() {
-            if e.kind == .commandRejected { rejected = true }
+            if e.kind == .commandRejected, let r = e.refusal { refusals.append(r) }
         }
-        #expect(rejected)
+        #expect(refusals == [.notHomed])
+    }
+
+    @Test func aCommandOutOfStateIsRejectedWithTheStateItMet() {
+        var loop = ControlLoop(configuration: Arm.configuration(), backend: Arm.plant(JointVector([0, 0])), faults: [], seed: 1)
+        loop.command(.home, tick: 0, index: 0)
+        loop.command(.pause, tick: 0, index: 1)
+        loop.command(.servoJointSine(joint: 5, amplitude: 0.1, period: 1), tick: 0, index: 2)
+        var rejected: [(CommandRefusal?, OperatingState, Int)] = []
+        while let e = loop.events.pop() {
+            if e.kind == .commandRejected { rejected.append((e.refusal, e.from, e.index)) }
+        }
+        #expect(rejected.map(\.0) == [.state, .state, .noSuchJoint])
+        #expect(rejected.map(\.1) == [.disabled, .disabled, .disabled])
+        #expect(rejected.map(\.2) == [0, 1, 2])
     }
 
     @Test func moveReachesItsGoalWithinVelocityAndAccelerationLimits() {
@@ -349,7 +363,13 @@ enum Arm {
         let before = loop.reference
         // The arm reaches 0.5 m.
         loop.command(.moveCartesian(Vector3(0.6, 0, 0)), tick: 1, index: 2)
-        #expect(Self.kinds(&loop).contains(.commandRejected))
+        var rejection: LoopEvent?
+        while let e = loop.events.pop() {
+            if e.kind == .commandRejected { rejection = e }
+        }
+        #expect(rejection?.refusal == .unreachable)
+        // Fully stretched towards it, the tip is 0.1 m short.
+        #expect(abs((rejection?.distance ?? 0) - 0.1) < 1e-6, "\(rejection?.distance ?? 0)")
         for k in 1..<200 { loop.step(tick: Int64(k)) }
         #expect(loop.reference == before)
         #expect(abs(loop.backend.position[0] - 0.4) < 1e-3 && abs(loop.backend.position[1] + 0.2) < 1e-3)

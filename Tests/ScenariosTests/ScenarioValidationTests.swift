@@ -453,3 +453,24 @@ import Testing
         #expect(result.peakExcursion == 0 && result.passed, "\(result.expectations)")
     }
 }
+
+@Suite struct RejectedCommandLogTests {
+    /// A rejected command's log line says why, so a reader of the log need not work it out.
+    @Test func aResetWhileTheEmergencyStopIsPressedIsLoggedWithItsReason() throws {
+        let scenario = try ScenarioLoader.load(
+            path: repositoryRoot.appendingPathComponent("Scenarios/H17-emergency-stop/estop-asserted.yaml").path)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-reject-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let log = folder.appendingPathComponent("estop.jsonl").path
+        _ = try ScenarioRunner.runSimulated(
+            scenario, seed: 1, logPath: log, metadata: RunMetadata(vigilVersion: "test", gitCommit: "test", backend: "simulator"))
+        let commands = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+            .filter { $0.contains("\"type\":\"command\"") }
+        let reset = try #require(commands.first { $0.contains("\"command\":\"reset\"") })
+        #expect(reset.contains("\"accepted\":false,\"reason\":\"the emergency stop is still asserted\""), "\(reset)")
+        for line in commands where line.contains("\"accepted\":true") {
+            #expect(!line.contains("\"reason\""), "an accepted command has no reason: \(line)")
+        }
+    }
+}
