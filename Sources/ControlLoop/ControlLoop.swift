@@ -152,11 +152,11 @@ public struct ControlLoop<Backend: ActuatorBackend> {
                 // starts from the measurement, not from a hold position the arm may have left.
                 // A protective stop under way is not released (resume acts on holds only).
                 if case .holding = interlock.state { interlock.resume() }
+                homed = false
+                teleoperationSession = false
             } else {
                 refusal = .state
             }
-            homed = false
-            teleoperationSession = false
         case .home:
             if state == .enabled { homed = true } else { refusal = .state }
         case .pause:
@@ -167,7 +167,10 @@ public struct ControlLoop<Backend: ActuatorBackend> {
                 refusal = .state
             }
         case .resume:
-            if state == .paused {
+            if case .stopping = interlock.state {
+                // A protective stop cannot be resumed: it ends in FAULT.
+                refusal = .stopping
+            } else if state == .paused {
                 // Continue from where the arm is held: the interlock's hold position if it
                 // holds, else the reference the pause kept.
                 if isHolding, let hold = lastVerdict?.holdPosition { reference = hold }
@@ -202,7 +205,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
                 if solution.converged {
                     startMove(to: solution.joints, tick: tick, cartesian: true)
                 } else {
-                    refusal = .unreachable
+                    refusal = .notFoundWithinTick
                     event.distance = solution.positionError
                 }
             }
@@ -232,9 +235,14 @@ public struct ControlLoop<Backend: ActuatorBackend> {
 
     /// Why a motion command cannot start now, or nil when it can.
     var moveRefusal: CommandRefusal? {
+        // A hold or a stop under way pauses the arm: say which, rather than only PAUSED.
+        switch interlock.state {
+        case .holding: return .holding
+        case .stopping: return .stopping
+        default: break
+        }
         if state != .enabled { return .state }
         if !homed { return .notHomed }
-        if isHolding { return .holding }
         return nil
     }
 
@@ -470,6 +478,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
                 transition(to: .fault, tick: k, reason: reason ?? lastReason)
                 mode = .idle
                 homed = false
+                teleoperationSession = false
             }
         case .holding, .stopping:
             if state == .enabled {
@@ -613,9 +622,18 @@ public struct ControlLoop<Backend: ActuatorBackend> {
                     // iteration corrects, and the wrist drifts further every circle.
                     let solution = configuration.kinematics.inverse(
                         position: operatorTarget, seed: reference, scratch: &scratch, options: .tracking)
-                    // Velocity feedforward from the change of the IK solution.
-                    for j in 0..<n { referenceVelocity[j] = (solution.joints[j] - reference[j]) * rate }
-                    reference = solution.joints
+                    // No joint faster than its max_velocity, as a move plans: near the edge of
+                    // the workspace the IK keeps the tip on the target by swinging the joints
+                    // that still can (the PSM's wrist) as fast as it takes. The tip then lags the
+                    // operator instead; the interlock's step check stays the independent limit.
+                    var next = solution.joints
+                    for j in 0..<n {
+                        let step = configuration.maxVelocity[j] / rate
+                        next[j] = min(max(next[j], reference[j] - step), reference[j] + step)
+                    }
+                    // Velocity feedforward from the change of the reference.
+                    for j in 0..<n { referenceVelocity[j] = (next[j] - reference[j]) * rate }
+                    reference = next
                 }
             } else {
                 ticksSinceOperator += 1

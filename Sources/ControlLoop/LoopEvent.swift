@@ -34,8 +34,8 @@ public struct LoopEvent: Sendable, BitwiseCopyable {
     public var reasonCheck: CheckID?
     /// For rejected commands: why. `from` is then the state the command met.
     public var refusal: CommandRefusal?
-    /// For a `move_cp` rejected as `.unreachable`: how far from the target the closest tip the
-    /// search found is, metres.
+    /// For a `move_cp` rejected as `.notFoundWithinTick`: how far from the target the closest
+    /// tip the search found is, metres.
     public var distance: Double
 
     public static func make(_ kind: Kind, _ tick: Int64) -> LoopEvent {
@@ -45,19 +45,23 @@ public struct LoopEvent: Sendable, BitwiseCopyable {
     }
 }
 
-/// Why the loop rejected a command. A rejected command has no effect.
+/// Why the loop rejected a command. A rejected command has no effect (a `disable` in FAULT
+/// included: the arm is already unpowered and not homed there).
 public enum CommandRefusal: UInt8, Sendable, BitwiseCopyable {
     /// The command does not apply in the current operating state (``LoopEvent/from``).
     case state
     /// A motion command before `home`.
     case notHomed
-    /// A motion command while the interlock holds the arm (resume first).
+    /// A motion command while the interlock holds the arm (a category 2 stop: resume first).
     case holding
+    /// A motion command or `resume` while a protective stop (category 1) brings the arm to
+    /// rest: it ends in FAULT, and only `reset` clears that.
+    case stopping
     /// `reset` while the monitored emergency stop is still asserted.
     case emergencyStopAsserted
-    /// `move_cp`: no joint values within the limits put the tip on the target within the
-    /// tick's inverse-kinematics search.
-    case unreachable
+    /// `move_cp`: the tick's inverse-kinematics search (``IKOptions/withinTick(rate:)``) found
+    /// no joint values within the limits that put the tip on the target. A longer search may.
+    case notFoundWithinTick
     /// `servo_jp` on a joint the arm does not have.
     case noSuchJoint
 }

@@ -25,8 +25,8 @@ public struct IKOptions: Sendable, Equatable {
 
     /// For a target that moves a little every tick (`servo_cp`): a constrained descent from the
     /// previous joints only. No restarts, so the answer never jumps to another branch of the
-    /// arm or a whole turn away; when the target is out of reach the tip stops at the closest
-    /// point along the way. At most `maxIterations` iterations.
+    /// arm or a whole turn away; a target out of reach gives the closest point the descent
+    /// finds (`converged` false). At most `maxIterations` iterations.
     public static var tracking: IKOptions {
         var options = IKOptions()
         options.restarts = 0

@@ -375,10 +375,12 @@ public enum ScenarioRunner {
         case .state: "not accepted in state \(e.from.rawValue)"
         case .notHomed: "the arm is not homed"
         case .holding: "the interlock holds the arm; resume first"
+        case .stopping: "a protective stop is under way; it ends in FAULT, and reset clears that"
         case .emergencyStopAsserted: "the emergency stop is still asserted"
-        case .unreachable:
-            "no joint values within the limits reach the target within the tick's inverse-kinematics search; "
-                + "the closest tip found is \(String(format: "%.3f", e.distance * 1000)) mm away"
+        case .notFoundWithinTick:
+            "the tick's inverse-kinematics search found no joint values within the limits that reach the target; "
+                + "the closest tip found is \(String(format: "%.3f", e.distance * 1000)) mm away. "
+                + "A longer search may reach it: try vigil kinematics ik, and move_jp to the joint values it gives"
         case .noSuchJoint: "the arm has no such joint"
         }
     }

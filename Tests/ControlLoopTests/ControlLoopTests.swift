@@ -317,6 +317,65 @@ enum Arm {
         #expect(loop.reference == loop.frame.encoder, "the reference comes from the measurement, not the old hold")
     }
 
+    /// During an interlock hold (the arm PAUSED by it) a motion command is refused as held, which
+    /// tells the reader to resume; after a plain `pause` it is refused for the state.
+    @Test func aMotionCommandDuringAHoldIsRefusedAsHeld() {
+        let faults = [Fault(target: .command, kind: .ramp(perSecond: 1), joint: 0, onset: 50, end: 150)]
+        var loop = Arm.homedLoop(Arm.configuration(tipSpeed: 0.05), faults: faults)
+        for k in 0..<100 { loop.step(tick: Int64(k)) }
+        #expect(loop.isHolding && loop.state == .paused)
+        loop.command(.moveJoints(JointVector([0, 0])), tick: 100, index: 2)
+        var plain = Arm.homedLoop()
+        for k in 0..<10 { plain.step(tick: Int64(k)) }
+        plain.command(.pause, tick: 10, index: 2)
+        plain.command(.moveJoints(JointVector([0, 0])), tick: 10, index: 3)
+        func refusals(_ loop: inout ControlLoop<Simulator>) -> [CommandRefusal] {
+            var r: [CommandRefusal] = []
+            while let e = loop.events.pop() {
+                if e.kind == .commandRejected, let why = e.refusal { r.append(why) }
+            }
+            return r
+        }
+        #expect(refusals(&loop) == [.holding])
+        #expect(refusals(&plain) == [.state])
+    }
+
+    /// A protective stop under way (category 1: the arm brought to rest, then power off) cannot
+    /// be resumed: resume and motion are refused as stopping, and the arm ends in FAULT. Found in
+    /// review: resume was accepted, the loop said ENABLED, and FAULT followed 12 ms later.
+    @Test func aProtectiveStopUnderWayIsNotResumed() {
+        // A setpoint step beyond the step limit during a move: command_step, a protective stop
+        // (an arm already at rest is latched at once instead).
+        var settings = Arm.configuration()
+        settings.limits.commandStep = JointVector([0.1, 0.1])
+        let faults = [Fault(target: .command, kind: .offset(0.12), joint: 0, onset: 300, end: nil)]
+        var loop = Arm.homedLoop(settings, faults: faults)
+        loop.step(tick: 0)
+        loop.command(.moveJoints(JointVector([1.4, -0.2])), tick: 1, index: 2)
+        var k: Int64 = 1
+        while k < 320 {
+            loop.step(tick: k)
+            k += 1
+            if case .stopping = loop.interlock.state { break }
+        }
+        guard case .stopping = loop.interlock.state else {
+            Issue.record("no protective stop under way: \(loop.interlock.state)")
+            return
+        }
+        #expect(loop.state == .paused)
+        while loop.events.pop() != nil {}
+        loop.command(.resume, tick: k, index: 3)
+        loop.command(.moveJoints(JointVector([0, 0])), tick: k, index: 4)
+        var refusals: [CommandRefusal] = []
+        while let e = loop.events.pop() {
+            if e.kind == .commandRejected, let why = e.refusal { refusals.append(why) }
+        }
+        #expect(refusals == [.stopping, .stopping])
+        #expect(loop.state == .paused)
+        for t in k..<(k + 200) { loop.step(tick: t) }
+        #expect(loop.state == .fault)
+    }
+
     @Test func pauseAndResumeWithoutAHoldKeepTheReference() {
         var loop = Arm.homedLoop()
         for k in 0..<50 { loop.step(tick: Int64(k)) }
@@ -367,11 +426,39 @@ enum Arm {
         while let e = loop.events.pop() {
             if e.kind == .commandRejected { rejection = e }
         }
-        #expect(rejection?.refusal == .unreachable)
+        #expect(rejection?.refusal == .notFoundWithinTick)
         // Fully stretched towards it, the tip is 0.1 m short.
         #expect(abs((rejection?.distance ?? 0) - 0.1) < 1e-6, "\(rejection?.distance ?? 0)")
         for k in 1..<200 { loop.step(tick: Int64(k)) }
         #expect(loop.reference == before)
         #expect(abs(loop.backend.position[0] - 0.4) < 1e-3 && abs(loop.backend.position[1] + 0.2) < 1e-3)
+    }
+}
+
+@Suite struct TeleoperationSpeedTests {
+    /// servo_cp never moves a joint faster than its max_velocity: a circle the arm cannot follow
+    /// at that speed (1.26 m/s of tip speed; the joints may do 1 and 2 rad/s) is followed late,
+    /// and the reference changes by at most max_velocity / rate a tick. Found in a user pass:
+    /// the PSM's wrist swung at up to 900 deg/s (limit 360) to keep the tip on a circle that
+    /// left the workspace, until the interlock's step check stopped the arm.
+    @Test func servoCartesianKeepsEveryJointWithinItsMaxVelocity() {
+        var loop = Arm.homedLoop()
+        loop.step(tick: 0)
+        loop.command(.teleoperateCircle(radius: 0.2, period: 1), tick: 1, index: 2)
+        var previous = loop.reference
+        var fastest = JointVector(count: 2)
+        var limited = 0
+        for k in 1..<1000 {
+            loop.step(tick: Int64(k))
+            for j in 0..<2 {
+                let speed = abs(loop.reference[j] - previous[j]) * 1000
+                fastest[j] = max(fastest[j], speed)
+                if abs(speed - loop.configuration.maxVelocity[j]) < 1e-9 { limited += 1 }
+            }
+            previous = loop.reference
+        }
+        #expect(fastest[0] <= 1 + 1e-9 && fastest[1] <= 2 + 1e-9, "fastest \(fastest)")
+        #expect(limited > 50, "the circle asks for more than the joints may do: \(limited) limited ticks")
+        #expect(loop.state == .enabled)
     }
 }

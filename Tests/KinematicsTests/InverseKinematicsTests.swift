@@ -133,6 +133,22 @@ import Testing
         #expect(model.inverse(position: target, seed: JointVector(count: 6), scratch: &scratch, options: options).converged)
     }
 
+    /// The in-tick budget is a real limit: a target the full search finds only after the budget
+    /// is refused at 1 kHz (1000 iterations) and found at 500 Hz (2000). Found in review.
+    @Test func aTargetNeedingALongSearchIsFoundOnlyWithTheBudgetForIt() {
+        let model = Models.bench()
+        var scratch = KinematicScratch()
+        let seed = JointVector([-0.0954, 1.3336, -0.5534])
+        let target = Vector3(-0.014426439396540942, -0.0018022529236297372, 0.07521873654308295)
+        let full = model.inverse(position: target, seed: seed, scratch: &scratch)
+        #expect(full.converged && full.iterations > 1000 && full.iterations <= 2000, "\(full.iterations) iterations")
+        let at1kHz = model.inverse(position: target, seed: seed, scratch: &scratch, options: .withinTick(rate: 1000))
+        #expect(!at1kHz.converged && at1kHz.iterations <= 1000)
+        let at500Hz = model.inverse(position: target, seed: seed, scratch: &scratch, options: .withinTick(rate: 500))
+        #expect(at500Hz.converged)
+        #expect(at500Hz.joints == full.joints, "the budget cuts the same search short; it does not change it")
+    }
+
     @Test func extraJointsOfTheSeedAreKept() {
         let model = Models.psm()
         var scratch = KinematicScratch()
