@@ -2,8 +2,9 @@ import CRealtime
 
 /// Absolute deadlines on CLOCK_MONOTONIC: tick k is due at `origin + k × period`, and the loop
 /// sleeps with clock_nanosleep(TIMER_ABSTIME) until then, so lateness never accumulates.
-/// Missed periods are never made up: a wake-up a whole period late or more moves the schedule
-/// on to the latest deadline already passed and reports the periods skipped (HAZARDS.md H15).
+/// Missed periods are never made up: a tick that starts a whole period late or more (the loop
+/// ran long, or the thread woke late from its sleep) moves the schedule on to the latest
+/// deadline already passed and reports the periods skipped (HAZARDS.md H15).
 /// (A tick that runs past the next deadline is still followed at once by the next tick; that
 /// is at most one tick per deadline, never a burst to catch up.) The wake latency of a tick
 /// after a skip is measured from the deadline it was moved to; the stall itself shows in the
@@ -19,15 +20,26 @@ public struct PeriodicTimer: Sendable {
     }
 
     /// Sleeps until the next deadline (the first wait starts the schedule one period from now).
-    /// Returns how late the wake-up was, the periods skipped before this one, and the monotonic
-    /// time of the wake-up (where the tick's compute time starts).
+    /// Returns how late the wake-up was (from the deadline slept for), the periods skipped
+    /// before the wait and during an oversleep, and the monotonic time of the wake-up (where the
+    /// tick's compute time starts).
     public mutating func wait() -> (latencyNanoseconds: Int64, missed: Int, woke: Int64) {
-        let now = vigil_monotonic_ns()
+        wait(clock: { vigil_monotonic_ns() }, sleepUntil: { vigil_sleep_until($0) })
+    }
+
+    /// ``wait()`` on a given clock and sleep (tests give a clock that oversleeps).
+    mutating func wait(
+        clock: () -> Int64, sleepUntil: (Int64) -> Void
+    ) -> (latencyNanoseconds: Int64, missed: Int, woke: Int64) {
+        let now = clock()
         let (target, missed) = Self.schedule(now: now, deadline: deadline ?? now + periodNanoseconds, period: periodNanoseconds)
-        vigil_sleep_until(target)
-        let woke = vigil_monotonic_ns()
-        deadline = target + periodNanoseconds
-        return (woke - target, missed, woke)
+        sleepUntil(target)
+        let woke = clock()
+        // A wake-up a period late or more (the thread preempted in or after its sleep) has let
+        // deadlines pass without their tick: they are missed too, and the schedule moves on.
+        let (due, overslept) = Self.schedule(now: woke, deadline: target, period: periodNanoseconds)
+        deadline = due + periodNanoseconds
+        return (woke - target, missed + overslept, woke)
     }
 
     /// The deadline to sleep until at `now`, and the periods skipped to reach it. Late by less

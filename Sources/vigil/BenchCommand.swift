@@ -53,6 +53,10 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        for (path, option) in [(profile, "--profile"), (benchProfile, "--bench-profile")] where !FileManager.default.fileExists(atPath: path) {
+            throw VigilExit.invalid(
+                "error: \(path): no such file. vigil bench reads the PSM and bench profiles from the repository: run it from the repository's root, or give \(option)")
+        }
         let psm = try loadProfile(profile)
         let bench = try loadProfile(benchProfile)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-bench-\(UUID().uuidString)")

@@ -89,7 +89,7 @@ struct KinematicsCommand: ParsableCommand {
         @Option(parsing: .unconditional, help: "Comma-separated starting joint values, in profile order.")
         var seedJoints: String?
 
-        @Option(help: "Accepted distance from the target, metres.")
+        @Option(parsing: .unconditional, help: "Accepted distance from the target, metres.")
         var tolerance: Double = 1e-9
 
         @Flag(help: "Print one JSON object with the key \"joints\" (values in profile order).")
@@ -114,11 +114,18 @@ struct KinematicsCommand: ParsableCommand {
             var scratch = KinematicScratch()
             let solution = profile.kinematics.inverse(position: target, seed: seed, scratch: &scratch, options: options)
             guard solution.converged else {
-                throw VigilExit(
-                    code: VigilExit.failure,
-                    message: String(
-                        format: "error: (%.6g, %.6g, %.6g) m is not reachable within the joint limits of %@; the closest tip found is %.4f mm away",
-                        target.x, target.y, target.z, profile.id, solution.positionError * 1000))
+                let millimetres = solution.positionError * 1000
+                var message = String(
+                    format: "error: (%.6g, %.6g, %.6g) m is not reachable within the joint limits of %@; the closest tip found is %.4f mm away",
+                    target.x, target.y, target.z, profile.id, millimetres)
+                if millimetres < 1e-4 {
+                    // Reached, but not as closely as asked: the tolerance is below what double
+                    // precision resolves at this distance from the base.
+                    message = String(
+                        format: "error: the closest tip found is %.3g m from (%.6g, %.6g, %.6g) m, more than --tolerance %g m, which is finer than double precision resolves there; give a larger --tolerance",
+                        solution.positionError, target.x, target.y, target.z, tolerance)
+                }
+                throw VigilExit(code: VigilExit.failure, message: message)
             }
             if json {
                 try printJSON([

@@ -84,6 +84,26 @@ import Testing
         #expect(run.stderr.contains("266.5000 mm away"))
     }
 
+    /// A tolerance finer than double precision resolves is not reported as an unreachable target
+    /// "0.0000 mm away"; a negative tolerance is read as a value, not as an option.
+    @Test func aToleranceTooFineOrNegativeIsExplained() throws {
+        let fine = try vigil("kinematics", "ik", "--profile", "HardwareProfiles/dvrk-psm.yaml", "--position", "0,0,-110 mm", "--tolerance", "1e-20")
+        #expect(fine.status == 1)
+        #expect(!fine.stderr.contains("not reachable"), "\(fine.stderr)")
+        #expect(fine.stderr.contains("more than --tolerance 1e-20 m, which is finer than double precision resolves there"), "\(fine.stderr)")
+        let negative = try vigil("kinematics", "ik", "--profile", "HardwareProfiles/dvrk-psm.yaml", "--position", "0,0,-110 mm", "--tolerance", "-1")
+        #expect(negative.status == 2)
+        #expect(negative.stderr.contains("--tolerance must be a positive number of metres"), "\(negative.stderr)")
+    }
+
+    /// `vigil bench` outside the repository says which file it wants and how to give it.
+    @Test func benchOutsideTheRepositoryNamesTheProfileOption() throws {
+        let run = try vigil("bench", "--seconds", "0.1", "--profile", "/nonexistent/dvrk-psm.yaml")
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("/nonexistent/dvrk-psm.yaml: no such file"), "\(run.stderr)")
+        #expect(run.stderr.contains("or give --profile"), "\(run.stderr)")
+    }
+
     @Test func invalidProfileForKinematicsExitsTwo() throws {
         let run = try vigil("kinematics", "fk", "--profile", "no.yaml", "--joints", "0")
         #expect(run.status == 2)
