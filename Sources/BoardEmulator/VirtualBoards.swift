@@ -12,11 +12,16 @@ public struct BusFaultSettings: Sendable, Equatable {
     public var corruptProbability = 0.0
     /// Extra delay before each reply, seconds.
     public var replyDelay = 0.0
+    /// Probability that a servo's answer to a (sync, bulk or fast sync) read that covers its
+    /// present temperature reports ``VirtualBoards/implausibleTemperature`` instead, in a frame
+    /// with a valid CRC: the corruption a CRC cannot see, which only a range check catches (H10).
+    public var implausibleProbability = 0.0
 
-    public init(dropProbability: Double = 0, corruptProbability: Double = 0, replyDelay: Double = 0) {
+    public init(dropProbability: Double = 0, corruptProbability: Double = 0, replyDelay: Double = 0, implausibleProbability: Double = 0) {
         self.dropProbability = dropProbability
         self.corruptProbability = corruptProbability
         self.replyDelay = replyDelay
+        self.implausibleProbability = implausibleProbability
     }
 }
 
@@ -246,7 +251,7 @@ public final class VirtualBoards: @unchecked Sendable {
             }
             for (id, address, length) in items {
                 guard let t = tables[id], address + length <= t.count else { continue }
-                try reply(transport, id, error: alert(id), Array(t[address..<(address + length)]))
+                try reply(transport, id, error: alert(id), answer(t, address, length))
             }
         case .fastSyncRead:
             guard packet.parameterCount >= 4 else { return }
@@ -292,6 +297,23 @@ public final class VirtualBoards: @unchecked Sendable {
         return 0
     }
 
+    /// A temperature no servo reaches (an XM430 shuts down at 80 °C; the range check's limit
+    /// is 100 °C), one byte like the real field.
+    public static let implausibleTemperature: UInt8 = 200
+
+    /// The bytes of a control table a read returns: `address..<address + length`, with the
+    /// present temperature replaced by ``implausibleTemperature`` when that fault strikes.
+    func answer(_ table: [UInt8], _ address: Int, _ length: Int) -> [UInt8] {
+        var data = Array(table[address..<(address + length)])
+        let temperature = Int(Dynamixel.Address.presentTemperature)
+        if faults.implausibleProbability > 0, (address..<(address + length)).contains(temperature),
+            random.nextUnit() < faults.implausibleProbability
+        {
+            data[temperature - address] = Self.implausibleTemperature
+        }
+        return data
+    }
+
     /// The alert bit when the servo has a hardware error.
     func alert(_ id: UInt8) -> UInt8 { (tables[id]?[Int(Dynamixel.Address.hardwareErrorStatus)] ?? 0) != 0 ? 0x80 : 0 }
 
@@ -306,7 +328,7 @@ public final class VirtualBoards: @unchecked Sendable {
             let t = tables[id]!
             bytes.append(alert(id))
             bytes.append(id)
-            bytes += t[address..<(address + length)]
+            bytes += answer(t, address, length)
             let crc = DynamixelCRC.checksum(bytes)
             bytes += [UInt8(crc & 0xFF), UInt8(crc >> 8)]
         }

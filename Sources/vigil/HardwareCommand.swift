@@ -115,7 +115,8 @@ struct HardwareCommand: ParsableCommand {
             discussion: """
                 Prints the pty's path (and makes --link point at it), then serves DYNAMIXEL Protocol 2.0 \
                 requests until interrupted (Ctrl-C or SIGTERM). Torque changes and watchdog expiries are \
-                printed on standard error. --drop, --corrupt and --delay-us inject bus faults into the replies.
+                printed on standard error. --drop, --corrupt, --delay-us and --implausible inject bus faults \
+                into the replies.
                 """
         )
 
@@ -137,8 +138,13 @@ struct HardwareCommand: ParsableCommand {
         @Option(help: "Extra delay before each reply, microseconds.")
         var delayUs = 0
 
+        @Option(help: "Probability that a servo's reply to a read reports 200 °C, with a valid CRC (0…1).")
+        var implausible = 0.0
+
         func validate() throws {
-            guard (0...1).contains(drop), (0...1).contains(corrupt) else { throw ValidationError("--drop and --corrupt are probabilities, 0 to 1") }
+            guard (0...1).contains(drop), (0...1).contains(corrupt), (0...1).contains(implausible) else {
+                throw ValidationError("--drop, --corrupt and --implausible are probabilities, 0 to 1")
+            }
             guard delayUs >= 0 else { throw ValidationError("--delay-us must not be negative") }
         }
 
@@ -171,7 +177,9 @@ struct HardwareCommand: ParsableCommand {
             let plant = Simulator(model: profile.plantModel(), seed: seed, initialPosition: start)
             let boards = VirtualBoards(
                 bus: bus, plant: plant, servoBandwidth: profile.servoBandwidth,
-                faults: BusFaultSettings(dropProbability: drop, corruptProbability: corrupt, replyDelay: Double(delayUs) / 1e6),
+                faults: BusFaultSettings(
+                    dropProbability: drop, corruptProbability: corrupt, replyDelay: Double(delayUs) / 1e6,
+                    implausibleProbability: implausible),
                 seed: seed)
             boards.onEvent = { line in printError(line) }
             let ids = bus.servos.map { String($0.id) }.joined(separator: ", ")

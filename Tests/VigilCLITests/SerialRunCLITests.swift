@@ -198,6 +198,29 @@ import Glibc
         #expect(run.stdout.contains("bus: bus cycles"))
     }
 
+    /// H10's range check end to end: replies whose CRC is good but whose temperature no servo
+    /// reports (the emulator's `--implausible`) are dropped and counted as range errors, not
+    /// CRC errors, and failed cycles in a row stop the arm.
+    @Test func implausibleRepliesAreDroppedByTheRangeCheckAndStopTheArm() throws {
+        let scenario = "Scenarios/bench-3dof/nominal-move.yaml"
+        let folder = try Self.workspace(scenarios: [scenario])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let emulator = try EmulatorProcess(profile: folder.appendingPathComponent("HardwareProfiles/bench-3dof.yaml").path, extra: ["--implausible", "1"])
+        defer { _ = emulator.interrupt() }
+        let out = folder.appendingPathComponent("out")
+        let run = try vigil("run", folder.appendingPathComponent(scenario).path, "--backend", "serial", "--port", emulator.link, "--no-pacing", "--out", out.path)
+        #expect(run.status == 1, "the nominal move expects no trip: \(run.stdout)")
+        let log = try String(contentsOf: out.appendingPathComponent("nominal-move-seed1.jsonl"), encoding: .utf8)
+        #expect(log.contains("\"check\":\"communication\""))
+        #expect(!log.contains("\"check\":\"temperature\""), "a dropped reading never reaches the temperature check")
+        let summary = log.split(separator: "\n").last.map(String.init) ?? ""
+        func count(_ key: String) -> Int? {
+            summary.range(of: "\"\(key)\":(\\d+)", options: .regularExpression).flatMap { Int(summary[$0].split(separator: ":").last!) }
+        }
+        #expect((count("range_errors") ?? 0) > 0, "\(summary)")
+        #expect(count("crc_errors") == 0, "\(summary)")
+    }
+
     /// A fault on the simulated plant cannot act on hardware: the run leaves it out, and the
     /// log says so instead of recording an injection that did not happen.
     @Test func aPlantFaultIsLeftOutOnHardwareAndTheLogSaysSo() throws {
