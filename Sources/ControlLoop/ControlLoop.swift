@@ -135,7 +135,10 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         var next: OperatingState?
         switch command {
         case .enable:
-            if state == .disabled {
+            if case .stopping = interlock.state {
+                // Power back on in the middle of a protective stop would undo its power-off.
+                refusal = .stopping
+            } else if state == .disabled {
                 // The reference starts from the next measurement, not from whatever frame was
                 // last seen (at tick 0 there is none yet).
                 resynchronize = true
@@ -237,7 +240,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     var moveRefusal: CommandRefusal? {
         // A hold or a stop under way pauses the arm: say which, rather than only PAUSED.
         switch interlock.state {
-        case .holding: return .holding
+        case .holding where state == .paused: return .holding  // resume releases it
         case .stopping: return .stopping
         default: break
         }
@@ -509,6 +512,8 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     /// Teleoperation was started and has not been ended by another command: the operator stream
     /// is watched (H19) even while the arm holds.
     var teleoperationSession = false
+    /// The tip of the last teleoperation reference (spares a forward kinematics a tick).
+    var teleoperationTip: (joints: JointVector, tip: Vector3)?
     /// The teleoperation pattern, kept for watching the stream during a hold.
     var teleoperationPattern: (radius: Double, period: Double, center: Vector3, startTick: Int64)?
     /// Events the ring could not hold, in total (the evidence of this run is incomplete).
@@ -622,15 +627,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
                     // iteration corrects, and the wrist drifts further every circle.
                     let solution = configuration.kinematics.inverse(
                         position: operatorTarget, seed: reference, scratch: &scratch, options: .tracking)
-                    // No joint faster than its max_velocity, as a move plans: near the edge of
-                    // the workspace the IK keeps the tip on the target by swinging the joints
-                    // that still can (the PSM's wrist) as fast as it takes. The tip then lags the
-                    // operator instead; the interlock's step check stays the independent limit.
-                    var next = solution.joints
-                    for j in 0..<n {
-                        let step = configuration.maxVelocity[j] / rate
-                        next[j] = min(max(next[j], reference[j] - step), reference[j] + step)
-                    }
+                    let next = limitedTeleoperationStep(to: solution.joints)
                     // Velocity feedforward from the change of the reference.
                     for j in 0..<n { referenceVelocity[j] = (next[j] - reference[j]) * rate }
                     reference = next
@@ -642,6 +639,43 @@ public struct ControlLoop<Backend: ActuatorBackend> {
             inputs.operatorStep = operatorStep
             inputs.ticksSinceOperator = ticksSinceOperator
         }
+    }
+
+    /// The next teleoperation reference on the way from the current one to the IK `solution`:
+    /// the whole step scaled down, in proportion, so that no joint moves faster than its
+    /// `max_velocity` and the tip no faster than 80 % of `tip_speed.limit` (as a move is
+    /// planned). Near the edge of the workspace the position-only IK keeps the tip on the
+    /// target by swinging the joints that still can (the PSM's wrist) as fast as it takes; the
+    /// tip then lags the operator instead, and the interlock's checks stay the independent
+    /// limit. A non-finite solution passes unchanged: the interlock stops it.
+    mutating func limitedTeleoperationStep(to solution: JointVector) -> JointVector {
+        let n = configuration.jointCount
+        let rate = configuration.rate
+        var change = JointVector(count: n)
+        var ratio = 1.0
+        for j in 0..<n {
+            change[j] = solution[j] - reference[j]
+            ratio = Swift.max(ratio, abs(change[j]) * rate / configuration.maxVelocity[j])
+        }
+        guard change.isFinite, ratio.isFinite else { return solution }
+        var next = reference
+        for j in 0..<n { next[j] += change[j] / ratio }
+        if let limit = configuration.limits.tipSpeed {
+            let kinematics = configuration.kinematics
+            let from: Vector3
+            if let known = teleoperationTip, known.joints == reference { from = known.tip } else { from = kinematics.tipPosition(reference) }
+            let to = kinematics.tipPosition(next)
+            let allowed = 0.8 * limit / rate
+            let moved = (to - from).norm
+            if moved > allowed {
+                let scale = allowed / moved
+                for j in 0..<n { next[j] = reference[j] + scale * (next[j] - reference[j]) }
+                teleoperationTip = nil
+            } else {
+                teleoperationTip = (next, to)
+            }
+        }
+        return next
     }
 
     /// Where the operator's circle puts the tip at `tick`.

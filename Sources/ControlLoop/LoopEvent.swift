@@ -52,10 +52,11 @@ public enum CommandRefusal: UInt8, Sendable, BitwiseCopyable {
     case state
     /// A motion command before `home`.
     case notHomed
-    /// A motion command while the interlock holds the arm (a category 2 stop: resume first).
+    /// A motion command while the interlock holds the paused arm (a category 2 stop: resume
+    /// first). A hold on an unpowered arm is refused for the state (enable first).
     case holding
-    /// A motion command or `resume` while a protective stop (category 1) brings the arm to
-    /// rest: it ends in FAULT, and only `reset` clears that.
+    /// A motion command, `enable` or `resume` while a protective stop (category 1) brings the
+    /// arm to rest: it ends in FAULT, and only `reset` clears that.
     case stopping
     /// `reset` while the monitored emergency stop is still asserted.
     case emergencyStopAsserted

@@ -7,8 +7,8 @@ import CRealtime
 /// deadline already passed and reports the periods skipped (HAZARDS.md H15).
 /// (A tick that runs past the next deadline is still followed at once by the next tick; that
 /// is at most one tick per deadline, never a burst to catch up.) The wake latency of a tick
-/// after a skip is measured from the deadline it was moved to; the stall itself shows in the
-/// missed periods.
+/// after a skip before the sleep is measured from the deadline it was moved to, after a late
+/// wake-up from the deadline slept for; either way the stall shows in the missed periods.
 public struct PeriodicTimer: Sendable {
     public let periodNanoseconds: Int64
     /// The next deadline, CLOCK_MONOTONIC ns; nil until the first wait.

@@ -118,7 +118,24 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
             }
         }
         torqueOn = false
+        // A first complete, plausible present block before anything is powered: `enable` takes
+        // the reference from the measurement, and a frame no reply has filled (all zeros) would
+        // send every joint to zero and read a 0 V supply.
+        var first = SensorFrame(jointCount: bus.jointCount)
+        var attempts = 0
+        while attempts < Self.startReadAttempts {
+            attempts += 1
+            read(into: &first, tick: Tick(0))
+            if consecutiveFaults == 0 { return }
+        }
+        throw BackendError(
+            .unavailable,
+            "the servos did not return one complete, plausible reading of their present values in \(attempts) attempts "
+                + "(\(rangeErrors) replies out of range, \(timeouts) timeouts, \(crcErrors) CRC errors): refusing to power on")
     }
+
+    /// Present-value reads start-up tries before it refuses to power on.
+    static let startReadAttempts = 20
 
     func littleEndian(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> UInt32(8 * $0)) } }
 
@@ -185,12 +202,14 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
             note(error)
             ok = false
         }
+        // Replies taken (`answered`), and of those the ones whose values were used (`received`).
+        var answered = 0
         var received = 0
         // Wait for every reply, at most twice the round-trip budget and never more than 5 ms (a
         // late reply is still better than none; the interlock judges lateness from the measured
         // time, and a dead bus must not stretch the loop's period without bound).
         let deadline = start + min(max(2 * bus.roundTripBudget, 0.002), 0.005)
-        while ok && received < ids.count && now() < deadline {
+        while ok && answered < ids.count && now() < deadline {
             do {
                 let n = try receiveSome(timeout: 500)
                 if n == 0 { continue }
@@ -204,12 +223,14 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
                     packet.parameterCount >= 1 + Int(BusConfiguration.presentBlock.length)
                 else { continue }
                 // A frame the CRC passed but whose values are out of range is dropped like a
-                // corrupt one: the joint keeps its last reading and the cycle is incomplete.
+                // corrupt one: the joint keeps its last reading and the cycle is incomplete. The
+                // servo has answered, though: it is not waited for, nor counted as a timeout.
+                seen[index] = true
+                answered += 1
                 guard Self.plausible(bus.servos[index], packet) else {
                     rangeErrors += 1
                     continue
                 }
-                seen[index] = true
                 received += 1
                 if packet.error.alert { alerts += 1 }
                 let servo = bus.servos[index]
@@ -217,10 +238,9 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
             }
         }
         let elapsed = now() - start
-        if received < ids.count {
-            missingReplies += ids.count - received
+        if answered < ids.count {
+            missingReplies += ids.count - answered
             if ok { timeouts += 1 }
-
         }
         let complete = ok && received == ids.count
         consecutiveFaults = complete ? 0 : consecutiveFaults + 1

@@ -138,7 +138,7 @@ struct HardwareCommand: ParsableCommand {
         @Option(help: "Extra delay before each reply, microseconds.")
         var delayUs = 0
 
-        @Option(help: "Probability that a servo's reply to a read reports 200 °C, with a valid CRC (0…1).")
+        @Option(help: "Probability that a servo's reply to a sync, bulk or fast sync read reports 200 °C, with a valid CRC (0…1).")
         var implausible = 0.0
 
         func validate() throws {

@@ -118,9 +118,10 @@ struct KinematicsCommand: ParsableCommand {
                 var message = String(
                     format: "error: (%.6g, %.6g, %.6g) m is not reachable within the joint limits of %@; the closest tip found is %.4f mm away",
                     target.x, target.y, target.z, profile.id, millimetres)
-                if millimetres < 1e-4 {
-                    // Reached, but not as closely as asked: the tolerance is below what double
-                    // precision resolves at this distance from the base.
+                let resolution = 64 * Swift.max(target.norm, 1e-3).ulp
+                if solution.positionError <= resolution && tolerance < resolution {
+                    // Reached as closely as double precision resolves, but the tolerance asks
+                    // for less than that.
                     message = String(
                         format: "error: the closest tip found is %.3g m from (%.6g, %.6g, %.6g) m, more than --tolerance %g m, which is finer than double precision resolves there; give a larger --tolerance",
                         solution.positionError, target.x, target.y, target.z, tolerance)

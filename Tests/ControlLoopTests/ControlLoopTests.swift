@@ -441,6 +441,36 @@ enum Arm {
     /// and the reference changes by at most max_velocity / rate a tick. Found in a user pass:
     /// the PSM's wrist swung at up to 900 deg/s (limit 360) to keep the tip on a circle that
     /// left the workspace, until the interlock's step check stopped the arm.
+    /// With the tip-speed limit and the step check on, a circle too fast for the arm trips
+    /// nothing: the step is scaled, as a whole, to 80 % of the tip-speed limit. Found in review:
+    /// limiting each joint alone let the PSM's reference tip reach 0.106 m/s (limit 0.1), the
+    /// interlock clamped the sent setpoint, the gap grew and command_step stopped the arm.
+    @Test func servoCartesianKeepsTheTipWithinItsSpeedAndTripsNothing() {
+        var settings = Arm.configuration(tipSpeed: 0.1)
+        settings.limits.commandStep = JointVector([0.01, 0.01])
+        var loop = Arm.homedLoop(settings)
+        loop.step(tick: 0)
+        loop.command(.teleoperateCircle(radius: 0.2, period: 1), tick: 1, index: 2)
+        var scratch = KinematicScratch()
+        let model = loop.configuration.kinematics
+        var previousTip = model.forward(loop.reference, scratch: &scratch).translation
+        var fastestTip = 0.0
+        for k in 1..<3000 {
+            loop.step(tick: Int64(k))
+            let tip = model.forward(loop.reference, scratch: &scratch).translation
+            fastestTip = max(fastestTip, (tip - previousTip).norm * 1000)
+            previousTip = tip
+        }
+        #expect(fastestTip <= 0.08 * 1.001, "reference tip speed \(fastestTip) m/s")
+        #expect(fastestTip > 0.07, "the limit was reached: the circle asks for 1.26 m/s")
+        var trips: [CheckID] = []
+        while let e = loop.events.pop() {
+            if e.kind == .trip { trips.append(e.trip.check) }
+        }
+        #expect(trips.isEmpty, "\(trips)")
+        #expect(loop.state == .enabled)
+    }
+
     @Test func servoCartesianKeepsEveryJointWithinItsMaxVelocity() {
         var loop = Arm.homedLoop()
         loop.step(tick: 0)

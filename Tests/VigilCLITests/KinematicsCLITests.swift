@@ -91,6 +91,10 @@ import Testing
         #expect(fine.status == 1)
         #expect(!fine.stderr.contains("not reachable"), "\(fine.stderr)")
         #expect(fine.stderr.contains("more than --tolerance 1e-20 m, which is finer than double precision resolves there"), "\(fine.stderr)")
+        // 50 nm beyond full insertion: out of reach, however close; not a precision matter.
+        let beyond = try vigil("kinematics", "ik", "--profile", "HardwareProfiles/dvrk-psm.yaml", "--position", "0,0,-0.23350005")
+        #expect(beyond.status == 1)
+        #expect(beyond.stderr.contains("is not reachable within the joint limits") && !beyond.stderr.contains("double precision"), "\(beyond.stderr)")
         let negative = try vigil("kinematics", "ik", "--profile", "HardwareProfiles/dvrk-psm.yaml", "--position", "0,0,-110 mm", "--tolerance", "-1")
         #expect(negative.status == 2)
         #expect(negative.stderr.contains("--tolerance must be a positive number of metres"), "\(negative.stderr)")

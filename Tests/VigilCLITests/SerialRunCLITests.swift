@@ -198,27 +198,50 @@ import Glibc
         #expect(run.stdout.contains("bus: bus cycles"))
     }
 
-    /// H10's range check end to end: replies whose CRC is good but whose temperature no servo
-    /// reports (the emulator's `--implausible`) are dropped and counted as range errors, not
-    /// CRC errors, and failed cycles in a row stop the arm.
-    @Test func implausibleRepliesAreDroppedByTheRangeCheckAndStopTheArm() throws {
+    /// Runs the bench's nominal move on the serial backend against virtual boards started with
+    /// `--implausible probability`; returns the run and its log.
+    func nominalMoveWithImplausibleReplies(_ probability: String) throws -> (run: VigilRun, log: String) {
         let scenario = "Scenarios/bench-3dof/nominal-move.yaml"
         let folder = try Self.workspace(scenarios: [scenario])
         defer { try? FileManager.default.removeItem(at: folder) }
-        let emulator = try EmulatorProcess(profile: folder.appendingPathComponent("HardwareProfiles/bench-3dof.yaml").path, extra: ["--implausible", "1"])
+        let emulator = try EmulatorProcess(
+            profile: folder.appendingPathComponent("HardwareProfiles/bench-3dof.yaml").path, extra: ["--implausible", probability])
         defer { _ = emulator.interrupt() }
         let out = folder.appendingPathComponent("out")
         let run = try vigil("run", folder.appendingPathComponent(scenario).path, "--backend", "serial", "--port", emulator.link, "--no-pacing", "--out", out.path)
+        let path = out.appendingPathComponent("nominal-move-seed1.jsonl").path
+        #expect(try vigil("verify-log", path).status == 0)
+        return (run, try String(contentsOfFile: path, encoding: .utf8))
+    }
+
+    /// H10's range check end to end: replies whose CRC is good but whose temperature no servo
+    /// reports (the emulator's `--implausible`) are dropped and counted as range errors, not
+    /// CRC errors or timeouts, and failed cycles in a row stop the arm on `communication`.
+    @Test func implausibleRepliesAreDroppedByTheRangeCheckAndStopTheArm() throws {
+        let (run, log) = try nominalMoveWithImplausibleReplies("0.3")
         #expect(run.status == 1, "the nominal move expects no trip: \(run.stdout)")
-        let log = try String(contentsOf: out.appendingPathComponent("nominal-move-seed1.jsonl"), encoding: .utf8)
-        #expect(log.contains("\"check\":\"communication\""))
-        #expect(!log.contains("\"check\":\"temperature\""), "a dropped reading never reaches the temperature check")
-        let summary = log.split(separator: "\n").last.map(String.init) ?? ""
+        let lines = log.split(separator: "\n")
+        let fault = try #require(lines.first { $0.contains("\"type\":\"state_transition\"") && $0.contains("\"to\":\"FAULT\"") })
+        #expect(fault.contains("\"reason\":\"communication\""), "\(fault)")
+        // A dropped reading reaches no check: no temperature trip, and no 0 V supply from a
+        // frame no reply had filled.
+        #expect(!log.contains("\"check\":\"temperature\"") && !log.contains("\"check\":\"supply_voltage\""))
+        let summary = String(lines.last ?? "")
         func count(_ key: String) -> Int? {
             summary.range(of: "\"\(key)\":(\\d+)", options: .regularExpression).flatMap { Int(summary[$0].split(separator: ":").last!) }
         }
         #expect((count("range_errors") ?? 0) > 0, "\(summary)")
         #expect(count("crc_errors") == 0, "\(summary)")
+    }
+
+    /// Servos that never give one plausible reading are refused before power-on: the arm is
+    /// never enabled on a frame no reply has filled (which would send every joint to zero).
+    @Test func servosWithNoPlausibleReadingAreRefusedBeforePowerOn() throws {
+        let (run, log) = try nominalMoveWithImplausibleReplies("1")
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("the servos did not return one complete, plausible reading of their present values in 20 attempts"), "\(run.stderr)")
+        #expect(run.stderr.contains("refusing to power on"))
+        #expect(!log.contains("\"to\":\"ENABLED\""), "never enabled")
     }
 
     /// A fault on the simulated plant cannot act on hardware: the run leaves it out, and the
