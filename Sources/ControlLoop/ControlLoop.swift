@@ -365,14 +365,14 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         if powered { inputs.standing = standingJoints }
         inputs.overruns = injector.injectedOverruns + measuredOverruns
         measuredOverruns = 0
-        // The tip of the limited proposal, kept to spare a second forward kinematics when the
-        // interlock sends exactly that position.
+        // The tip of the limited proposal, kept for callers that need the tip of the same joints
+        // (the runner's excursion).
         proposedTip = nil
         if configuration.limits.tipSpeed != nil, let lastTip = lastGatedTip, proposed.position.isFinite {
             // The tip speed of what can be sent: the setpoint within the joint limits (H05
             // clamps the rest), so a clamped setpoint does not look like a tip jump.
             let limited = withinLimits(proposed.position)
-            let tip = configuration.kinematics.tipPosition(limited)
+            let tip = tipPosition(limited)
             inputs.tipSpeed = (tip - lastTip).norm * rate
             proposedTip = (limited, tip)
         }
@@ -445,10 +445,8 @@ public struct ControlLoop<Backend: ActuatorBackend> {
             let position = verdict.gated.command.position
             if !verdict.gated.command.powerOn {
                 lastGatedTip = nil
-            } else if let known = proposedTip, known.position == position {
-                lastGatedTip = known.tip
             } else {
-                lastGatedTip = configuration.kinematics.tipPosition(position)
+                lastGatedTip = tipPosition(position)  // usually the proposal's, from tipMemo
             }
         }
         if verdict.operatorSampleRejected, lastOperatorStep.isFinite {
@@ -512,8 +510,19 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     /// Teleoperation was started and has not been ended by another command: the operator stream
     /// is watched (H19) even while the arm holds.
     var teleoperationSession = false
-    /// The tip of the last teleoperation reference (spares a forward kinematics a tick).
-    var teleoperationTip: (joints: JointVector, tip: Vector3)?
+    /// The last tip position worked out, and for which joint values. The same values often come
+    /// again within a tick or the next (teleoperation's new reference is the proposal the
+    /// tip-speed check judges, and the next tick's starting point): one forward kinematics, not
+    /// three.
+    var tipMemo: (joints: JointVector, tip: Vector3)?
+
+    /// The tool tip at `q`, from `tipMemo` when `q` is the same.
+    mutating func tipPosition(_ q: JointVector) -> Vector3 {
+        if let memo = tipMemo, memo.joints == q { return memo.tip }
+        let tip = configuration.kinematics.tipPosition(q)
+        tipMemo = (q, tip)
+        return tip
+    }
     /// The teleoperation pattern, kept for watching the stream during a hold.
     var teleoperationPattern: (radius: Double, period: Double, center: Vector3, startTick: Int64)?
     /// Events the ring could not hold, in total (the evidence of this run is incomplete).
@@ -661,18 +670,12 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         var next = reference
         for j in 0..<n { next[j] += change[j] / ratio }
         if let limit = configuration.limits.tipSpeed {
-            let kinematics = configuration.kinematics
-            let from: Vector3
-            if let known = teleoperationTip, known.joints == reference { from = known.tip } else { from = kinematics.tipPosition(reference) }
-            let to = kinematics.tipPosition(next)
+            let from = tipPosition(reference)
+            let moved = (tipPosition(next) - from).norm
             let allowed = 0.8 * limit / rate
-            let moved = (to - from).norm
             if moved > allowed {
                 let scale = allowed / moved
                 for j in 0..<n { next[j] = reference[j] + scale * (next[j] - reference[j]) }
-                teleoperationTip = nil
-            } else {
-                teleoperationTip = (next, to)
             }
         }
         return next

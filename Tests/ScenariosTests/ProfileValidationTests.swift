@@ -59,10 +59,9 @@ import Testing
     @Test func idleMotionFinerThanTheEncoder() throws {
         // The bench's XM430: 4096 counts a turn, two counts 0.1758 deg.
         let edit = try EditedProfile("bench-3dof.yaml", replacing: "max_distance: [1 deg, 1 deg, 1 deg]", with: "max_distance: [1 deg, 0.17 deg, 1 deg]")
-        let d = edit.diagnostics()
-        #expect(d.count == 1)
-        #expect(d.first?.field == "safety.idle_motion.max_distance")
-        #expect(d.first?.message.contains("finer than two encoder counts of 'shoulder_pitch' (two encoder counts are 0.1758 deg)") == true)
+        expectSingle(
+            edit.diagnostics(), line: edit.line, field: "safety.idle_motion.max_distance",
+            "finer than two encoder counts of 'shoulder_pitch' (two encoder counts are 0.1758 deg)")
         let fine = try EditedProfile("bench-3dof.yaml", replacing: "max_distance: [1 deg, 1 deg, 1 deg]", with: "max_distance: [1 deg, 0.18 deg, 1 deg]")
         #expect(throws: Never.self, "two counts and a little more is accepted") { try ProfileLoader.decode(fine.text, path: "edited.yaml") }
     }
