@@ -226,7 +226,7 @@ extension KinematicModel {
             var passes = 0
             while true {
                 passes += 1
-                step = dampedStep(jac, rows: rows, weight: w, error: error, lambda: lambda, locked: locked, scratch: &scratch)
+                step = dampedStep(jac, rows: rows, weight: w, error: error, lambda: lambda, locked: locked)
                 let largest = step.maxMagnitude
                 if largest > options.maxStep {
                     step = (options.maxStep / largest) * step
@@ -266,53 +266,57 @@ extension KinematicModel {
     }
 
     /// Δq = Jᵀ (J Jᵀ + λ² I)⁻¹ e over the unlocked joints, via a Cholesky solve of size `rows`.
+    /// The entries (0 in a locked column, weighted in the orientation rows) are worked out once
+    /// into a local table; the sums run in the same order as ever, so the step is the same to
+    /// the bit.
     private func dampedStep(
-        _ jac: Jacobian, rows: Int, weight: Double, error: InlineArray<6, Double>, lambda: Double, locked: UInt8,
-        scratch: inout KinematicScratch
+        _ jac: Jacobian, rows: Int, weight: Double, error: InlineArray<6, Double>, lambda: Double, locked: UInt8
     ) -> JointVector {
         let n = links.count
-        func entry(_ row: Int, _ col: Int) -> Double {
-            if locked & (1 << col) != 0 { return 0 }
-            return row < 3 ? jac[row, col] : weight * jac[row, col]
+        // entries[row * 8 + col]: J with the locked columns zeroed and the orientation rows weighted.
+        var entries = InlineArray<48, Double>(repeating: 0)
+        for col in 0..<n where locked & (1 << col) == 0 {
+            for row in 0..<rows { entries[row * 8 + col] = row < 3 ? jac[row, col] : weight * jac[row, col] }
         }
-        // A = J Jᵀ + λ² I (symmetric positive definite), stored row-major in scratch.normal.
+        // A = J Jᵀ + λ² I (symmetric positive definite), row-major, lower triangle used.
+        var normal = InlineArray<36, Double>(repeating: 0)
+        var rhs = InlineArray<6, Double>(repeating: 0)
         for a in 0..<rows {
             for b in 0...a {
                 var s = 0.0
-                for j in 0..<n { s += entry(a, j) * entry(b, j) }
+                for j in 0..<n { s += entries[a * 8 + j] * entries[b * 8 + j] }
                 if a == b { s += lambda * lambda }
-                scratch.normal[a * 6 + b] = s
-                scratch.normal[b * 6 + a] = s
+                normal[a * 6 + b] = s
             }
-            scratch.rhs[a] = error[a]
+            rhs[a] = error[a]
         }
         // In-place Cholesky A = L Lᵀ (lower triangle).
         for a in 0..<rows {
             for b in 0...a {
-                var s = scratch.normal[a * 6 + b]
-                for k in 0..<b { s -= scratch.normal[a * 6 + k] * scratch.normal[b * 6 + k] }
+                var s = normal[a * 6 + b]
+                for k in 0..<b { s -= normal[a * 6 + k] * normal[b * 6 + k] }
                 if a == b {
-                    scratch.normal[a * 6 + a] = s > 0 ? s.squareRoot() : 1e-300
+                    normal[a * 6 + a] = s > 0 ? s.squareRoot() : 1e-300
                 } else {
-                    scratch.normal[a * 6 + b] = s / scratch.normal[b * 6 + b]
+                    normal[a * 6 + b] = s / normal[b * 6 + b]
                 }
             }
         }
         // Solve L y = e, then Lᵀ x = y.
         for a in 0..<rows {
-            var s = scratch.rhs[a]
-            for k in 0..<a { s -= scratch.normal[a * 6 + k] * scratch.rhs[k] }
-            scratch.rhs[a] = s / scratch.normal[a * 6 + a]
+            var s = rhs[a]
+            for k in 0..<a { s -= normal[a * 6 + k] * rhs[k] }
+            rhs[a] = s / normal[a * 6 + a]
         }
         for a in stride(from: rows - 1, through: 0, by: -1) {
-            var s = scratch.rhs[a]
-            for k in (a + 1)..<rows { s -= scratch.normal[k * 6 + a] * scratch.rhs[k] }
-            scratch.rhs[a] = s / scratch.normal[a * 6 + a]
+            var s = rhs[a]
+            for k in (a + 1)..<rows { s -= normal[k * 6 + a] * rhs[k] }
+            rhs[a] = s / normal[a * 6 + a]
         }
         var step = JointVector(count: JointVector.capacity)
         for j in 0..<n {
             var s = 0.0
-            for a in 0..<rows { s += entry(a, j) * scratch.rhs[a] }
+            for a in 0..<rows { s += entries[a * 8 + j] * rhs[a] }
             step[j] = s
         }
         return step

@@ -8,15 +8,9 @@ public struct KinematicScratch: Sendable {
     /// The tool frame after the last `forward` call, in the base frame.
     public internal(set) var toolFrame: Pose
 
-    // Least-squares work space for inverse kinematics (at most 6 × 6).
-    var normal: InlineArray<36, Double>
-    var rhs: InlineArray<6, Double>
-
     public init() {
         frames = InlineArray(repeating: .identity)
         toolFrame = .identity
-        normal = InlineArray(repeating: 0)
-        rhs = InlineArray(repeating: 0)
     }
 }
 
