@@ -25,6 +25,16 @@ public enum FaultLogVerifier {
         return verify(data)
     }
 
+    /// Why `path` could not be read, in words (Foundation's own message for a folder is
+    /// "NSCocoaErrorDomain error 256").
+    public static func whyUnreadable(_ path: String, _ error: any Error) -> String {
+        var isFolder: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) { return "no such file" }
+        if isFolder.boolValue { return "it is a folder, not a log file" }
+        if !FileManager.default.isReadableFile(atPath: path) { return "permission denied" }
+        return error.localizedDescription
+    }
+
     public static func verify(_ data: Data) -> Report {
         var previous = FaultLogWriter.genesis
         var records = 0

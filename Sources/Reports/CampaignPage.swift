@@ -25,6 +25,7 @@ extension CampaignReport {
             o.add("simulated_seconds", run.simulatedSeconds)
             o.add("period_s", run.period)
             o.add("tripped_checks", run.trippedChecks)
+            o.add("demonstrated_checks", run.demonstratedChecks)
             return o.json
         }
         return "{\"format\":\"vigil-campaign-runs/1\",\"runs\":[\n" + items.joined(separator: ",\n") + "\n]}\n"
@@ -56,7 +57,7 @@ extension CampaignReport {
             let expectations = (item["expectations"] as? [[String: Any]] ?? []).map {
                 ExpectationResult(expectation: $0["expectation"] as? String ?? "", passed: $0["passed"] as? Bool ?? false, figure: $0["figure"] as? String ?? "")
             }
-            runs.append(
+            var run =
                 CampaignRun(
                     scenarioPath: item["scenario"] as? String ?? id, scenarioName: item["name"] as? String ?? id, scenarioID: id,
                     hazards: item["hazards"] as? [String] ?? [], seed: (item["seed"] as? NSNumber)?.uint64Value ?? 0, status: status,
@@ -66,7 +67,9 @@ extension CampaignReport {
                     detectionLatencyTicks: (item["detection_latency_ticks"] as? NSNumber)?.int64Value,
                     peakExcursion: item["peak_excursion_m"] as? Double ?? 0, falseTrips: item["false_trips"] as? Int ?? 0,
                     simulatedSeconds: item["simulated_seconds"] as? Double ?? 0, period: item["period_s"] as? Double ?? 0,
-                    trippedChecks: item["tripped_checks"] as? [String] ?? []))
+                    trippedChecks: item["tripped_checks"] as? [String] ?? [])
+            run.demonstratedChecks = item["demonstrated_checks"] as? [String] ?? []
+            runs.append(run)
         }
         self.init(runs: runs)
     }
@@ -107,11 +110,11 @@ extension CampaignReport {
     }
 
     func traceabilityTable(unverified: Set<String> = []) -> String {
-        var html = "<h2>Traceability: hazard → risk control → scenarios → verdict</h2><table class=\"grid\"><tr><th>verdict</th><th>hazard</th><th>risk controls</th><th>scenarios</th><th>runs passed</th></tr>"
+        var html = "<h2>Traceability: hazard → risk control → scenarios → verdict</h2><table class=\"grid\"><tr><th>verdict</th><th>hazard</th><th>risk controls</th><th>scenarios</th><th>runs passed</th><th>runs showing a control act</th></tr>"
         for row in traceability {
             let verdict = row.scenarios.contains(where: unverified.contains) ? "LOG NOT INTACT" : row.verdict
             let cls = verdict == "PASS" ? "pass" : "fail"
-            html += "<tr class=\"\(cls)\"><td>\(escape(verdict))</td><td><b>\(row.hazard)</b> \(escape(row.title))</td><td>\(row.controls.map { "<code>\(escape($0))</code>" }.joined(separator: "<br>"))</td><td>\(row.scenarios.map(escape).joined(separator: "<br>"))</td><td>\(row.passed)/\(row.runs)</td></tr>"
+            html += "<tr class=\"\(cls)\"><td>\(escape(verdict))</td><td><b>\(row.hazard)</b> \(escape(row.title))</td><td>\(row.controls.map { "<code>\(escape($0))</code>" }.joined(separator: "<br>"))</td><td>\(row.scenarios.map(escape).joined(separator: "<br>"))</td><td>\(row.passed)/\(row.runs)</td><td>\(row.demonstrating)</td></tr>"
         }
         return html + "</table>\n"
     }

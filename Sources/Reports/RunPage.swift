@@ -35,7 +35,7 @@ public struct RunPage {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: logPath))
         } catch {
-            throw LoadError.unreadable(logPath, error.localizedDescription)
+            throw LoadError.unreadable(logPath, FaultLogVerifier.whyUnreadable(logPath, error))
         }
         // One pass over the lines: the records, and where the summary is (a break after it leaves
         // the verdict and the trace's SHA-256 intact). Empty lines parse as nothing.

@@ -37,8 +37,13 @@ public struct CampaignRun: Sendable {
     public var simulatedSeconds: Double
     /// Control period, seconds (for converting ticks).
     public var period: Double
-    /// Checks that tripped, for the traceability matrix.
+    /// Checks that tripped.
     public var trippedChecks: [String]
+    /// The risk controls this run showed acting, for the traceability matrix: when it passed,
+    /// the checks its expectations required to trip (`trips`), the board watchdog when it
+    /// required the boards to stop (`board_stops: T`), and a start check's refusal. A twin or
+    /// a nominal run demonstrates none: it shows the controls stay quiet, not that they act.
+    public var demonstratedChecks: [String] = []
 
     /// `detectionLatencyTicks` in milliseconds.
     public var detectionLatencyMs: Double? { detectionLatencyTicks.map { Double($0) * period * 1000 } }
@@ -228,11 +233,29 @@ public enum CampaignRunner {
             var checks: [String] = []
             for trip in result.trips where !checks.contains(trip.trip.check.name) { checks.append(trip.trip.check.name) }
             run.trippedChecks = checks
+            if result.passed { run.demonstratedChecks = Self.demonstrated(by: s.expectations) }
         } catch {
             run.status = .error
             run.errorMessage = "\(error)"
         }
         return run
+    }
+}
+
+extension CampaignRunner {
+    /// The checks a passing run with these expectations has shown acting.
+    static func demonstrated(by expectations: [Expectation]) -> [String] {
+        var names: [String] = []
+        for e in expectations {
+            let name: String
+            switch e {
+            case let .trips(check, _, _): name = check.name
+            case .boardStops(within: .some): name = "board watchdog"
+            default: continue
+            }
+            if !names.contains(name) { names.append(name) }
+        }
+        return names
     }
 }
 
@@ -263,6 +286,8 @@ extension CampaignRunner {
             // The refusal is the detection, at start: latency 0.
             if outcome.refusal != nil { run.detectionLatencyTicks = 0 }
             run.trippedChecks = outcome.refusal.map { [$0 == .invalidProfile ? "profile_validation" : "hardware_identity"] } ?? []
+            // A passing start check that was refused expected the refusal.
+            if outcome.passed { run.demonstratedChecks = run.trippedChecks }
         } catch {
             run.status = .error
             run.errorMessage = "\(error)"

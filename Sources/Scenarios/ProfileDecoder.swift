@@ -175,9 +175,15 @@ struct ProfileDecoding {
         tickCount(field, rate: rate, minimum: 1).map(Int.init)
     }
 
-    /// `N ticks`, or a time that is a whole number of control periods, as ticks ≥ `minimum`.
-    /// Without a rate (its own error is already reported) only the tick form can be read.
+    /// The most ticks any duration may be: 2⁴⁰, about 35 years at 1 kHz. Far beyond any run,
+    /// and far enough below `Int64.max` that an onset plus a duration cannot overflow.
+    static let maximumTicks: Int64 = 1 << 40
+
+    /// `N ticks`, or a time that is a whole number of control periods, as ticks ≥ `minimum`
+    /// and ≤ ``maximumTicks``. Without a rate (its own error is already reported) only the
+    /// tick form can be read.
     private func tickCount(_ field: Field, rate: Double?, minimum: Int64) -> Int64? {
+        let tooLong = "is too long: at most \(Self.maximumTicks) ticks"
         guard let text = reader.scalar(field) else { return nil }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let disableHint = minimum > 0 ? " (to turn the check off write 'disabled: true' with a 'reason')" : ""
@@ -191,6 +197,10 @@ struct ProfileDecoding {
                 reader.report(field, "must be at least \(minimum) tick\(minimum == 1 ? "" : "s")\(disableHint)")
                 return nil
             }
+            guard n <= Self.maximumTicks else {
+                reader.report(field, "\(text) \(tooLong)")
+                return nil
+            }
             return n
         }
         if case .failure(.missingUnit) = Quantity.parse(text, as: .time) {
@@ -200,6 +210,10 @@ struct ProfileDecoding {
         guard let seconds = minimum > 0 ? positive(field, .time) : nonNegative(field, .time) else { return nil }
         guard let rate else { return nil }
         let exact = seconds * rate
+        guard exact <= Double(Self.maximumTicks) else {
+            reader.report(field, "\(text) \(tooLong) (\(formatPeriod(rate)) each at \(formatRate(rate)))")
+            return nil
+        }
         let n = exact.rounded()
         guard abs(exact - n) < 1e-6 * max(1, exact), n >= Double(minimum) else {
             reader.report(field, "\(text) is not a whole number of control periods (\(formatPeriod(rate)) at \(formatRate(rate)))")

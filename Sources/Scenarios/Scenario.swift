@@ -33,6 +33,9 @@ public struct Scenario: Sendable {
     /// written; the log's header lists them, so the log never shows a fault that did not act.
     public var faultsNotInjected: [String] = []
 
+    /// The longest run a scenario may ask for: 24 hours at the control `rate`.
+    public static func maximumDurationTicks(rate: Double) -> Int64 { Int64((24 * 3600 * rate).rounded(.down)) }
+
     /// The first fault onset (ticks), from which detection latency and excursion are measured.
     public var firstOnset: Int64? { faults.map(\.onset).min() }
 

@@ -114,7 +114,15 @@ struct ScenarioDecoding {
         guard let profile = loadedProfile else { return nil }
         var helper = ProfileDecoding(reader: reader, path: path)
         helper.thresholdHints = false
-        let duration = durationField.flatMap { helper.ticks($0, rate: profile.rate) }.map(Int64.init)
+        var duration = durationField.flatMap { helper.ticks($0, rate: profile.rate) }.map(Int64.init)
+        if let ticks = duration, let field = durationField, ticks > Scenario.maximumDurationTicks(rate: profile.rate) {
+            // A run is held in memory (its trace) and, on hardware, paced in real time: a day
+            // is the most that makes sense, and a typo of a unit must not start a run that
+            // never ends.
+            reader.report(
+                field, "\(field.text) is too long for a run: at most 24 h (\(Scenario.maximumDurationTicks(rate: profile.rate)) ticks at \(formatRate(profile.rate)))")
+            duration = nil
+        }
 
         var initial = profile.kinematics.clamped(JointVector(count: profile.jointCount))
         for j in profile.chainJointCount..<profile.jointCount {
@@ -332,6 +340,9 @@ struct ScenarioDecoding {
                 var message = "type '\(typeName)' does not apply to target '\(target.rawValue)' (it takes: \(allowed.joined(separator: ", ")))"
                 if let s = closest(typeName, in: allowed), s != typeName { message += "; did you mean '\(s)'?" }
                 reader.report(typeField, message)
+            } else if !jointOK {
+                // The joint's own error is reported; its unit cannot be known.
+                for key in ["magnitude", "rate", "factor", "value", "sigma", "holding", "by", "every"] { _ = m.optional(key) }
             } else {
                 (kind, distribution) = parameters(typeName, target: target, joint: joint, m: m, profile: profile, helper: helper)
             }
@@ -362,6 +373,27 @@ struct ScenarioDecoding {
             Fault(target: target, kind: kind, joint: joint, onset: onset, end: end, probability: probability, distribution: distribution),
             "\(target.rawValue) \(kind.name)\(parameter)\(jointText), \(window)"
         )
+    }
+
+    /// Why `e` cannot hold together with one of `earlier`, or nil: a check that must trip and
+    /// must not (or no check may trip at all), or two different final states or most severe
+    /// responses.
+    func contradiction(_ e: Expectation, _ earlier: [Expectation]) -> String? {
+        for other in earlier {
+            switch (e, other) {
+            case let (.trips(check, _, _), .noTrip(quiet)), let (.noTrip(quiet), .trips(check, _, _)):
+                if quiet == nil || quiet == check {
+                    return "contradicts an earlier expectation: '\(check.name)' must trip, and \(quiet == nil ? "no check may trip" : "must not trip"); the run could never pass"
+                }
+            case let (.finalState(a), .finalState(b)) where a != b:
+                return "contradicts an earlier expectation: the final state cannot be both \(b.rawValue) and \(a.rawValue)"
+            case let (.response(a), .response(b)) where a != b:
+                return "contradicts an earlier expectation: the most severe response cannot be both \(b.name) and \(a.name)"
+            default:
+                continue
+            }
+        }
+        return nil
     }
 
     /// The type's parameter, in the unit the target needs: a fixed value, or a distribution
@@ -580,7 +612,15 @@ struct ScenarioDecoding {
                 reader.report(element, "an expectation is one of: trips, no_trip, response, final_state, max_excursion, board_stops")
             }
             m.rejectUnknownKeys()
-            if let expectation { result.append(expectation) } else { ok = false }
+            if let expectation, let conflict = contradiction(expectation, result) {
+                // Such a scenario could never pass: say so now, not after the run.
+                reader.report(element, conflict)
+                ok = false
+            } else if let expectation {
+                result.append(expectation)
+            } else {
+                ok = false
+            }
         }
         if ok && result.isEmpty {
             reader.report(field, "a scenario must expect something")

@@ -168,7 +168,8 @@ public enum ScenarioRunner {
             return ExpectationResult(expectation: text, passed: r.finalState == state, figure: "final state \(r.finalState.rawValue)")
         case let .maxExcursion(limit):
             return ExpectationResult(
-                expectation: text, passed: r.peakExcursion <= limit, figure: "peak excursion \(format(r.peakExcursion * 1000)) mm")
+                expectation: text, passed: r.peakExcursion <= limit,
+                figure: "peak excursion \(format(r.peakExcursion * 1000, decimals: bound(limit * 1000).figureDecimals)) mm")
         case let .boardStops(within):
             guard r.boardWatchdogObservable else {
                 return ExpectationResult(
@@ -194,15 +195,30 @@ public enum ScenarioRunner {
         case let .noTrip(check): return check.map { "\($0.name) does not trip" } ?? "no check trips"
         case let .response(r): return "most severe response is \(r.name)"
         case let .finalState(s): return "final state is \(s.rawValue)"
-        case let .maxExcursion(m): return "tip excursion at most \(format(m * 1000)) mm"
+        case let .maxExcursion(m): return "tip excursion at most \(bound(m * 1000).text) mm"
         case let .boardStops(within):
             return within.map { "the boards' watchdog removes power within \(format(Double($0) * ms)) ms of onset" }
                 ?? "the boards' watchdog never removes power"
         }
     }
 
-    static func format(_ v: Double) -> String {
-        v == v.rounded() && abs(v) < 1e9 ? "\(Int(v))" : String(format: "%.3f", v)
+    static func format(_ v: Double, decimals: Int = 3) -> String {
+        v == v.rounded() && abs(v) < 1e15 ? "\(Int(v))" : String(format: "%.\(decimals)f", v)
+    }
+
+    /// A limit as written (a whole number, three decimals, or as many as it takes, up to nine
+    /// significant digits), and how many decimals a figure compared with it needs: one more
+    /// than the limit has, and at least three. So a limit of 0.0019 mm reads "0.0019", not
+    /// "0.002", and a peak of 0.00194 beside it reads "0.00194".
+    static func bound(_ v: Double) -> (text: String, figureDecimals: Int) {
+        if v == v.rounded() && abs(v) < 1e15 { return ("\(Int(v))", 3) }
+        let three = String(format: "%.3f", v)
+        if let back = Double(three), abs(back - v) <= 1e-12 * max(1, abs(v)) { return (three, 3) }
+        guard abs(v) >= 1e-6 else { return (String(format: "%.3g", v), 12) }
+        var text = String(format: "%.9f", v)
+        while text.hasSuffix("0") { text.removeLast() }
+        let decimals = text.split(separator: ".").last.map(\.count) ?? 0
+        return (text, max(3, decimals + 1))
     }
 
     // MARK: Log records

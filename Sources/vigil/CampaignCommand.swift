@@ -63,6 +63,7 @@ struct CampaignCommand: ParsableCommand {
         // minutes and then have nowhere to write.
         try prepareFolder(out, what: "the output folder (--out)")
         if let junit { try prepareFile(junit, what: "the JUnit file (--junit)") }
+        removePreviousCampaign()
         let scenarioCount = Set(plan.items.map(\.scenarioID)).count
         let startChecks = Set(plan.items.filter { if case .startCheck = $0.scenario { true } else { false } }.map(\.scenarioID)).count
         let once = startChecks == 0 || seeds == 1 ? "" : " (\(startChecks) start check\(startChecks == 1 ? "" : "s") once)"
@@ -106,6 +107,25 @@ struct CampaignCommand: ParsableCommand {
         if report { print("report: \(try writeCampaignReport(folder: out, out: nil, report: results).page)") }
         print(results.passed ? "PASS" : "FAIL")
         if !results.passed { throw VigilExit(code: VigilExit.failure) }
+    }
+
+    /// When `out` holds an earlier campaign (its runs.json), removes what that campaign wrote:
+    /// each run's log, trace and page, and the reports. Otherwise a folder archived for a
+    /// design-history file would hold logs of runs its summary does not list. Nothing else in
+    /// the folder is touched, and a folder without a runs.json is left as it is.
+    func removePreviousCampaign() {
+        guard let previous = try? CampaignReport(campaignFolder: out) else { return }
+        let manager = FileManager.default
+        // Only files under OUT/logs, as a campaign writes them.
+        for run in previous.runs where run.relativeLogPath.hasPrefix("logs/") && !run.relativeLogPath.split(separator: "/").contains("..") {
+            for path in [run.logPath, TraceRecorder.sibling(ofLog: run.logPath, extension: "trace"), ReportCommand.pagePath(forLog: run.logPath)] {
+                try? manager.removeItem(atPath: path)
+            }
+        }
+        for name in ["summary.json", "junit.xml", "traceability.md", "traceability.csv", "report.html", "runs.json"] {
+            try? manager.removeItem(atPath: (out as NSString).appendingPathComponent(name))
+        }
+        printError("vigil campaign: removed the earlier campaign's \(previous.runs.count) run\(previous.runs.count == 1 ? "" : "s") and reports from \(out)")
     }
 
     /// A report file, written whole or not at all. The runs are done by now, so a failure here

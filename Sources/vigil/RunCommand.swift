@@ -353,7 +353,7 @@ struct VerifyLogCommand: ParsableCommand {
         do {
             report = try FaultLogVerifier.verify(path: file)
         } catch {
-            throw VigilExit.invalid("\(file): error: cannot read the log: \(error.localizedDescription)")
+            throw VigilExit.invalid("\(file): error: cannot read the log: \(FaultLogVerifier.whyUnreadable(file, error))")
         }
         if let problem = report.problem {
             let intact = report.records == 0 ? "" : "; the \(report.records) record\(report.records == 1 ? "" : "s") before it \(report.records == 1 ? "is" : "are") intact"

@@ -51,6 +51,13 @@ import Testing
         expectSingle(edit.diagnostics(), line: edit.line, field: "safety.encoder_potentiometer.latency", "disabled: true")
     }
 
+    /// A duration too large for a tick count is refused with its line, not trapped on.
+    @Test(arguments: ["1e20 s", "1099511627777 ticks", "9223372036854775807 ticks"])
+    func hugeDurationIsRefused(_ value: String) throws {
+        let edit = try EditedProfile("dvrk-psm.yaml", replacing: "    latency: 10 ms", with: "    latency: \(value)")
+        expectSingle(edit.diagnostics(), line: edit.line, field: "safety.encoder_potentiometer.latency", "is too long: at most 1099511627776 ticks")
+    }
+
     @Test func idleMotionWithoutASettlingTime() throws {
         let edit = try EditedProfile("dvrk-psm.yaml", replacing: "    settle: 100 ms", with: "    settle: 0 ms")
         expectSingle(edit.diagnostics(), line: edit.line, field: "safety.idle_motion.settle", "disabled: true")

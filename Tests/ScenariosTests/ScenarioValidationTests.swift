@@ -43,6 +43,45 @@ import Testing
         return (copy.joined(separator: "\n"), index + 1)
     }
 
+    /// A misspelled joint is the one error: the parameter's unit is not also reported as
+    /// unknowable.
+    @Test func aMisspelledJointIsTheOnlyError() {
+        let e = edited("joint: outer_yaw, type", "joint: outer_yew, type")
+        let d = diagnostics(e.text)
+        #expect(d.count == 1, "\(d.map(\.description))")
+        #expect(d.first?.field == "faults[0].joint")
+    }
+
+    /// Expectations that cannot all hold are refused before the run, on the second one's line.
+    @Test(arguments: [
+        ("{ no_trip: encoder_potentiometer }", "'encoder_potentiometer' must trip, and must not trip"),
+        ("{ no_trip: any }", "'encoder_potentiometer' must trip, and no check may trip"),
+    ])
+    func contradictoryExpectationsAreRefused(_ second: String, _ fragment: String) {
+        let e = edited("within: 11 ms }", "within: 11 ms }\n  - \(second)")
+        let d = diagnostics(e.text)
+        #expect(d.count == 1 && d[0].field == "expect[1]" && d[0].location.line == e.line + 1 && d[0].message.contains(fragment), "\(d.map(\.description))")
+    }
+
+    @Test func twoFinalStatesAreRefused() {
+        let e = edited("within: 11 ms }", "within: 11 ms }\n  - { final_state: FAULT }\n  - { final_state: ENABLED }")
+        let d = diagnostics(e.text)
+        #expect(d.count == 1 && d[0].field == "expect[2]" && d[0].message.contains("cannot be both FAULT and ENABLED"), "\(d.map(\.description))")
+    }
+
+    /// A check that must not trip on its own, beside another that must, is fine.
+    @Test func anotherChecksTwinIsAccepted() throws {
+        let path = repositoryRoot.appendingPathComponent("edited-scenario.yaml").path
+        let s = try ScenarioLoader.decode(edited("within: 11 ms }", "within: 11 ms }\n  - { no_trip: temperature }").text, path: path)
+        #expect(s.expectations.count == 2)
+    }
+
+    @Test func aRunOfTwentyFourHoursIsAccepted() throws {
+        let path = repositoryRoot.appendingPathComponent("edited-scenario.yaml").path
+        let s = try ScenarioLoader.decode(edited("duration: 100 ms", "duration: 86400 s").text, path: path)
+        #expect(s.durationTicks == 86_400_000)
+    }
+
     @Test func theBaseScenarioIsValid() throws {
         let path = repositoryRoot.appendingPathComponent("edited-scenario.yaml").path
         let s = try ScenarioLoader.decode(Self.base, path: path)
@@ -68,6 +107,14 @@ import Testing
         ("target: potentiometer, joint: outer_yaw, type: offset, magnitude: 5.5 deg", "target: bus, type: delay, by: 2 ticks", "faults[0].by", "'ticks' is not a unit of a duration"),
         ("target: potentiometer, joint: outer_yaw, type: offset, magnitude: 5.5 deg", "target: bus, type: delay, by: 0 us", "faults[0].by", "greater than 0"),
         ("{ at: 1 ms, command: home }", "{ at: 1 ms, command: home, speed: 2 }", "timeline[1].speed", "unknown field 'speed'"),
+        // Values too large for a tick count are refused, not trapped on (2⁴⁰ ticks at most).
+        ("duration: 100 ms", "duration: 1e16 s", "duration", "is too long: at most 1099511627776 ticks"),
+        ("duration: 100 ms", "duration: 1099511627777 ticks", "duration", "is too long: at most 1099511627776 ticks"),
+        ("within: 11 ms", "within: 1e20 s", "expect[0].within", "is too long"),
+        ("onset: 50 ms }", "onset: 50 ms, duration: 9223372036854775807 ticks }", "faults[0].duration", "is too long"),
+        // A run is at most 24 h: at 1 kHz, 86 400 000 ticks.
+        ("duration: 100 ms", "duration: 86400001 ticks", "duration", "too long for a run: at most 24 h (86400000 ticks at 1 kHz)"),
+        ("duration: 100 ms", "duration: 1e12 s", "duration", "is too long"),
     ])
     func invalidFieldsAreNamed(_ old: String, _ new: String, _ field: String, _ fragment: String) {
         let e = edited(old, new)

@@ -105,7 +105,26 @@ import Testing
         let summary = try String(contentsOf: out.appendingPathComponent("summary.json"), encoding: .utf8)
         #expect(summary.contains("\"verdict\":\"FAIL\""))
         let trace = try String(contentsOf: out.appendingPathComponent("traceability.csv"), encoding: .utf8)
-        #expect(trace.contains("H07,Encoder / potentiometer disagreement,encoder_potentiometer; monitor_input_frozen,H07/pot-offset-above; H07/pot-offset-below; H07/pot-offset-longer-than-latency; H07/pot-offset-within-latency,8,4,FAIL"))
+        #expect(trace.contains("H07,Encoder / potentiometer disagreement,encoder_potentiometer; monitor_input_frozen,H07/pot-offset-above; H07/pot-offset-below; H07/pot-offset-longer-than-latency; H07/pot-offset-within-latency,8,4,0,FAIL"))
+    }
+
+    /// A campaign into the folder of an earlier one leaves none of the earlier runs behind;
+    /// files of the user's own are kept.
+    @Test func anEarlierCampaignInTheFolderIsReplaced() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let first = try vigil("campaign", "Scenarios/H16-power-loss", "--seeds", "2", "--out", out.path, "--report")
+        #expect(first.status == 0, "\(first.stderr)")
+        let mine = out.appendingPathComponent("notes.txt")
+        try "mine".write(to: mine, atomically: true, encoding: .utf8)
+        let second = try vigil("campaign", "Scenarios/H17-emergency-stop", "--seeds", "1", "--out", out.path)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("removed the earlier campaign's 4 runs and reports"))
+        let left = try FileManager.default.subpathsOfDirectory(atPath: out.appendingPathComponent("logs").path).filter { !$0.hasSuffix("/") }
+        #expect(left.filter { $0.contains("H16") && $0.contains(".") }.isEmpty, "\(left)")
+        #expect(left.filter { $0.hasSuffix(".jsonl") }.count == 2, "\(left)")
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("report.html").path))
+        #expect(FileManager.default.fileExists(atPath: mine.path))
     }
 
     @Test func aRunThatCannotWriteItsLogIsAnError() throws {
@@ -124,8 +143,33 @@ import Testing
         defer { try? FileManager.default.removeItem(at: out) }
         _ = try vigil("campaign", "Scenarios/H17-emergency-stop", "--seeds", "1", "--out", out.path)
         let md = try String(contentsOf: out.appendingPathComponent("traceability.md"), encoding: .utf8)
-        #expect(md.contains("| H17 | Emergency stop | `emergency_stop` | `H17-emergency-stop/estop-asserted`<br>`H17-emergency-stop/estop-released-then-reset` | 2/2 | PASS |"))
-        #expect(md.contains("| H04 | RCM / port violation | `remote_center_distance`, `insertion_depth`, `remote_center_stop` | — | 0/0 | NOT COVERED |"))
+        #expect(md.contains("| H17 | Emergency stop | `emergency_stop` | `H17-emergency-stop/estop-asserted`<br>`H17-emergency-stop/estop-released-then-reset` | 2/2 | 2 | PASS |"))
+        #expect(md.contains("| H04 | RCM / port violation | `remote_center_distance`, `insertion_depth`, `remote_center_stop` | — | 0/0 | 0 | NOT COVERED |"))
+    }
+
+    /// Twins and nominal runs show that the checks stay quiet, not that they act: a hazard with
+    /// nothing else is NOT DEMONSTRATED, not PASS. With the scenario that must trip, it passes.
+    @Test func twinsAloneDoNotDemonstrateAControl() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let twin = try vigil("campaign", "Scenarios/H07-encoder-potentiometer/pot-offset-below.yaml", "--seeds", "1", "--out", out.path)
+        #expect(twin.status == 0, "the run itself passes: \(twin.stderr)")
+        var csv = try String(contentsOf: out.appendingPathComponent("traceability.csv"), encoding: .utf8)
+        #expect(csv.contains("H07,Encoder / potentiometer disagreement,encoder_potentiometer; monitor_input_frozen,pot-offset-below,1,1,0,NOT DEMONSTRATED"), "\(csv)")
+        let runs = try String(contentsOf: out.appendingPathComponent("runs.json"), encoding: .utf8)
+        #expect(runs.contains("\"demonstrated_checks\":[]"))
+
+        let both = try vigil(
+            "campaign", "Scenarios/H07-encoder-potentiometer/pot-offset-below.yaml", "Scenarios/H07-encoder-potentiometer/pot-offset-above.yaml",
+            "--seeds", "1", "--out", out.path)
+        #expect(both.status == 0, "\(both.stderr)")
+        csv = try String(contentsOf: out.appendingPathComponent("traceability.csv"), encoding: .utf8)
+        #expect(csv.contains("pot-offset-below; pot-offset-above,2,2,1,PASS"), "\(csv)")
+        // `vigil report` reads the evidence back from runs.json.
+        let report = try vigil("report", out.path)
+        #expect(report.status == 0, "\(report.stderr)")
+        let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(html.contains("<td>2/2</td><td>1</td>"), "the traceability row counts the demonstrating run")
     }
 
     @Test func invalidScenarioStopsTheCampaignBeforeAnyRun() throws {

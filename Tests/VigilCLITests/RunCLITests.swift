@@ -56,6 +56,43 @@ import Testing
         #expect(first == second)
     }
 
+    /// docs/fault-log.md shows a whole log of `pot-offset-above`, and the README and
+    /// scenarios.md quote its final hash. The example must be what this version writes (its
+    /// records, apart from the commit it was built from and the chain over it), its chain must
+    /// verify, and the quoted final hash must be its last: a stale profile hash in the docs
+    /// sends a reader looking for the wrong file.
+    @Test func theFaultLogDocsShowTheLogThisVersionWrites() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let docs = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/fault-log.md"), encoding: .utf8)
+        let shown = docs.components(separatedBy: "\n").drop { !$0.hasPrefix("{\"type\":\"header\"") }.prefix { $0.hasPrefix("{") }
+        #expect(shown.count == 8)
+        let run = try vigil("run", "Scenarios/H07-encoder-potentiometer/pot-offset-above.yaml", "--out", out.path)
+        #expect(run.status == 0, "\(run.stderr)")
+        let written = try String(contentsOf: out.appendingPathComponent("pot-offset-above-seed1.jsonl"), encoding: .utf8)
+            .components(separatedBy: "\n").filter { !$0.isEmpty }
+        func content(_ line: String) throws -> NSDictionary {
+            var record = try json(line)
+            record["prev"] = nil
+            record["hash"] = nil
+            record["git_commit"] = nil
+            return record as NSDictionary
+        }
+        #expect(written.count == shown.count)
+        for (doc, fresh) in zip(shown, written) {
+            #expect(try content(doc) == content(fresh), "docs/fault-log.md shows \(doc)\nthis version writes \(fresh)")
+        }
+        let copy = out.appendingPathComponent("shown.jsonl")
+        try (shown.joined(separator: "\n") + "\n").write(to: copy, atomically: true, encoding: .utf8)
+        let verify = try vigil("verify-log", copy.path)
+        #expect(verify.stdout.contains("intact — 8 records"), "\(verify.stdout)\(verify.stderr)")
+        let finalHash = try json(shown.last!)["hash"] as? String ?? "?"
+        for file in ["README.md", "docs/scenarios.md"] {
+            let text = try String(contentsOf: repositoryRoot.appendingPathComponent(file), encoding: .utf8)
+            #expect(text.contains("(final hash \(finalHash))"), "\(file) quotes another final hash")
+        }
+    }
+
     @Test func anotherSeedGivesOtherNoiseButTheSameVerdicts() throws {
         let out = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }
