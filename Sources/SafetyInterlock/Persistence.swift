@@ -27,6 +27,9 @@ struct EpisodeFlags: Sendable, BitwiseCopyable {
         return condition && bits & mask == 0
     }
 
+    /// True while `slot`'s episode is under way.
+    func isActive(_ slot: Int) -> Bool { bits & (1 << UInt32(slot)) != 0 }
+
     /// Ends `slot`'s episode: if its condition still holds on the next tick, that is a new one.
     mutating func end(_ slot: Int) {
         bits &= ~(UInt32(1) << UInt32(slot))

@@ -31,6 +31,9 @@ extension SafetyInterlock {
     }
 
     /// H13: above the warning temperature, warn once per episode; above the error: power off.
+    /// °C below `temperature.warning` at which a warning episode ends.
+    static let temperatureWarningHysteresis = 1.0
+
     mutating func checkTemperature(_ sensors: SensorFrame) {
         var hottest = -Double.infinity
         var joint = 0
@@ -44,8 +47,14 @@ extension SafetyInterlock {
         if let error = limits.temperatureError, hottest > error || hottest.isNaN {
             trips.append(Trip(check: .temperature, joint: joint, measured: hottest, threshold: error, response: .powerOff))
         }
-        if let warning = limits.temperatureWarning, episodes.starts(Slot.temperature, hottest > warning) {
-            trips.append(Trip(check: .temperatureWarning, joint: joint, measured: hottest, threshold: warning, response: .clamp))
+        if let warning = limits.temperatureWarning {
+            // An episode starts above the warning and lasts until the reading falls
+            // `temperatureWarningHysteresis` below it: a temperature that hovers at the
+            // warning, its noise crossing it back and forth, is one warning, not dozens.
+            let under = episodes.isActive(Slot.temperature) ? warning - Self.temperatureWarningHysteresis : warning
+            if episodes.starts(Slot.temperature, hottest > under) {
+                trips.append(Trip(check: .temperatureWarning, joint: joint, measured: hottest, threshold: warning, response: .clamp))
+            }
         }
     }
 

@@ -150,6 +150,21 @@ import Testing
         #expect(v.state == .normal)
     }
 
+    /// A warning episode ends only when the reading falls 1 degC below the warning: noise
+    /// around 60 degC is one warning. Below 59 degC − ε it ends, and 60 + ε warns again.
+    @Test func temperatureWarningEpisodeHasHysteresis() {
+        var h = Harness { $0.temperatureWarning = 60; $0.temperatureError = 65 }
+        let epsilon = 60 * 1e-9
+        var warnings: [Int64] = []
+        for value in [60 + epsilon, 59.5, 60.3, 59 + epsilon, 60.3, 59 - epsilon, 59.9, 60 + epsilon] {
+            h.sensors.temperature[0] = value
+            let tick = h.tick
+            if h.step().tripped(.temperatureWarning) != nil { warnings.append(tick) }
+        }
+        // Ticks 0 (first crossing) and 7 (above again after falling below 59 − ε at tick 5).
+        #expect(warnings == [0, 7])
+    }
+
     @Test(arguments: boundary(65.0))
     func temperatureError(_ value: Double, _ trips: Bool) {
         var h = Harness { $0.temperatureWarning = 60; $0.temperatureError = 65 }
