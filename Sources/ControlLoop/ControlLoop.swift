@@ -486,9 +486,16 @@ public struct ControlLoop<Backend: ActuatorBackend> {
                 transition(to: .paused, tick: k, reason: reason)
                 mode = .idle
             }
-            if reason != nil { lastReason = reason }
+            // The check that started the hold or stop, or escalated it: a later trip of the
+            // same or a lesser severity (one more symptom of the same failure) does not take
+            // its place, so the FAULT the stop ends in names the check that started it.
+            if let reason, lastReason == nil || worst > lastReasonResponse {
+                lastReason = reason
+                lastReasonResponse = worst
+            }
         case .normal:
-            break
+            lastReason = nil
+            lastReasonResponse = .none
         }
         let dropped = events.takeDropped()
         eventsLost += dropped
@@ -499,7 +506,9 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         }
     }
 
+    /// The check that started (or escalated) the hold or stop under way, and its response.
     var lastReason: CheckID?
+    var lastReasonResponse = Response.none
     /// The limited proposal of this tick and its tip, when the tip-speed check worked it out: a
     /// caller that needs the tip of the same joints can take it from here.
     public private(set) var proposedTip: (position: JointVector, tip: Vector3)?

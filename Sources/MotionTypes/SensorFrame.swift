@@ -24,7 +24,8 @@ public struct SensorFrame: Sendable, BitwiseCopyable {
     /// Consecutive bus cycles that failed (missing, corrupt or unanswered replies); 0 for a
     /// simulator. H09/H10.
     public var busFaults: Int32
-    /// The last bus cycle's request-to-last-reply time, µs (0 for a simulator). H11.
+    /// The last bus cycle's request-to-last-reply time, µs: to the last reply that came, 0 when
+    /// none did (the cycle failed: `busFaults`), and 0 for a simulator. H11.
     public var roundTripMicroseconds: Int32
 
     public init(jointCount: Int) {

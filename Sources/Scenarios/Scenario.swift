@@ -33,6 +33,16 @@ public struct Scenario: Sendable {
     /// written; the log's header lists them, so the log never shows a fault that did not act.
     public var faultsNotInjected: [String] = []
 
+    /// The file gives `initial_joints` (otherwise the simulator starts at the default pose).
+    public var initialJointsGiven = false
+    /// On hardware the arm starts where it stands: `initial_joints` is not applied, and the
+    /// log's header says so.
+    public var initialJointsNotApplied = false
+
+    /// Why a serial run does not apply `initial_joints` (the warning and the log's header).
+    public static let initialJointsOnHardware =
+        "the arm starts where it stands: initial_joints is the simulator's starting pose, and Vigil does not move real joints there before a run"
+
     /// The longest run a scenario may ask for: 24 hours at the control `rate`.
     public static func maximumDurationTicks(rate: Double) -> Int64 { Int64((24 * 3600 * rate).rounded(.down)) }
 

@@ -162,10 +162,12 @@ struct ScenarioDecoding {
         guard let name, let description, let hazards, let seed, let duration, let timeline, let expectations, initialOK,
             faultsOK
         else { return nil }
-        return Scenario(
+        var scenario = Scenario(
             path: path, name: name, description: description, hazards: hazards, profileReference: reference,
             profilePath: resolved, profile: profile, seed: seed, durationTicks: duration, initialJoints: initial,
             timeline: timeline, faults: faults, faultTexts: faultTexts, expectations: expectations)
+        scenario.initialJointsGiven = initialField != nil
+        return scenario
     }
 
     /// `reference` relative to the scenario's folder, with `.` and `..` resolved.

@@ -317,6 +317,7 @@ public enum ScenarioRunner {
         }
         r.add("faults", s.faultTexts)
         if !s.faultsNotInjected.isEmpty { r.add("faults_not_injected", s.faultsNotInjected) }
+        if s.initialJointsNotApplied { r.add("initial_joints_not_applied", Scenario.initialJointsOnHardware) }
         r.add("expectations", s.expectations.map { describe($0, s.profile) })
         if let trace { r.add("trace", trace) }
         if let realtime {

@@ -177,9 +177,11 @@ struct StartCheckDecoding {
 extension HardwareProfile {
     /// What differs between this profile and the arm that is attached (`attached`, with
     /// `servoModels` and `servoFirmware` overriding what its servos report). Empty when they
-    /// match. The same rules as the serial backend's start-up check (H20): the robot, its
-    /// joints, every servo's model number, and its firmware version where this profile names one
-    /// (an attached servo whose profile names none reports the virtual boards' version).
+    /// match. The robot and its joints (what a start check knows of the attached arm), then
+    /// the serial backend's start-up rules (H20): every listed servo answers with the model,
+    /// and the firmware version where this profile names one (an attached servo whose profile
+    /// names none reports the virtual boards' version), and no servo the profile does not list
+    /// answers (another arm on the bus).
     public func hardwareMismatches(attached: HardwareProfile, servoModels: [Int: Int] = [:], servoFirmware: [Int: Int] = [:]) -> [String] {
         var problems: [String] = []
         if attached.id != id {
@@ -208,6 +210,9 @@ extension HardwareProfile {
                     }
                 }
             }
+            let listed = bus.servos.map(\.id)
+            let unlisted = reported.keys.filter { !listed.contains($0) }.sorted()
+            if !unlisted.isEmpty { problems.append(Dynamixel.unlistedServos(unlisted, listed: listed)) }
         }
         return problems
     }

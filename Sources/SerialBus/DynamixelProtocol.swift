@@ -88,6 +88,14 @@ public enum Dynamixel {
         "servo id \(id) is model \(reported) (\(modelName(reported))), but the profile expects \(expected) (\(modelName(expected)))"
     }
 
+    /// Servos answering on the bus that the profile does not list: another arm, or a part of
+    /// one, is attached (H20).
+    public static func unlistedServos(_ found: [Int], listed: [Int]) -> String {
+        let which = found.map(String.init).joined(separator: ", ")
+        return "servo id\(found.count == 1 ? "" : "s") \(which) answer\(found.count == 1 ? "s" : "") on the bus too, "
+            + "but the profile lists only id\(listed.count == 1 ? "" : "s") \(listed.map(String.init).joined(separator: ", ")) (another arm attached?)"
+    }
+
     public static func firmwareMismatch(id: Int, reported: Int, expected: Int) -> String {
         "servo id \(id) runs firmware version \(reported), but the profile expects \(expected)"
     }

@@ -75,7 +75,7 @@ public final class LibSerialPortTransport: SerialTransport, @unchecked Sendable 
                 exists
                     ? "exists, but is not a serial port libserialport can open (a file, a folder, or another kind of device; a pseudo-terminal needs --transport posix; see 'vigil hw ports')"
                     : "no serial port by that name (see 'vigil hw ports'; a pseudo-terminal needs --transport posix)",
-                notFound: true)
+                notFound: !exists)
         }
         let opened = calls.open(p, SP_MODE_READ_WRITE)
         guard opened == SP_OK else {
@@ -103,7 +103,7 @@ public final class LibSerialPortTransport: SerialTransport, @unchecked Sendable 
     func error(_ r: sp_return, _ what: String, notFound: Bool = false) -> SerialError {
         switch r {
         case SP_ERR_ARG:
-            return SerialError(notFound ? .notFound : .invalidArgument, port: path, what)
+            return SerialError(notFound ? .notFound : .unsupported, port: path, what)
         case SP_ERR_FAIL:
             let code = calls.lastErrorCode()
             let message = calls.lastErrorMessage()

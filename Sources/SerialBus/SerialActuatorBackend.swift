@@ -80,6 +80,16 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
                         + ": refusing to power on (H20)")
             }
         }
+        // Every servo on the bus answers a broadcast ping. One the profile does not list means
+        // the bus is another arm's, or holds more than this one: the listed ids may all match
+        // (the PSM's first three servos are the desk bench's model), yet the joints are not the
+        // profile's.
+        let unlisted = broadcastPing().filter { !ids.contains($0) }
+        guard unlisted.isEmpty else {
+            throw BackendError(
+                .configurationMismatch,
+                Dynamixel.unlistedServos(unlisted.map(Int.init), listed: ids.map(Int.init)) + ": refusing to power on (H20)")
+        }
         // Configuration happens with torque off (the EEPROM area is locked while it is on).
         // Current-based position mode (5): multi-turn, and the servo itself caps the motor current
         // at Goal Current, set to the drive's limit (H12 enforced on the hardware too). In this
@@ -131,8 +141,34 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
         throw BackendError(
             .unavailable,
             "the servos did not return one complete, plausible reading of their present values in \(attempts) attempts "
-                + "(\(rangeErrors) replies out of range, \(timeouts) timeouts, \(crcErrors) CRC errors): refusing to power on")
+                + "(\(rangeErrors) replies out of range, \(timeouts) reads with a reply missing after the \(Int((readWindow * 1000).rounded())) ms a read waits "
+                + "(lost, or slower than that), \(crcErrors) CRC errors): refusing to power on")
     }
+
+    /// The ids whose status answers a broadcast ping. Servos answer one after another; the
+    /// wait is the one ROBOTIS's SDK allows for every possible id to answer (3 ms each, plus
+    /// a status packet's bytes at the baud rate, plus 16 ms): about 0.8 s at 1 Mbaud, once,
+    /// before anything is powered.
+    mutating func broadcastPing() -> [UInt8] {
+        clearInput()
+        encoder.ping(id: Dynamixel.broadcastID)
+        do { try send() } catch { return [] }
+        let statusBytes = 14.0
+        let window = (statusBytes * 10 / Double(bus.baud) + 0.003) * Double(Int(Dynamixel.maxID) + 1) + 0.016
+        let start = now()
+        var found: [UInt8] = []
+        while now() - start < window {
+            guard let n = try? receiveSome(timeout: 5_000), n >= 0 else { break }
+            while parser.next(into: &packet) {
+                if packet.isStatus && packet.parameterCount == 4 && !found.contains(packet.id) { found.append(packet.id) }
+            }
+        }
+        return found.sorted()
+    }
+
+    /// How long a tick's read waits for every reply: twice the round-trip budget, at least 2 ms
+    /// and at most 5 ms.
+    var readWindow: Double { min(max(2 * bus.roundTripBudget, 0.002), 0.005) }
 
     /// Present-value reads start-up tries before it refuses to power on.
     static let startReadAttempts = 20
@@ -205,10 +241,14 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
         // Replies taken (`answered`), and of those the ones whose values were used (`received`).
         var answered = 0
         var received = 0
+        // When the last reply taken came: the cycle's round trip. The wait for a reply that
+        // never comes is not a round trip (that cycle fails, which H09 counts), so a lost reply
+        // is not also a late one (H11).
+        var lastReply = start
         // Wait for every reply, at most twice the round-trip budget and never more than 5 ms (a
         // late reply is still better than none; the interlock judges lateness from the measured
         // time, and a dead bus must not stretch the loop's period without bound).
-        let deadline = start + min(max(2 * bus.roundTripBudget, 0.002), 0.005)
+        let deadline = start + readWindow
         while ok && answered < ids.count && now() < deadline {
             do {
                 let n = try receiveSome(timeout: 500)
@@ -227,6 +267,7 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
                 // servo has answered, though: it is not waited for, nor counted as a timeout.
                 seen[index] = true
                 answered += 1
+                lastReply = now()
                 guard Self.plausible(bus.servos[index], packet) else {
                     rangeErrors += 1
                     continue
@@ -237,7 +278,6 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
                 Self.decode(servo, first: index == 0, packet, into: &lastFrame)
             }
         }
-        let elapsed = now() - start
         if answered < ids.count {
             missingReplies += ids.count - answered
             if ok { timeouts += 1 }
@@ -248,7 +288,7 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
         if complete { sequence &+= 1 }
         lastFrame.sequence = sequence
         lastFrame.busFaults = consecutiveFaults
-        lastFrame.roundTripMicroseconds = Int32(min(Double(Int32.max), elapsed * 1e6))
+        lastFrame.roundTripMicroseconds = Int32(min(Double(Int32.max), (lastReply - start) * 1e6))
         lastFrame.amplifiersEnabled = torqueOn
         lastFrame.emergencyStop = false
         lastFrame.brakesEngaged = 0

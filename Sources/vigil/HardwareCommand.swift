@@ -67,7 +67,10 @@ struct HardwareCommand: ParsableCommand {
         @Option(help: "auto, libserialport or posix.")
         var transport: TransportKind = .auto
 
-        func validate() throws { try validateBaud(baud) }
+        func validate() throws {
+            try validateBaud(baud)
+            if port.isEmpty { throw ValidationError("--port is empty: give the servo bus's port, e.g. /dev/ttyUSB0 (see 'vigil hw ports')") }
+        }
 
         func run() throws {
             let link: any SerialTransport

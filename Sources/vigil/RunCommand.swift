@@ -71,6 +71,7 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("--priority and --cpu are for paced runs: add --realtime (or run on --backend serial)")
         }
         if let baud { try validateBaud(baud) }
+        if port?.isEmpty == true { throw ValidationError("--port is empty: give the servo bus's port, e.g. /dev/ttyUSB0 (see 'vigil hw ports')") }
     }
 
     func run() throws {
@@ -178,7 +179,11 @@ extension RunCommand {
         for (i, fault) in written.faults.enumerated() where onPlant(fault) {
             printError("warning: fault \(i) (\(written.faultTexts[i])) acts on the simulated plant and is not injected on hardware (the log's header lists it under faults_not_injected)")
         }
-        let scenario = written.withoutFaults(where: onPlant)
+        var scenario = written.withoutFaults(where: onPlant)
+        if scenario.initialJointsGiven {
+            scenario.initialJointsNotApplied = true
+            printError("warning: initial_joints is not applied on hardware: \(Scenario.initialJointsOnHardware) (the log's header says so under initial_joints_not_applied); bring the arm to that pose first if the scenario depends on it")
+        }
         guard let bus = scenario.profile.busConfiguration(port: port, baud: baud) else {
             throw VigilExit.invalid("error: \(scenario.profilePath) has no bus section: there are no servos to drive")
         }
@@ -223,13 +228,14 @@ extension RunCommand {
         let realtime = noPacing ? nil : enterRealtime()
         let interrupt: (SerialActuatorBackend) -> String? = { b in
             if let reason = Self.stopReason() { return reason }
-            if b.consecutiveTransportErrors > Self.linkLostAfter, let e = b.lastError { return "the link to the boards was lost: \(e)" }
+            // Cycles are counted, not errors (a cycle can fail its write and its read).
+            guard b.consecutiveFailedCycles > Self.linkLostAfter else { return nil }
+            if b.consecutiveTransportErrors > 0, let e = b.lastError {
+                return "the link to the boards was lost: \(e) (\(b.consecutiveFailedCycles) cycles in a row failed)"
+            }
             // A bus that stays silent (a cut cable behind an adapter that is still plugged in,
             // boards without power) gives no transport error, only cycles without replies.
-            if b.consecutiveFailedCycles > Self.linkLostAfter {
-                return "the link to the boards was lost: no complete reply for \(b.consecutiveFailedCycles) cycles (a silent bus, or replies slower than the 5 ms a cycle waits: check the wiring, the power, the baud rate and the USB adapter's latency timer)"
-            }
-            return nil
+            return "the link to the boards was lost: no complete reply for \(b.consecutiveFailedCycles) cycles (a silent bus, or replies slower than the 5 ms a cycle waits: check the wiring, the power, the baud rate and the USB adapter's latency timer)"
         }
         do {
             return try ScenarioRunner.run(

@@ -376,6 +376,38 @@ enum Arm {
         #expect(loop.state == .fault)
     }
 
+    /// The FAULT a protective stop ends in names the check that started the stop, not the
+    /// last of the lesser trips that came while it ran (here `deadline` holds, from overruns
+    /// during the stop).
+    @Test func theFaultAfterAStopNamesTheCheckThatStartedIt() {
+        var settings = Arm.configuration()
+        settings.limits.commandStep = JointVector([0.1, 0.1])
+        settings.limits.maxOverruns = 10
+        settings.limits.overrunWindow = 100
+        let faults = [
+            Fault(target: .command, kind: .offset(0.12), joint: 0, onset: 300, end: nil),
+            Fault(target: .loopTiming, kind: .overrun, joint: nil, onset: 303, end: 306),
+        ]
+        var loop = Arm.homedLoop(settings, faults: faults)
+        loop.step(tick: 0)
+        loop.command(.moveJoints(JointVector([1.4, -0.2])), tick: 1, index: 2)
+        var trips: [(Int64, CheckID)] = []
+        var faultReason: CheckID??
+        for k in Int64(1)..<600 {
+            loop.step(tick: k)
+            while let e = loop.events.pop() {
+                if e.kind == .trip { trips.append((k, e.trip.check)) }
+                if e.kind == .stateTransition && e.to == .fault { faultReason = e.reasonCheck }
+            }
+        }
+        let stop = trips.first { $0.1 == .commandStep }
+        let deadlines = trips.filter { $0.1 == .deadline }
+        #expect(stop != nil, "command_step started a stop: \(trips)")
+        #expect(deadlines.count == 3 && deadlines.allSatisfy { $0.0 > stop?.0 ?? .max }, "deadline holds came during the stop: \(trips)")
+        #expect(loop.state == .fault)
+        #expect(faultReason == .some(.commandStep), "FAULT reason: \(String(describing: faultReason))")
+    }
+
     @Test func pauseAndResumeWithoutAHoldKeepTheReference() {
         var loop = Arm.homedLoop()
         for k in 0..<50 { loop.step(tick: Int64(k)) }

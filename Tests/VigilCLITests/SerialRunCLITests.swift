@@ -94,8 +94,20 @@ import Glibc
         }
     }
 
+    /// Waits until the paced nominal run's log has its first command (start-up, with its
+    /// broadcast ping of about 0.8 s, is over and the ticks run), then `seconds` more: 0.5 s
+    /// into a 3 s run, whatever a test does then happens mid-run.
+    func waitUntilMidRun(_ out: URL, seconds: Double = 0.5) {
+        let path = out.appendingPathComponent("psm-nominal-move-seed1.jsonl").path
+        for _ in 0..<1000 {
+            if let text = try? String(contentsOfFile: path, encoding: .utf8), text.contains("\"command\":\"enable\"") { break }
+            usleep(10_000)
+        }
+        usleep(useconds_t(seconds * 1e6))
+    }
+
     /// The PSM nominal move on the serial backend against `emulator`, paced at the control rate
-    /// (3 s, so whatever a test does 0.7 s in surely happens mid-run).
+    /// (3 s of ticks).
     func startPacedNominalRun(folder: URL, emulator: EmulatorProcess) throws -> (run: Process, stdout: Pipe, out: URL) {
         let out = folder.appendingPathComponent("out")
         let (run, stdout) = try startVigil([
@@ -123,7 +135,7 @@ import Glibc
         defer { try? FileManager.default.removeItem(at: folder) }
         let emulator = try EmulatorProcess(profile: folder.appendingPathComponent("HardwareProfiles/dvrk-psm.yaml").path)
         let (run, stdout, out) = try startPacedNominalRun(folder: folder, emulator: emulator)
-        usleep(700_000)
+        waitUntilMidRun(out)
         // Pull the cable: the boards disappear mid-run.
         kill(emulator.process.processIdentifier, SIGKILL)
         emulator.process.waitUntilExit()
@@ -140,7 +152,7 @@ import Glibc
         defer { try? FileManager.default.removeItem(at: folder) }
         let emulator = try EmulatorProcess(profile: folder.appendingPathComponent("HardwareProfiles/dvrk-psm.yaml").path)
         let (run, stdout, out) = try startPacedNominalRun(folder: folder, emulator: emulator)
-        usleep(700_000)
+        waitUntilMidRun(out)
         kill(emulator.process.processIdentifier, SIGSTOP)  // the boards stop answering; the pty stays
         // 50 cycles of at most 5 ms each: well under a second. Without the rule the run would
         // wait out the scenario's remaining 2.3 s of ticks, each up to 5 ms long (11 s or more).
@@ -163,8 +175,8 @@ import Glibc
         let folder = try Self.workspace(scenarios: ["Scenarios/nominal/psm-nominal-move.yaml"])
         defer { try? FileManager.default.removeItem(at: folder) }
         let emulator = try EmulatorProcess(profile: folder.appendingPathComponent("HardwareProfiles/dvrk-psm.yaml").path)
-        let (run, stdout, _) = try startPacedNominalRun(folder: folder, emulator: emulator)
-        usleep(700_000)
+        let (run, stdout, out) = try startPacedNominalRun(folder: folder, emulator: emulator)
+        waitUntilMidRun(out)
         kill(run.processIdentifier, SIGINT)
         let text = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         run.waitUntilExit()
@@ -234,6 +246,30 @@ import Glibc
         #expect(count("crc_errors") == 0, "\(summary)")
     }
 
+    /// A lost reply makes a failed cycle (H09 counts it), not a late one: the read's wait for
+    /// it is not a round trip. With a 4.9 ms budget the read waits 5 ms for a missing reply,
+    /// which H11 used to judge as a 5 ms round trip, holding the arm on every lost reply. (The
+    /// budget is as large as that allows, so that a busy machine's pty is not late by itself.)
+    @Test func aLostReplyIsAFailedCycleNotALateOne() throws {
+        let scenario = "Scenarios/bench-3dof/nominal-move.yaml"
+        let folder = try Self.workspace(scenarios: [scenario])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let profile = folder.appendingPathComponent("HardwareProfiles/bench-3dof.yaml")
+        let text = try String(contentsOf: profile, encoding: .utf8)
+        #expect(text.contains("max_round_trip: 20 ms"))
+        try text.replacingOccurrences(of: "max_round_trip: 20 ms", with: "max_round_trip: 4900 us").write(to: profile, atomically: true, encoding: .utf8)
+        let emulator = try EmulatorProcess(profile: profile.path, extra: ["--drop", "0.003"])
+        defer { _ = emulator.interrupt() }
+        let out = folder.appendingPathComponent("out")
+        let run = try vigil("run", folder.appendingPathComponent(scenario).path, "--backend", "serial", "--port", emulator.link, "--no-pacing", "--out", out.path)
+        let log = try String(contentsOf: out.appendingPathComponent("nominal-move-seed1.jsonl"), encoding: .utf8)
+        let summary = String(log.split(separator: "\n").last ?? "")
+        let missing = summary.range(of: #""missing_replies":(\d+)"#, options: .regularExpression).flatMap { Int(summary[$0].split(separator: ":").last!) }
+        #expect((missing ?? 0) >= 5, "replies were lost: \(summary)")
+        #expect(!log.contains("\"check\":\"round_trip\""), "a lost reply is not a late one")
+        #expect(run.status == 0, "no trip, ENABLED: \(run.stdout)")
+    }
+
     /// Servos that never give one plausible reading are refused before power-on: the arm is
     /// never enabled on a frame no reply has filled (which would send every joint to zero).
     @Test func servosWithNoPlausibleReadingAreRefusedBeforePowerOn() throws {
@@ -264,6 +300,23 @@ import Glibc
         #expect(header.contains("\"checks_without_hardware_input\":[{\"check\":\"emergency_stop\",\"reason\":\"the servos have no e-stop input"), "\(header)")
         #expect(run.stderr.contains("warning: emergency_stop has no hardware input on the serial bus"))
         #expect(try vigil("verify-log", out.appendingPathComponent("H16-supply-below-minimum-seed1.jsonl").path).status == 0)
+    }
+
+    /// `initial_joints` is the simulator's starting pose: a serial run cannot apply it, and
+    /// says so (a warning, and a field in the log's header) instead of starting silently
+    /// wherever the arm stands.
+    @Test func initialJointsAreNotAppliedOnHardwareAndTheLogSaysSo() throws {
+        let scenario = "Scenarios/bench-3dof/H05-setpoint-beyond-limit.yaml"
+        let folder = try Self.workspace(scenarios: [scenario])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let emulator = try EmulatorProcess(profile: folder.appendingPathComponent("HardwareProfiles/bench-3dof.yaml").path)
+        defer { _ = emulator.interrupt() }
+        let out = folder.appendingPathComponent("out")
+        let run = try vigil("run", folder.appendingPathComponent(scenario).path, "--backend", "serial", "--port", emulator.link, "--no-pacing", "--out", out.path)
+        #expect(run.stderr.contains("warning: initial_joints is not applied on hardware: the arm starts where it stands"), "\(run.stderr)")
+        let log = try String(contentsOf: out.appendingPathComponent("H05-setpoint-beyond-limit-seed1.jsonl"), encoding: .utf8)
+        let header = log.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(header.contains("\"initial_joints_not_applied\":\"the arm starts where it stands"), "\(header)")
     }
 
     /// The potentiometer self-test cannot run on servos (one position reading, still when the
@@ -321,6 +374,28 @@ import Glibc
         #expect(lines.count == 3)
         #expect(lines.count == 3 && lines[1].contains("\"type\":\"start_refused\",\"tick\":0,\"reason\":\"hardware_mismatch\",\"hazards\":[\"H20\"]"), "\(lines)")
         #expect(lines.last?.contains("\"verdict\":\"FAIL\"") == true && lines.last?.contains("refused before power-on: servo id 2 is model 1020") == true)
+    }
+
+    /// H20: the bench's profile on the PSM's bus. Ids 1–3 answer with the bench's model, but ids
+    /// 4–7 answer a broadcast ping too: another arm is attached, and nothing is powered.
+    @Test func anotherArmOnTheBusIsRefusedBeforePowerOn() throws {
+        let scenario = "Scenarios/bench-3dof/nominal-move.yaml"
+        let folder = try Self.workspace(scenarios: [scenario])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let emulator = try EmulatorProcess(profile: folder.appendingPathComponent("HardwareProfiles/dvrk-psm.yaml").path)
+        defer { _ = emulator.interrupt() }
+        let out = folder.appendingPathComponent("out")
+        let run = try vigil("run", folder.appendingPathComponent(scenario).path, "--backend", "serial", "--port", emulator.link, "--no-pacing", "--out", out.path)
+        #expect(run.status == 1)
+        #expect(
+            run.stderr.contains("servo ids 4, 5, 6, 7 answer on the bus too, but the profile lists only ids 1, 2, 3 (another arm attached?): refusing to power on (H20)"),
+            "\(run.stderr)")
+        let log = try String(contentsOf: out.appendingPathComponent("nominal-move-seed1.jsonl"), encoding: .utf8)
+        #expect(log.contains("\"type\":\"start_refused\",\"tick\":0,\"reason\":\"hardware_mismatch\""))
+        #expect(!log.contains("\"to\":\"ENABLED\""), "never enabled")
+        // The virtual boards never saw torque.
+        let boards = emulator.interrupt().stderr
+        #expect(!boards.contains("torque on") && boards.contains("torque is off on every id"), "\(boards)")
     }
 
     /// H20: a servo runs other firmware than the profile pins: refuse to power on.
