@@ -476,7 +476,10 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         switch verdict.state {
         case .faulted:
             if state != .fault {
-                transition(to: .fault, tick: k, reason: reason ?? lastReason)
+                // The check that started the stop, unless this tick's trip is more severe (a
+                // power-off ending a protective stop, or a latch straight from normal).
+                let cause = lastReason.flatMap { worst <= lastReasonResponse ? $0 : nil } ?? reason ?? lastReason
+                transition(to: .fault, tick: k, reason: cause)
                 mode = .idle
                 homed = false
                 teleoperationSession = false

@@ -338,7 +338,8 @@ public struct FaultInjector: Sendable {
         if cycleFailed, var last = lastFrame {
             failedCycles += 1
             last.busFaults = Swift.max(frame.busFaults, failedCycles)
-            last.roundTripMicroseconds = roundTrip
+            // No reply came: no round trip was measured (as on the serial backend).
+            last.roundTripMicroseconds = 0
             frame = last
             lastFrame = frame
             return

@@ -30,10 +30,10 @@ extension SafetyInterlock {
         }
     }
 
-    /// H13: above the warning temperature, warn once per episode; above the error: power off.
     /// °C below `temperature.warning` at which a warning episode ends.
     static let temperatureWarningHysteresis = 1.0
 
+    /// H13: above the warning temperature, warn once per episode; above the error: power off.
     mutating func checkTemperature(_ sensors: SensorFrame) {
         var hottest = -Double.infinity
         var joint = 0

@@ -75,7 +75,10 @@ extension SafetyInterlock {
 extension SafetyInterlock {
     /// More than `maxBusFaults` consecutive failed bus cycles: protective stop (the boards' own
     /// watchdog stops them too); re-armed once a cycle succeeds. A cycle slower than the budget
-    /// holds; more than `maxBusFaults` slow cycles in a row stop the arm.
+    /// holds; more than `maxBusFaults` slow cycles in a row stop the arm. A failed cycle whose
+    /// replies that came were on time (or none came) measured no round trip: it neither
+    /// continues nor breaks a run of slow cycles, so slow and lost replies taking turns still
+    /// reach the stop.
     mutating func checkCommunication(_ sensors: SensorFrame) {
         if let maxFaults = limits.maxBusFaults,
             episodes.starts(Slot.busFaults, sensors.busFaults > Int32(maxFaults))
@@ -85,6 +88,7 @@ extension SafetyInterlock {
         }
         if let budget = limits.maxRoundTripMicroseconds {
             let late = Int(sensors.roundTripMicroseconds) > budget
+            if sensors.busFaults > 0 && !late { return }
             lateCycles = late ? lateCycles + 1 : 0
             if episodes.starts(Slot.roundTrip, late) {
                 trips.append(

@@ -190,7 +190,11 @@ struct ProfileDecoding {
         if trimmed.hasSuffix("tick") || trimmed.hasSuffix("ticks") {
             let number = trimmed.dropLast(trimmed.hasSuffix("ticks") ? 5 : 4).trimmingCharacters(in: .whitespaces)
             guard let n = Int64(number) else {
-                reader.report(field, "'\(text)' is not a whole number of ticks")
+                if !number.isEmpty && number.allSatisfy(\.isASCII) && number.allSatisfy(\.isNumber) {
+                    reader.report(field, "\(text) \(tooLong)")  // digits beyond Int64
+                } else {
+                    reader.report(field, "'\(text)' is not a whole number of ticks")
+                }
                 return nil
             }
             guard n >= minimum else {

@@ -217,6 +217,7 @@ public enum ScenarioRunner {
         guard abs(v) >= 1e-6 else { return (String(format: "%.3g", v), 12) }
         var text = String(format: "%.9f", v)
         while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }  // 2.9999999999 rounds to "3"
         let decimals = text.split(separator: ".").last.map(\.count) ?? 0
         return (text, max(3, decimals + 1))
     }

@@ -69,13 +69,12 @@ public final class LibSerialPortTransport: SerialTransport, @unchecked Sendable 
         var p: OpaquePointer?
         let found = calls.getPortByName(path, &p)
         guard found == SP_OK, let p else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw error(
-                found,
-                exists
-                    ? "exists, but is not a serial port libserialport can open (a file, a folder, or another kind of device; a pseudo-terminal needs --transport posix; see 'vigil hw ports')"
-                    : "no serial port by that name (see 'vigil hw ports'; a pseudo-terminal needs --transport posix)",
-                notFound: !exists)
+            if FileManager.default.fileExists(atPath: path) {
+                throw SerialError(
+                    .unsupported, port: path,
+                    "exists, but is not a serial port libserialport can open (a file, a folder, or another kind of device; a pseudo-terminal needs --transport posix; see 'vigil hw ports')")
+            }
+            throw error(found, "no serial port by that name (see 'vigil hw ports'; a pseudo-terminal needs --transport posix)", notFound: true)
         }
         let opened = calls.open(p, SP_MODE_READ_WRITE)
         guard opened == SP_OK else {
@@ -103,7 +102,7 @@ public final class LibSerialPortTransport: SerialTransport, @unchecked Sendable 
     func error(_ r: sp_return, _ what: String, notFound: Bool = false) -> SerialError {
         switch r {
         case SP_ERR_ARG:
-            return SerialError(notFound ? .notFound : .unsupported, port: path, what)
+            return SerialError(notFound ? .notFound : .invalidArgument, port: path, what)
         case SP_ERR_FAIL:
             let code = calls.lastErrorCode()
             let message = calls.lastErrorMessage()

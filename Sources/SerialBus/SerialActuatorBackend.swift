@@ -84,7 +84,13 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
         // the bus is another arm's, or holds more than this one: the listed ids may all match
         // (the PSM's first three servos are the desk bench's model), yet the joints are not the
         // profile's.
-        let unlisted = broadcastPing().filter { !ids.contains($0) }
+        guard let answering = census() else {
+            throw BackendError(
+                .unavailable,
+                "\(Self.censusAttempts) broadcast pings in a row had an answer corrupted or missing, or the port failed: "
+                    + "cannot tell which servos are on the bus (two servos with one id collide like this): refusing to power on (H20)")
+        }
+        let unlisted = answering.filter { !ids.contains($0) }
         guard unlisted.isEmpty else {
             throw BackendError(
                 .configurationMismatch,
@@ -145,25 +151,46 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
                 + "(lost, or slower than that), \(crcErrors) CRC errors): refusing to power on")
     }
 
-    /// The ids whose status answers a broadcast ping. Servos answer one after another; the
-    /// wait is the one ROBOTIS's SDK allows for every possible id to answer (3 ms each, plus
-    /// a status packet's bytes at the baud rate, plus 16 ms): about 0.8 s at 1 Mbaud, once,
-    /// before anything is powered.
-    mutating func broadcastPing() -> [UInt8] {
+    /// The ids on the bus: every id that answered broadcast pings, repeated until one round
+    /// is complete (no corrupted answer, and every listed id among the answers, so that no
+    /// answer went missing), at most `censusAttempts` times; nil when no round was complete.
+    /// A corrupted or lost answer could hide an id, so the ids of every round are kept.
+    mutating func census() -> [UInt8]? {
+        var all: [UInt8] = []
+        for _ in 0..<Self.censusAttempts {
+            let round = broadcastPing()
+            for id in round.ids where !all.contains(id) { all.append(id) }
+            if round.intact && ids.allSatisfy(round.ids.contains) { return all.sorted() }
+        }
+        return nil
+    }
+
+    static let censusAttempts = 5
+
+    /// The ids whose status answers one broadcast ping, and whether every answer came through
+    /// intact (the port did not fail; no bad CRC, impossible length or bytes left over). Servos answer
+    /// one after another; the wait is the one ROBOTIS's SDK allows for every possible id to
+    /// answer (3 ms each, plus a status packet's bytes at the baud rate, plus 16 ms): about
+    /// 0.8 s at 4.5 Mbaud, before anything is powered.
+    mutating func broadcastPing() -> (ids: [UInt8], intact: Bool) {
         clearInput()
         encoder.ping(id: Dynamixel.broadcastID)
-        do { try send() } catch { return [] }
+        do { try send() } catch { return ([], false) }
         let statusBytes = 14.0
         let window = (statusBytes * 10 / Double(bus.baud) + 0.003) * Double(Int(Dynamixel.maxID) + 1) + 0.016
+        let damaged = parser.crcErrors + parser.lengthErrors
         let start = now()
         var found: [UInt8] = []
         while now() - start < window {
-            guard let n = try? receiveSome(timeout: 5_000), n >= 0 else { break }
+            do { _ = try receiveSome(timeout: 5_000) } catch { return (found, false) }
             while parser.next(into: &packet) {
                 if packet.isStatus && packet.parameterCount == 4 && !found.contains(packet.id) { found.append(packet.id) }
             }
         }
-        return found.sorted()
+        // Bytes that never made a packet are a corrupted answer too.
+        let intact = parser.crcErrors + parser.lengthErrors == damaged && parser.buffered == 0
+        clearInput()
+        return (found, intact)
     }
 
     /// How long a tick's read waits for every reply: twice the round-trip budget, at least 2 ms

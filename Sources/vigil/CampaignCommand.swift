@@ -109,21 +109,48 @@ struct CampaignCommand: ParsableCommand {
         if !results.passed { throw VigilExit(code: VigilExit.failure) }
     }
 
-    /// When `out` holds an earlier campaign (its runs.json), removes what that campaign wrote:
-    /// each run's log, trace and page, and the reports. Otherwise a folder archived for a
-    /// design-history file would hold logs of runs its summary does not list. Nothing else in
-    /// the folder is touched, and a folder without a runs.json is left as it is.
+    /// When `out` holds an earlier campaign (its runs.json), removes what that campaign wrote,
+    /// before the new one starts: each run's log, trace and page, and the reports. Otherwise a
+    /// folder archived for a design-history file would hold logs of runs its summary does not
+    /// list (and an interrupted campaign would leave an earlier summary beside new logs).
+    /// Only regular files under OUT/logs named by the runs.json (and the report files) are
+    /// removed, never a folder or what a symbolic link points to; folders left empty under
+    /// OUT/logs go too. Nothing else in the folder is touched.
     func removePreviousCampaign() {
-        guard let previous = try? CampaignReport(campaignFolder: out) else { return }
         let manager = FileManager.default
-        // Only files under OUT/logs, as a campaign writes them.
-        for run in previous.runs where run.relativeLogPath.hasPrefix("logs/") && !run.relativeLogPath.split(separator: "/").contains("..") {
-            for path in [run.logPath, TraceRecorder.sibling(ofLog: run.logPath, extension: "trace"), ReportCommand.pagePath(forLog: run.logPath)] {
-                try? manager.removeItem(atPath: path)
+        let runsFile = (out as NSString).appendingPathComponent("runs.json")
+        guard manager.fileExists(atPath: runsFile) else { return }
+        let previous: CampaignReport
+        do {
+            previous = try CampaignReport(campaignFolder: out)
+        } catch {
+            printError("warning: \(out) holds a runs.json that cannot be read (\(error)): the earlier campaign's files there are left as they are")
+            return
+        }
+        func isRegularFile(_ path: String) -> Bool {
+            (try? manager.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeRegular
+        }
+        let logs = (out as NSString).appendingPathComponent("logs")
+        let logsIsFolder = (try? manager.attributesOfItem(atPath: logs)[.type] as? FileAttributeType) == .typeDirectory
+        if logsIsFolder {
+            for run in previous.runs where run.relativeLogPath.hasPrefix("logs/") && !run.relativeLogPath.split(separator: "/").contains("..") {
+                for path in [run.logPath, TraceRecorder.sibling(ofLog: run.logPath, extension: "trace"), ReportCommand.pagePath(forLog: run.logPath)]
+                where isRegularFile(path) {
+                    try? manager.removeItem(atPath: path)
+                }
+            }
+            // Folders the removal left empty, deepest first.
+            let folders = (manager.enumerator(atPath: logs)?.allObjects as? [String] ?? [])
+                .map { (logs as NSString).appendingPathComponent($0) }
+                .filter { (try? manager.attributesOfItem(atPath: $0)[.type] as? FileAttributeType) == .typeDirectory }
+                .sorted { $0.count > $1.count }
+            for folder in folders where (try? manager.contentsOfDirectory(atPath: folder))?.isEmpty == true {
+                try? manager.removeItem(atPath: folder)
             }
         }
         for name in ["summary.json", "junit.xml", "traceability.md", "traceability.csv", "report.html", "runs.json"] {
-            try? manager.removeItem(atPath: (out as NSString).appendingPathComponent(name))
+            let path = (out as NSString).appendingPathComponent(name)
+            if isRegularFile(path) { try? manager.removeItem(atPath: path) }
         }
         printError("vigil campaign: removed the earlier campaign's \(previous.runs.count) run\(previous.runs.count == 1 ? "" : "s") and reports from \(out)")
     }

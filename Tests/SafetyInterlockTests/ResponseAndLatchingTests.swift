@@ -292,6 +292,28 @@ import Testing
         #expect(h.step().tripped(.roundTrip)?.response == .protectiveStop, "the 3rd slow cycle in a row")
     }
 
+    /// Slow and lost replies taking turns: a failed cycle measured no round trip, so it does
+    /// not break the run of slow cycles, and the 3rd slow one stops the arm. An on-time
+    /// complete cycle does break it.
+    @Test func failedCyclesBetweenSlowOnesDoNotResetTheEscalation() {
+        var h = Harness { $0.maxBusFaults = 2; $0.maxRoundTripMicroseconds = 900 }
+        var responses: [Response?] = []
+        for (roundTrip, failed) in [(1000, false), (0, true), (1000, false), (0, true), (1000, false)] as [(Int32, Bool)] {
+            h.sensors.roundTripMicroseconds = roundTrip
+            h.sensors.busFaults = failed ? 1 : 0
+            responses.append(h.step().tripped(.roundTrip)?.response)
+        }
+        #expect(responses == [.hold, nil, nil, nil, .protectiveStop], "\(responses)")
+
+        var k = Harness { $0.maxBusFaults = 2; $0.maxRoundTripMicroseconds = 900 }
+        var stops = 0
+        for roundTrip: Int32 in [1000, 1000, 100, 1000, 1000] {
+            k.sensors.roundTripMicroseconds = roundTrip
+            if k.step().tripped(.roundTrip)?.response == .protectiveStop { stops += 1 }
+        }
+        #expect(stops == 0, "an on-time cycle between them starts the count again")
+    }
+
     @Test func theFirstPoweredTickChecksTheStepFromTheMeasuredPosition() {
         var h = Harness { $0.commandStep = JointVector([0.01, 0.01]) }
         h.sensors.encoder = JointVector([0.2, 0])

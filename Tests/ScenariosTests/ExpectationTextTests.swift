@@ -7,7 +7,7 @@ import Testing
 @Suite struct ExpectationTextTests {
     @Test(arguments: [
         (1.0, "1", 3), (0.4, "0.400", 3), (0.25, "0.250", 3), (12.345, "12.345", 3),
-        (0.0019, "0.0019", 5), (0.0015, "0.0015", 5), (0.12345, "0.12345", 6),
+        (0.0019, "0.0019", 5), (0.0015, "0.0015", 5), (0.12345, "0.12345", 6), (2.9999999999, "3", 3),
     ])
     func limitsReadAsWritten(_ millimetres: Double, _ text: String, _ decimals: Int) {
         let bound = ScenarioRunner.bound(millimetres)

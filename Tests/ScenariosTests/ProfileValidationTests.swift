@@ -52,7 +52,7 @@ import Testing
     }
 
     /// A duration too large for a tick count is refused with its line, not trapped on.
-    @Test(arguments: ["1e20 s", "1099511627777 ticks", "9223372036854775807 ticks"])
+    @Test(arguments: ["1e20 s", "1099511627777 ticks", "9223372036854775807 ticks", "9223372036854775808 ticks"])
     func hugeDurationIsRefused(_ value: String) throws {
         let edit = try EditedProfile("dvrk-psm.yaml", replacing: "    latency: 10 ms", with: "    latency: \(value)")
         expectSingle(edit.diagnostics(), line: edit.line, field: "safety.encoder_potentiometer.latency", "is too long: at most 1099511627776 ticks")

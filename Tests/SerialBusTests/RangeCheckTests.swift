@@ -101,6 +101,21 @@ final class ScriptedBoards: SerialTransport, @unchecked Sendable {
         }
     }
 
+    /// A lost reply makes a failed cycle (H09 counts it), not a late one (H11): the read's wait
+    /// for it (twice the 1 ms budget here) is not a round trip. The round trip is the time to
+    /// the last reply that came; with none, 0.
+    @Test func aLostReplyIsAFailedCycleNotALateOne() {
+        let boards = Self.healthy()
+        boards.blocks[2] = nil  // servo 2's reply is lost
+        var backend = SerialActuatorBackend(bus: Self.bus, transport: boards)
+        let frame = Self.cycle(&backend)
+        #expect(frame.busFaults == 1 && backend.timeouts == 1)
+        #expect(frame.roundTripMicroseconds < 1000, "servo 1 answered at once: \(frame.roundTripMicroseconds) us")
+        boards.blocks[1] = nil  // nothing answers
+        let silent = Self.cycle(&backend)
+        #expect(silent.busFaults == 2 && silent.roundTripMicroseconds == 0)
+    }
+
     @Test func lowVoltageIsEvidenceNotCorruption() {
         let boards = Self.healthy()
         boards.blocks[1]!.voltage = 0
