@@ -484,6 +484,9 @@ public struct ControlLoop<Backend: ActuatorBackend> {
                 homed = false
                 teleoperationSession = false
             }
+            // The stop has ended; what comes after a reset is a new one.
+            lastReason = nil
+            lastReasonResponse = .none
         case .holding, .stopping:
             if state == .enabled {
                 transition(to: .paused, tick: k, reason: reason)

@@ -134,6 +134,7 @@ public struct SafetyInterlock: Sendable {
         brakeReferenceValid = 0
         episodes = EpisodeFlags()
         staleTicks = 0
+        lateCycles = 0  // a run of slow cycles left past its stop count would never stop again
         lastSequence = nil
         standingTicks.reset()
         return true

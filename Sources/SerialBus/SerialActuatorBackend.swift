@@ -84,17 +84,24 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
         // the bus is another arm's, or holds more than this one: the listed ids may all match
         // (the PSM's first three servos are the desk bench's model), yet the joints are not the
         // profile's.
-        guard let answering = census() else {
-            throw BackendError(
-                .unavailable,
-                "\(Self.censusAttempts) broadcast pings in a row had an answer corrupted or missing, or the port failed: "
-                    + "cannot tell which servos are on the bus (two servos with one id collide like this): refusing to power on (H20)")
-        }
-        let unlisted = answering.filter { !ids.contains($0) }
+        let census = takeCensus()
+        let unlisted = census.ids.filter { !ids.contains($0) }
         guard unlisted.isEmpty else {
             throw BackendError(
                 .configurationMismatch,
                 Dynamixel.unlistedServos(unlisted.map(Int.init), listed: ids.map(Int.init)) + ": refusing to power on (H20)")
+        }
+        guard census.complete else {
+            let missing = ids.filter { !census.lastRound.contains($0) }
+            let why =
+                census.portFailed
+                ? "the port failed during the ping"
+                : missing.isEmpty
+                    ? "an answer was corrupted (two servos with one id collide like this)"
+                    : "listed id\(missing.count == 1 ? "" : "s") \(missing.map(String.init).joined(separator: ", ")) did not answer it"
+            throw BackendError(
+                .configurationMismatch,
+                "\(Self.censusAttempts) broadcast pings could not tell which servos are on the bus (in the last, \(why)): refusing to power on (H20)")
         }
         // Configuration happens with torque off (the EEPROM area is locked while it is on).
         // Current-based position mode (5): multi-turn, and the servo itself caps the motor current
@@ -151,18 +158,23 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
                 + "(lost, or slower than that), \(crcErrors) CRC errors): refusing to power on")
     }
 
-    /// The ids on the bus: every id that answered broadcast pings, repeated until one round
-    /// is complete (no corrupted answer, and every listed id among the answers, so that no
-    /// answer went missing), at most `censusAttempts` times; nil when no round was complete.
-    /// A corrupted or lost answer could hide an id, so the ids of every round are kept.
-    mutating func census() -> [UInt8]? {
+    /// The ids on the bus: every id that answered any of the broadcast pings, which are
+    /// repeated until two rounds were complete (no corrupted answer and every listed id among
+    /// the answers: none went missing), at most `censusAttempts` times. A corrupted or lost
+    /// answer could hide an id, so the ids of every round are kept, and one complete round is
+    /// not taken as proof (an unlisted servo's whole answer can be lost without a trace).
+    /// `complete` is false when fewer than two rounds were; `lastRound` and `portFailed` say
+    /// what went wrong in the last.
+    mutating func takeCensus() -> (ids: [UInt8], complete: Bool, lastRound: [UInt8], portFailed: Bool) {
         var all: [UInt8] = []
-        for _ in 0..<Self.censusAttempts {
-            let round = broadcastPing()
-            for id in round.ids where !all.contains(id) { all.append(id) }
-            if round.intact && ids.allSatisfy(round.ids.contains) { return all.sorted() }
+        var complete = 0
+        var last: (ids: [UInt8], intact: Bool, portFailed: Bool) = ([], false, false)
+        for _ in 0..<Self.censusAttempts where complete < 2 {
+            last = broadcastPing()
+            for id in last.ids where !all.contains(id) { all.append(id) }
+            if last.intact && ids.allSatisfy(last.ids.contains) { complete += 1 }
         }
-        return nil
+        return (all.sorted(), complete >= 2, last.ids, last.portFailed)
     }
 
     static let censusAttempts = 5
@@ -172,25 +184,27 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
     /// one after another; the wait is the one ROBOTIS's SDK allows for every possible id to
     /// answer (3 ms each, plus a status packet's bytes at the baud rate, plus 16 ms): about
     /// 0.8 s at 4.5 Mbaud, before anything is powered.
-    mutating func broadcastPing() -> (ids: [UInt8], intact: Bool) {
+    mutating func broadcastPing() -> (ids: [UInt8], intact: Bool, portFailed: Bool) {
         clearInput()
         encoder.ping(id: Dynamixel.broadcastID)
-        do { try send() } catch { return ([], false) }
+        do { try send() } catch { return ([], false, true) }
         let statusBytes = 14.0
         let window = (statusBytes * 10 / Double(bus.baud) + 0.003) * Double(Int(Dynamixel.maxID) + 1) + 0.016
-        let damaged = parser.crcErrors + parser.lengthErrors
+        // Damage of any kind: a bad CRC, an impossible length, or bytes skipped while looking
+        // for a header (a corrupted header loses its whole answer that way).
+        let damaged = parser.crcErrors + parser.lengthErrors + parser.skippedBytes
         let start = now()
         var found: [UInt8] = []
         while now() - start < window {
-            do { _ = try receiveSome(timeout: 5_000) } catch { return (found, false) }
+            do { _ = try receiveSome(timeout: 5_000) } catch { return (found, false, true) }
             while parser.next(into: &packet) {
                 if packet.isStatus && packet.parameterCount == 4 && !found.contains(packet.id) { found.append(packet.id) }
             }
         }
         // Bytes that never made a packet are a corrupted answer too.
-        let intact = parser.crcErrors + parser.lengthErrors == damaged && parser.buffered == 0
+        let intact = parser.crcErrors + parser.lengthErrors + parser.skippedBytes == damaged && parser.buffered == 0
         clearInput()
-        return (found, intact)
+        return (found.sorted(), intact, false)
     }
 
     /// How long a tick's read waits for every reply: twice the round-trip budget, at least 2 ms

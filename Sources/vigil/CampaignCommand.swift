@@ -63,7 +63,7 @@ struct CampaignCommand: ParsableCommand {
         // minutes and then have nowhere to write.
         try prepareFolder(out, what: "the output folder (--out)")
         if let junit { try prepareFile(junit, what: "the JUnit file (--junit)") }
-        removePreviousCampaign()
+        try removePreviousCampaign()
         let scenarioCount = Set(plan.items.map(\.scenarioID)).count
         let startChecks = Set(plan.items.filter { if case .startCheck = $0.scenario { true } else { false } }.map(\.scenarioID)).count
         let once = startChecks == 0 || seeds == 1 ? "" : " (\(startChecks) start check\(startChecks == 1 ? "" : "s") once)"
@@ -113,10 +113,11 @@ struct CampaignCommand: ParsableCommand {
     /// before the new one starts: each run's log, trace and page, and the reports. Otherwise a
     /// folder archived for a design-history file would hold logs of runs its summary does not
     /// list (and an interrupted campaign would leave an earlier summary beside new logs).
-    /// Only regular files under OUT/logs named by the runs.json (and the report files) are
-    /// removed, never a folder or what a symbolic link points to; folders left empty under
-    /// OUT/logs go too. Nothing else in the folder is touched.
-    func removePreviousCampaign() {
+    /// Only regular files the runs.json names, inside OUT/logs once symbolic links are
+    /// followed, are removed (never a folder, nor anything a link leads out of OUT/logs),
+    /// then the folders those removals left empty, and the report files. A runs.json that
+    /// cannot be read stops the campaign (exit 2): its logs could not be told apart.
+    func removePreviousCampaign() throws {
         let manager = FileManager.default
         let runsFile = (out as NSString).appendingPathComponent("runs.json")
         guard manager.fileExists(atPath: runsFile) else { return }
@@ -124,35 +125,40 @@ struct CampaignCommand: ParsableCommand {
         do {
             previous = try CampaignReport(campaignFolder: out)
         } catch {
-            printError("warning: \(out) holds a runs.json that cannot be read (\(error)): the earlier campaign's files there are left as they are")
-            return
+            throw VigilExit.invalid(
+                "error: \(out) holds an earlier campaign whose runs.json cannot be read (\(error)), so its logs cannot be told from this one's: give another --out, or empty the folder")
         }
-        func isRegularFile(_ path: String) -> Bool {
-            (try? manager.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeRegular
-        }
+        func type(_ path: String) -> FileAttributeType? { try? manager.attributesOfItem(atPath: path)[.type] as? FileAttributeType }
         let logs = (out as NSString).appendingPathComponent("logs")
-        let logsIsFolder = (try? manager.attributesOfItem(atPath: logs)[.type] as? FileAttributeType) == .typeDirectory
-        if logsIsFolder {
-            for run in previous.runs where run.relativeLogPath.hasPrefix("logs/") && !run.relativeLogPath.split(separator: "/").contains("..") {
-                for path in [run.logPath, TraceRecorder.sibling(ofLog: run.logPath, extension: "trace"), ReportCommand.pagePath(forLog: run.logPath)]
-                where isRegularFile(path) {
-                    try? manager.removeItem(atPath: path)
+        let realLogs = URL(fileURLWithPath: logs).resolvingSymlinksInPath().path + "/"
+        var removed = 0
+        var parents: Set<String> = []
+        for run in previous.runs where run.relativeLogPath.hasPrefix("logs/") && !run.relativeLogPath.split(separator: "/").contains("..") {
+            for path in [run.logPath, TraceRecorder.sibling(ofLog: run.logPath, extension: "trace"), ReportCommand.pagePath(forLog: run.logPath)]
+            where type(path) == .typeRegular && URL(fileURLWithPath: path).resolvingSymlinksInPath().path.hasPrefix(realLogs) {
+                if (try? manager.removeItem(atPath: path)) != nil {
+                    removed += 1
+                    parents.insert((path as NSString).deletingLastPathComponent)
                 }
             }
-            // Folders the removal left empty, deepest first.
-            let folders = (manager.enumerator(atPath: logs)?.allObjects as? [String] ?? [])
-                .map { (logs as NSString).appendingPathComponent($0) }
-                .filter { (try? manager.attributesOfItem(atPath: $0)[.type] as? FileAttributeType) == .typeDirectory }
-                .sorted { $0.count > $1.count }
-            for folder in folders where (try? manager.contentsOfDirectory(atPath: folder))?.isEmpty == true {
-                try? manager.removeItem(atPath: folder)
+        }
+        // The folders those removals left empty, up to OUT/logs (deepest first).
+        var folders: Set<String> = []
+        for parent in parents {
+            var folder = parent
+            while folder.hasPrefix(logs + "/") {
+                folders.insert(folder)
+                folder = (folder as NSString).deletingLastPathComponent
             }
+        }
+        for folder in folders.sorted(by: { $0.count > $1.count }) where type(folder) == .typeDirectory {
+            if (try? manager.contentsOfDirectory(atPath: folder))?.isEmpty == true { try? manager.removeItem(atPath: folder) }
         }
         for name in ["summary.json", "junit.xml", "traceability.md", "traceability.csv", "report.html", "runs.json"] {
             let path = (out as NSString).appendingPathComponent(name)
-            if isRegularFile(path) { try? manager.removeItem(atPath: path) }
+            if type(path) == .typeRegular { try? manager.removeItem(atPath: path) }
         }
-        printError("vigil campaign: removed the earlier campaign's \(previous.runs.count) run\(previous.runs.count == 1 ? "" : "s") and reports from \(out)")
+        printError("vigil campaign: removed the earlier campaign's reports and \(removed) of its files (logs, traces, pages of \(previous.runs.count) run\(previous.runs.count == 1 ? "" : "s")) from \(out)")
     }
 
     /// A report file, written whole or not at all. The runs are done by now, so a failure here

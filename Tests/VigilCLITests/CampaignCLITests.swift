@@ -119,12 +119,18 @@ import Testing
         try "mine".write(to: mine, atomically: true, encoding: .utf8)
         let second = try vigil("campaign", "Scenarios/H17-emergency-stop", "--seeds", "1", "--out", out.path)
         #expect(second.status == 0, "\(second.stderr)")
-        #expect(second.stderr.contains("removed the earlier campaign's 4 runs and reports"))
+        #expect(second.stderr.contains("removed the earlier campaign's reports and 12 of its files (logs, traces, pages of 4 runs)"), "\(second.stderr)")
         let left = try FileManager.default.subpathsOfDirectory(atPath: out.appendingPathComponent("logs").path).filter { !$0.hasSuffix("/") }
         #expect(left.filter { $0.contains("H16") }.isEmpty, "no H16 log, trace, page or emptied folder is left: \(left)")
         #expect(left.filter { $0.hasSuffix(".jsonl") }.count == 2, "\(left)")
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("report.html").path))
         #expect(FileManager.default.fileExists(atPath: mine.path))
+
+        // An earlier campaign whose runs.json cannot be read: its logs cannot be told from the
+        // new ones', so nothing runs.
+        try "not json".write(to: out.appendingPathComponent("runs.json"), atomically: true, encoding: .utf8)
+        let third = try vigil("campaign", "Scenarios/H17-emergency-stop", "--seeds", "1", "--out", out.path)
+        #expect(third.status == 2 && third.stderr.contains("holds an earlier campaign whose runs.json cannot be read"), "\(third.stderr)")
     }
 
     @Test func aRunThatCannotWriteItsLogIsAnError() throws {

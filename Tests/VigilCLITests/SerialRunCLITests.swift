@@ -197,7 +197,7 @@ import Glibc
         let scenario = "Scenarios/H07-encoder-potentiometer/pot-offset-below.yaml"
         let folder = try Self.workspace(scenarios: [scenario])
         defer { try? FileManager.default.removeItem(at: folder) }
-        let emulator = try EmulatorProcess(profile: folder.appendingPathComponent("HardwareProfiles/dvrk-psm.yaml").path, extra: ["--corrupt", "0.05"])
+        let emulator = try EmulatorProcess(profile: folder.appendingPathComponent("HardwareProfiles/dvrk-psm.yaml").path, extra: ["--corrupt", "0.03"])
         defer { _ = emulator.interrupt() }
         let out = folder.appendingPathComponent("out")
         let run = try vigil("run", folder.appendingPathComponent(scenario).path, "--backend", "serial", "--port", emulator.link, "--no-pacing", "--out", out.path)
@@ -225,9 +225,12 @@ import Glibc
             try editBench(try String(contentsOf: bench, encoding: .utf8)).write(to: bench, atomically: true, encoding: .utf8)
         }
         let emulator = try EmulatorProcess(profile: folder.appendingPathComponent("HardwareProfiles/\(boards)").path, extra: emulatorArguments)
+        var stopped = false
+        defer { if !stopped { _ = emulator.interrupt() } }
         let out = folder.appendingPathComponent("out")
         let run = try vigil("run", folder.appendingPathComponent(scenario).path, "--backend", "serial", "--port", emulator.link, "--no-pacing", "--out", out.path)
         let boardsSaid = emulator.interrupt().stderr
+        stopped = true
         let name = URL(fileURLWithPath: scenario).deletingPathExtension().lastPathComponent
         let path = out.appendingPathComponent("\(name)-seed1.jsonl").path
         let log = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
