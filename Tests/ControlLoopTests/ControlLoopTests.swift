@@ -410,6 +410,31 @@ enum Arm {
         #expect(fault?.reason == .commandStep, "FAULT reason: \(String(describing: fault))")
     }
 
+    /// A FAULT after a reset names its own cause, not the stop before the reset: with the bus
+    /// already failing when the reset comes, the unpowered arm latches `communication` on the
+    /// very next tick (no tick of normal running in between to forget the old reason).
+    @Test func aFaultAfterAResetNamesItsOwnCause() {
+        var settings = Arm.configuration()
+        settings.limits.commandStep = JointVector([0.1, 0.1])
+        settings.limits.maxBusFaults = 2
+        let faults = [
+            Fault(target: .command, kind: .offset(0.12), joint: 0, onset: 300, end: 302),
+            Fault(target: .bus, kind: .drop, joint: nil, onset: 590, end: nil),  // failing when the reset comes
+        ]
+        var loop = Arm.homedLoop(settings, faults: faults)
+        loop.step(tick: 0)
+        loop.command(.moveJoints(JointVector([1.4, -0.2])), tick: 1, index: 2)
+        var reasons: [CheckID?] = []
+        for k in Int64(1)..<800 {
+            if k == 600 { loop.command(.reset, tick: k, index: 3) }
+            loop.step(tick: k)
+            while let e = loop.events.pop() {
+                if e.kind == .stateTransition && e.to == .fault { reasons.append(e.reasonCheck) }
+            }
+        }
+        #expect(reasons == [.commandStep, .communication], "\(reasons)")
+    }
+
     @Test func pauseAndResumeWithoutAHoldKeepTheReference() {
         var loop = Arm.homedLoop()
         for k in 0..<50 { loop.step(tick: Int64(k)) }

@@ -314,6 +314,25 @@ import Testing
         #expect(stops == 0, "an on-time cycle between them starts the count again")
     }
 
+    /// A reset starts the count of slow cycles again: slow cycles that went on through the
+    /// stop do not leave it past its trip point (where it would never stop the arm again).
+    @Test func aResetStartsTheRunOfSlowCyclesAgain() {
+        var h = Harness { $0.maxBusFaults = 2; $0.maxRoundTripMicroseconds = 900 }
+        h.sensors.roundTripMicroseconds = 1000
+        var ticks = 0
+        while !h.isFaulted && ticks < 200 {
+            h.step()
+            ticks += 1
+        }
+        #expect(h.isFaulted, "the slow cycles stopped the arm")
+        for _ in 0..<5 { h.step() }  // still slow while faulted
+        let released = h.interlock.reset(sensors: h.sensors)
+        #expect(released)
+        var stops: [Int] = []
+        for i in 1...4 where h.step().tripped(.roundTrip)?.response == .protectiveStop { stops.append(i) }
+        #expect(stops == [3], "the 3rd slow cycle after the reset stops the arm: \(stops)")
+    }
+
     @Test func theFirstPoweredTickChecksTheStepFromTheMeasuredPosition() {
         var h = Harness { $0.commandStep = JointVector([0.01, 0.01]) }
         h.sensors.encoder = JointVector([0.2, 0])
