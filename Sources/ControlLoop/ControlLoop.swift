@@ -478,7 +478,7 @@ public struct ControlLoop<Backend: ActuatorBackend> {
             if state != .fault {
                 // The check that started the stop, unless this tick's trip is more severe (a
                 // power-off ending a protective stop, or a latch straight from normal).
-                let cause = lastReason.flatMap { worst <= lastReasonResponse ? $0 : nil } ?? reason ?? lastReason
+                let cause = lastReason != nil && worst <= lastReasonResponse ? lastReason : reason
                 transition(to: .fault, tick: k, reason: cause)
                 mode = .idle
                 homed = false

@@ -40,24 +40,6 @@ extension CampaignReport {
         }
     }
 
-    /// What a run in a runs.json written before `demonstrated_checks` was recorded showed
-    /// acting, worked out as the campaign does it, from what it kept: a passing run's
-    /// `X trips …` and `the boards' watchdog removes power within …` expectations, and a
-    /// passing start check's refusal.
-    static func demonstrated(_ run: CampaignRun) -> [String] {
-        guard run.status == .passed else { return [] }
-        var names: [String] = []
-        for e in run.expectations where e.passed {
-            let words = e.expectation.split(separator: " ")
-            if words.count >= 2 && words[1] == "trips", !names.contains(String(words[0])) { names.append(String(words[0])) }
-            if e.expectation.hasPrefix("the boards' watchdog removes power within"), !names.contains("board watchdog") { names.append("board watchdog") }
-        }
-        for check in run.trippedChecks where ["hardware_identity", "profile_validation"].contains(check) && !names.contains(check) {
-            names.append(check)
-        }
-        return names
-    }
-
     /// Reads `runs.json` from a campaign's output folder.
     public init(campaignFolder: String) throws {
         let path = (campaignFolder as NSString).appendingPathComponent("runs.json")
@@ -75,7 +57,7 @@ extension CampaignReport {
             let expectations = (item["expectations"] as? [[String: Any]] ?? []).map {
                 ExpectationResult(expectation: $0["expectation"] as? String ?? "", passed: $0["passed"] as? Bool ?? false, figure: $0["figure"] as? String ?? "")
             }
-            var run =
+            runs.append(
                 CampaignRun(
                     scenarioPath: item["scenario"] as? String ?? id, scenarioName: item["name"] as? String ?? id, scenarioID: id,
                     hazards: item["hazards"] as? [String] ?? [], seed: (item["seed"] as? NSNumber)?.uint64Value ?? 0, status: status,
@@ -85,9 +67,7 @@ extension CampaignReport {
                     detectionLatencyTicks: (item["detection_latency_ticks"] as? NSNumber)?.int64Value,
                     peakExcursion: item["peak_excursion_m"] as? Double ?? 0, falseTrips: item["false_trips"] as? Int ?? 0,
                     simulatedSeconds: item["simulated_seconds"] as? Double ?? 0, period: item["period_s"] as? Double ?? 0,
-                    trippedChecks: item["tripped_checks"] as? [String] ?? [])
-            run.demonstratedChecks = item["demonstrated_checks"] as? [String] ?? Self.demonstrated(run)
-            runs.append(run)
+                    trippedChecks: item["tripped_checks"] as? [String] ?? []))
         }
         self.init(runs: runs)
     }

@@ -43,7 +43,22 @@ public struct CampaignRun: Sendable {
     /// the checks its expectations required to trip (`trips`), the board watchdog when it
     /// required the boards to stop (`board_stops: T`), and a start check's refusal. A twin or
     /// a nominal run demonstrates none: it shows the controls stay quiet, not that they act.
-    public var demonstratedChecks: [String] = []
+    /// Worked out from what a run records (and runs.json keeps), so a campaign and a report
+    /// read back from an older runs.json agree: the expectations' texts are
+    /// ``ScenarioRunner``'s (`CHECK trips …`, `the boards' watchdog removes power within …`).
+    public var demonstratedChecks: [String] {
+        guard status == .passed else { return [] }
+        var names: [String] = []
+        func add(_ name: String) { if !names.contains(name) { names.append(name) } }
+        for e in expectations where e.passed {
+            let words = e.expectation.split(separator: " ")
+            if words.count >= 2 && words[1] == "trips" { add(String(words[0])) }
+            if e.expectation.hasPrefix("the boards' watchdog removes power within") { add("board watchdog") }
+        }
+        // A passing start check that was refused expected the refusal.
+        for check in trippedChecks where ["hardware_identity", "profile_validation"].contains(check) { add(check) }
+        return names
+    }
 
     /// `detectionLatencyTicks` in milliseconds.
     public var detectionLatencyMs: Double? { detectionLatencyTicks.map { Double($0) * period * 1000 } }
@@ -233,29 +248,11 @@ public enum CampaignRunner {
             var checks: [String] = []
             for trip in result.trips where !checks.contains(trip.trip.check.name) { checks.append(trip.trip.check.name) }
             run.trippedChecks = checks
-            if result.passed { run.demonstratedChecks = Self.demonstrated(by: s.expectations) }
         } catch {
             run.status = .error
             run.errorMessage = "\(error)"
         }
         return run
-    }
-}
-
-extension CampaignRunner {
-    /// The checks a passing run with these expectations has shown acting.
-    static func demonstrated(by expectations: [Expectation]) -> [String] {
-        var names: [String] = []
-        for e in expectations {
-            let name: String
-            switch e {
-            case let .trips(check, _, _): name = check.name
-            case .boardStops(within: .some): name = "board watchdog"
-            default: continue
-            }
-            if !names.contains(name) { names.append(name) }
-        }
-        return names
     }
 }
 
@@ -286,8 +283,6 @@ extension CampaignRunner {
             // The refusal is the detection, at start: latency 0.
             if outcome.refusal != nil { run.detectionLatencyTicks = 0 }
             run.trippedChecks = outcome.refusal.map { [$0 == .invalidProfile ? "profile_validation" : "hardware_identity"] } ?? []
-            // A passing start check that was refused expected the refusal.
-            if outcome.passed { run.demonstratedChecks = run.trippedChecks }
         } catch {
             run.status = .error
             run.errorMessage = "\(error)"

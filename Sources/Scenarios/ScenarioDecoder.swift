@@ -115,12 +115,12 @@ struct ScenarioDecoding {
         var helper = ProfileDecoding(reader: reader, path: path)
         helper.thresholdHints = false
         var duration = durationField.flatMap { helper.ticks($0, rate: profile.rate) }.map(Int64.init)
-        if let ticks = duration, let field = durationField, ticks > Scenario.maximumDurationTicks(rate: profile.rate) {
+        let longest = Scenario.maximumDurationTicks(rate: profile.rate)
+        if let ticks = duration, let field = durationField, ticks > longest {
             // A run is held in memory (its trace) and, on hardware, paced in real time: a day
             // is the most that makes sense, and a typo of a unit must not start a run that
             // never ends.
-            reader.report(
-                field, "\(field.text) is too long for a run: at most 24 h (\(Scenario.maximumDurationTicks(rate: profile.rate)) ticks at \(formatRate(profile.rate)))")
+            reader.report(field, "\(field.text) is too long for a run: at most 24 h (\(longest) ticks at \(formatRate(profile.rate)))")
             duration = nil
         }
 
@@ -336,6 +336,9 @@ struct ScenarioDecoding {
         }
         var kind: FaultKind?
         var distribution: ParameterDistribution?
+        // Where the parameter cannot be read (no target or type; a joint whose own error is
+        // reported, so its unit is unknown), its key is taken without a second error.
+        func skipParameter() { for key in Self.parameterKeys { _ = m.optional(key) } }
         if let target, let typeName, let typeField {
             let allowed = FaultCatalogue.types[target] ?? []
             if !allowed.contains(typeName) {
@@ -343,13 +346,12 @@ struct ScenarioDecoding {
                 if let s = closest(typeName, in: allowed), s != typeName { message += "; did you mean '\(s)'?" }
                 reader.report(typeField, message)
             } else if !jointOK {
-                // The joint's own error is reported; its unit cannot be known.
-                for key in ["magnitude", "rate", "factor", "value", "sigma", "holding", "by", "every"] { _ = m.optional(key) }
+                skipParameter()
             } else {
                 (kind, distribution) = parameters(typeName, target: target, joint: joint, m: m, profile: profile, helper: helper)
             }
         } else {
-            for key in ["magnitude", "rate", "factor", "value", "sigma", "holding", "by", "every"] { _ = m.optional(key) }
+            skipParameter()
         }
         m.rejectUnknownKeys()
         if kind == .stall, probability < 1, let f = m.optional("probability") {
@@ -364,7 +366,7 @@ struct ScenarioDecoding {
         let end = durationTicks.map { onset + $0 }
         let jointText = joint.map { " on \(profile.joints[$0].name)" } ?? ""
         let window = end.map { "ticks \(onset)..<\($0)" } ?? "from tick \(onset)"
-        var parameter = ["magnitude", "rate", "factor", "value", "sigma", "holding", "by", "every"].compactMap { key in
+        var parameter = Self.parameterKeys.compactMap { key in
             m.optional(key).map { field -> String in
                 if case .mapping = field.node { return "\(key) drawn per run" }
                 return "\(key) \(field.text)"
@@ -376,6 +378,9 @@ struct ScenarioDecoding {
             "\(target.rawValue) \(kind.name)\(parameter)\(jointText), \(window)"
         )
     }
+
+    /// The keys a fault's parameter is written under (one per type).
+    static let parameterKeys = ["magnitude", "rate", "factor", "value", "sigma", "holding", "by", "every"]
 
     /// Why `e` cannot hold together with one of `earlier`, or nil: a check that must trip and
     /// must not (or no check may trip at all), or two different final states or most severe

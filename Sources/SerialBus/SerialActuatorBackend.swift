@@ -291,9 +291,12 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
         // time, and a dead bus must not stretch the loop's period without bound).
         let deadline = start + readWindow
         while ok && answered < ids.count && now() < deadline {
+            // When these bytes had arrived: the time of any reply they complete.
+            let arrived: Double
             do {
                 let n = try receiveSome(timeout: 500)
                 if n == 0 { continue }
+                arrived = now()
             } catch {
                 note(error)
                 ok = false
@@ -308,7 +311,7 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
                 // servo has answered, though: it is not waited for, nor counted as a timeout.
                 seen[index] = true
                 answered += 1
-                lastReply = now()
+                lastReply = arrived
                 guard Self.plausible(bus.servos[index], packet) else {
                     rangeErrors += 1
                     continue

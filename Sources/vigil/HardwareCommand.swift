@@ -69,7 +69,7 @@ struct HardwareCommand: ParsableCommand {
 
         func validate() throws {
             try validateBaud(baud)
-            if port.isEmpty { throw ValidationError("--port is empty: give the servo bus's port, e.g. /dev/ttyUSB0 (see 'vigil hw ports')") }
+            try validatePort(port)
         }
 
         func run() throws {

@@ -71,7 +71,7 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("--priority and --cpu are for paced runs: add --realtime (or run on --backend serial)")
         }
         if let baud { try validateBaud(baud) }
-        if port?.isEmpty == true { throw ValidationError("--port is empty: give the servo bus's port, e.g. /dev/ttyUSB0 (see 'vigil hw ports')") }
+        if let port { try validatePort(port) }
     }
 
     func run() throws {
@@ -273,6 +273,11 @@ func runSummaryText(_ r: RunResult, _ s: Scenario) -> String {
     lines.append("  log: \(r.logPath) (final hash \(r.finalHash))")
     lines.append(r.passed ? "PASS" : "FAIL")
     return lines.joined(separator: "\n")
+}
+
+/// `--port` names something.
+func validatePort(_ port: String) throws {
+    if port.isEmpty { throw ValidationError("--port is empty: give the servo bus's port, e.g. /dev/ttyUSB0 (see 'vigil hw ports')") }
 }
 
 /// `--baud` takes only the rates an X-series servo can be set to.
