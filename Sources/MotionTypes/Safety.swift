@@ -60,6 +60,7 @@ public enum CheckID: UInt8, Sendable, CaseIterable, BitwiseCopyable {
     case idleCommand
     case idleMotion
     case remoteCenterStop
+    case insertionDepthStop
 
     /// The name used in scenario files, logs and reports.
     public var name: String {
@@ -98,6 +99,7 @@ public enum CheckID: UInt8, Sendable, CaseIterable, BitwiseCopyable {
         case .idleCommand: return "idle_command"
         case .idleMotion: return "idle_motion"
         case .remoteCenterStop: return "remote_center_stop"
+        case .insertionDepthStop: return "insertion_depth_stop"
         }
     }
 
@@ -107,7 +109,7 @@ public enum CheckID: UInt8, Sendable, CaseIterable, BitwiseCopyable {
         case .commandStep, .commandNonFinite, .idleCommand, .idleMotion: return "H01"
         case .trackingError, .jointVelocity: return "H02"
         case .tipSpeed, .tipSpeedPersistent: return "H03"
-        case .remoteCenterDistance, .insertionDepth, .remoteCenterStop: return "H04"
+        case .remoteCenterDistance, .insertionDepth, .remoteCenterStop, .insertionDepthStop: return "H04"
         case .jointLimitCommand, .jointLimitMeasured: return "H05"
         case .encoderPotentiometer: return "H06 H07"
         case .encoderStall: return "H06"

@@ -11,7 +11,7 @@ public enum HazardCatalogue {
         Hazard(id: "H01", title: "Uncommanded motion", controls: ["command_step", "command_non_finite", "idle_command", "idle_motion"]),
         Hazard(id: "H02", title: "Runaway joint", controls: ["tracking_error", "joint_velocity"]),
         Hazard(id: "H03", title: "Excessive tool-tip speed", controls: ["tip_speed", "tip_speed_persistent"]),
-        Hazard(id: "H04", title: "RCM / port violation", controls: ["remote_center_distance", "insertion_depth", "remote_center_stop"]),
+        Hazard(id: "H04", title: "RCM / port violation", controls: ["remote_center_distance", "insertion_depth", "remote_center_stop", "insertion_depth_stop"]),
         Hazard(id: "H05", title: "Joint / workspace limit", controls: ["joint_limit_command", "joint_limit_measured"]),
         Hazard(id: "H06", title: "Loss of position sensing", controls: ["encoder_potentiometer", "encoder_stall", "monitor_input_frozen"]),
         Hazard(id: "H07", title: "Encoder / potentiometer disagreement", controls: ["encoder_potentiometer", "monitor_input_frozen"]),

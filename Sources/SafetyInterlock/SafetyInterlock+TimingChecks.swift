@@ -25,7 +25,8 @@ extension SafetyInterlock {
 // H04: remote centre of motion.
 extension SafetyInterlock {
     /// The shaft strays from the RCM: hold (once per episode); by more than twice the limit:
-    /// protective stop. In Cartesian modes, an insertion shallower than the minimum holds.
+    /// protective stop. In Cartesian modes, an insertion shallower than the minimum holds; held
+    /// for more than `stop_after` without a resume: protective stop.
     /// A distance or depth that is not a number (the geometry of non-finite readings) fails
     /// safe: it is treated as beyond every limit.
     mutating func checkRemoteCenter(_ inputs: MonitorInputs) {
@@ -43,9 +44,18 @@ extension SafetyInterlock {
         } else if newEpisode {
             trips.append(Trip(check: .remoteCenterDistance, joint: -1, measured: inputs.shaftDistance, threshold: maxDistance, response: .hold))
         }
-        let shallow = inputs.cartesian && !(inputs.insertionDepth >= limits.minInsertionDepth)
-        if episodes.starts(Slot.insertion, shallow) {
+        let shallow = !(inputs.insertionDepth >= limits.minInsertionDepth)
+        if episodes.starts(Slot.insertion, inputs.cartesian && shallow) {
             trips.append(Trip(check: .insertionDepth, joint: -1, measured: inputs.insertionDepth, threshold: limits.minInsertionDepth, response: .hold))
+            insertionHeld = true
+        }
+        // Hold → protective stop: an arm that insertion_depth holds stops once it has been held
+        // for more than `stop_after` without a `resume` (the depth itself is not judged while
+        // held: the hold ends the Cartesian motion, and an arm held at the minimum reads either
+        // side of it from one encoder count to the next).
+        if let stopAfter = limits.remoteCenterStopAfter, remoteCenterCount.update(1, insertionHeld, persistence: stopAfter) {
+            trips.append(
+                Trip(check: .insertionDepthStop, joint: -1, measured: Double(stopAfter + 1), threshold: Double(stopAfter), response: .protectiveStop))
         }
     }
 }

@@ -40,7 +40,10 @@ public struct SafetyInterlock: Sendable {
     var brakeSlipCount = PersistenceCounters()
     var supplyCount = PersistenceCounters()
     var tipSpeedCount = PersistenceCounters()
+    /// Slot 0: the shaft beyond `max_shaft_distance`; slot 1: held by `insertion_depth`.
     var remoteCenterCount = PersistenceCounters()
+    /// `insertion_depth` holds the arm, until `resume` (H04 hold → stop: the clock runs).
+    var insertionHeld = false
     var episodes = EpisodeFlags()
     var lastSequence: UInt64?
     var staleTicks: Int64 = 0
@@ -103,6 +106,7 @@ public struct SafetyInterlock: Sendable {
             state = .normal
             episodes.end(Slot.remoteCenter)
             episodes.end(Slot.insertion)
+            insertionHeld = false
             episodes.end(Slot.roundTrip)
             // Over-speed that lasted through the hold is clamped, warned and counted afresh:
             // a counter left past its trip point would clamp forever without holding again.
@@ -128,6 +132,7 @@ public struct SafetyInterlock: Sendable {
         lastPotentiometerValid = false
         tipSpeedCount.reset()
         remoteCenterCount.reset()
+        insertionHeld = false
         // A brake that still slips after the reset must trip again: its reference is taken
         // afresh and its count starts over (a count left past its trip point never trips).
         brakeSlipCount.reset()
@@ -194,6 +199,7 @@ public struct SafetyInterlock: Sendable {
         } else {
             // An unpowered arm is not held against the port: the clock starts again with power.
             remoteCenterCount.reset()
+            insertionHeld = false
         }
         pending.operatorRejected = checkOperator(inputs)
 

@@ -38,7 +38,7 @@ extension ProfileDecoding {
         let remoteCenter = check(m, "remote_center", "H04") { c -> T.RemoteCenterLimits? in
             let distance = c.required("max_shaft_distance").flatMap { positive($0, .length) }
             let depth = c.required("min_insertion_depth").flatMap { positive($0, .length) }
-            let stopAfter = c.required("stop_after", "how long the shaft may stay beyond max_shaft_distance before a protective stop")
+            let stopAfter = c.required("stop_after", "how long the shaft may stay beyond max_shaft_distance, or the arm held for a shallow insertion, before a protective stop")
                 .flatMap { ticks($0, rate: rate) }
             guard let distance, let depth, let stopAfter else { return nil }
             return T.RemoteCenterLimits(maxShaftDistance: distance, minInsertionDepth: depth, stopAfter: stopAfter)

@@ -91,6 +91,62 @@ import Testing
         #expect(trips.filter { $0.trip.check == .remoteCenterStop }.isEmpty, "\(trips)")
     }
 
+    /// H04 "Hold → PStop" for the insertion depth: a Cartesian motion shallower than the minimum
+    /// holds at once; held for more than `stop_after` ticks without a resume, the arm stops,
+    /// whatever the depth reads meanwhile (held at the minimum, it reads either side of it).
+    @Test(arguments: durations)
+    func insertionDepthStopsAfterAPersistentHold(_ ticks: Int) {
+        var h = Harness { $0.maxShaftDistance = 0.001; $0.minInsertionDepth = 0.035; $0.remoteCenterStopAfter = 10 }
+        h.inputs.shaftDistance = 0
+        h.inputs.insertionDepth = 0.05
+        h.inputs.cartesian = true
+        h.step()
+        let start = h.tick
+        h.inputs.insertionDepth = 0.034
+        var trips = h.run(1)
+        #expect(trips.map(\.trip.check) == [.insertionDepth])
+        #expect(h.interlock.state == .holding)
+        h.inputs.cartesian = false  // held: the loop's motion has ended
+        h.inputs.insertionDepth = 0.035  // and the held arm reads the minimum
+        trips += h.run(ticks - 1)
+        h.interlock.resume()
+        trips += h.run(5)
+        let stops = trips.filter { $0.trip.check == .insertionDepthStop }
+        #expect(stops.map { $0.tick - start } == (ticks > 10 ? [10] : []), "\(trips)")
+        #expect(stops.allSatisfy { $0.trip.response == .protectiveStop && $0.trip.measured == 11 && $0.trip.threshold == 10 })
+        // At rest, the protective stop latches at once; resumed in time, the arm is released.
+        #expect(h.isFaulted == (ticks > 10))
+        #expect((h.interlock.state == .normal) == !(ticks > 10))
+    }
+
+    /// A shallow arm that insertion_depth did not hold is not judged outside Cartesian motion
+    /// (a joint-space move through shallow depths is normal); a resume, a disable (which
+    /// releases the hold) or power off ends the clock.
+    @Test func insertionDepthStopNeedsTheHold() {
+        var h = Harness { $0.maxShaftDistance = 0.001; $0.minInsertionDepth = 0.035; $0.remoteCenterStopAfter = 10 }
+        h.inputs.shaftDistance = 0
+        h.inputs.insertionDepth = 0.01
+        #expect(h.run(30).isEmpty)
+        h.inputs.cartesian = true
+        #expect(h.run(1).map(\.trip.check) == [.insertionDepth])
+        h.inputs.cartesian = false
+        h.run(5)
+        h.interlock.resume()
+        var trips = h.run(30)
+        #expect(trips.isEmpty, "\(trips)")
+        #expect(h.interlock.state == .normal)
+        // Held again, then unpowered for a tick: the clock does not carry over.
+        h.inputs.cartesian = true
+        #expect(h.run(1).map(\.trip.check) == [.insertionDepth])
+        h.inputs.cartesian = false
+        h.run(5)
+        h.inputs.servoing = false
+        h.run(1)
+        h.inputs.servoing = true
+        trips = h.run(30)
+        #expect(trips.filter { $0.trip.check == .insertionDepthStop }.isEmpty, "\(trips)")
+    }
+
     /// H08: a frozen frame sequence holds after more than `maxAge` ticks, and stops after more
     /// than twice that.
     @Test(arguments: [2, 3, 4, 6, 7])

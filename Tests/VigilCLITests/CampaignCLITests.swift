@@ -150,7 +150,7 @@ import Testing
         _ = try vigil("campaign", "Scenarios/H17-emergency-stop", "--seeds", "1", "--out", out.path)
         let md = try String(contentsOf: out.appendingPathComponent("traceability.md"), encoding: .utf8)
         #expect(md.contains("| H17 | Emergency stop | `emergency_stop` | `H17-emergency-stop/estop-asserted`<br>`H17-emergency-stop/estop-released-then-reset` | 2/2 | 2 | PASS |"))
-        #expect(md.contains("| H04 | RCM / port violation | `remote_center_distance`, `insertion_depth`, `remote_center_stop` | — | 0/0 | 0 | NOT COVERED |"))
+        #expect(md.contains("| H04 | RCM / port violation | `remote_center_distance`, `insertion_depth`, `remote_center_stop`, `insertion_depth_stop` | — | 0/0 | 0 | NOT COVERED |"))
     }
 
     /// Twins and nominal runs show that the checks stay quiet, not that they act: a hazard with
