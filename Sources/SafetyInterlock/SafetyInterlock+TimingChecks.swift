@@ -71,8 +71,9 @@ extension SafetyInterlock {
             trips.append(
                 Trip(check: .commandSequence, joint: -1, measured: Double(command.sequence), threshold: Double(expected), response: .protectiveStop))
             command.position = lastPosition ?? withinLimits(sensors.encoder)
-            command.powerOn = lastAcceptedPower
-            command.releaseBrakes = lastAcceptedBrakes
+            // Never more than the last accepted proposal asked, nor more than this one asks.
+            command.powerOn = lastAcceptedPower && command.powerOn
+            command.releaseBrakes = lastAcceptedBrakes && command.releaseBrakes
             command.current = JointVector(count: command.current.count)
             return
         }

@@ -123,6 +123,10 @@ public struct SafetyInterlock: Sendable {
         if limits.emergencyStopCategory != nil && sensors.emergencyStop { return false }
         state = .normal
         lastPosition = nil
+        // After a reset the arm is unpowered until a proposal in sequence asks for power: a
+        // dropped one must not bring back what was asked before the fault (H22).
+        lastAcceptedPower = false
+        lastAcceptedBrakes = false
         zeroCurrent = false
         encoderPotentiometerCount.reset()
         stallCount.reset()

@@ -132,7 +132,14 @@ extension ProfileDecoding {
         }
         let communication = check(m, "communication", "H09-H11") { c -> T.Communication? in
             let errors = c.required("max_consecutive_errors").flatMap { reader.integer($0, in: 1...1000) }
-            let roundTrip = c.required("max_round_trip").flatMap { positive($0, .time) }
+            let roundTripField = c.required("max_round_trip")
+            var roundTrip = roundTripField.flatMap { positive($0, .time) }
+            // A read waits at most 5 ms for its replies (a later one is lost, a failed cycle), so
+            // a budget of seconds is a typo of a unit, not a budget.
+            if let field = roundTripField, let value = roundTrip, value > 1 {
+                reader.report(field, "\(field.text) is above 1 s: a reply that late is a lost one (a bus cycle's read waits at most 5 ms)")
+                roundTrip = nil
+            }
             guard let errors, let roundTrip else { return nil }
             return T.Communication(maxConsecutiveErrors: errors, maxRoundTrip: roundTrip)
         }

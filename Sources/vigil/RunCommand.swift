@@ -218,12 +218,9 @@ extension RunCommand {
             throw VigilExit(code: VigilExit.failure, message: message)
         }
         installStopHandlers()
-        if scenario.profile.safety.emergencyStop.threshold != nil {
-            // A servo has no e-stop input: on the bus the check sees only injected e-stop faults.
-            let reason =
-                "the servos have no e-stop input, so the check sees only injected e-stop faults; the real e-stop must cut the servos' supply, which the host sees as lost communication (H09)"
-            printError("warning: emergency_stop has no hardware input on the serial bus: \(reason)")
-            metadata.checksWithoutHardwareInput.append((check: "emergency_stop", reason: reason))
+        for (check, reason) in Self.checksWithoutHardwareInput(scenario.profile.safety) {
+            printError("warning: \(check) has no hardware input on the serial bus: \(reason)")
+            metadata.checksWithoutHardwareInput.append((check: check, reason: reason))
         }
         let realtime = noPacing ? nil : enterRealtime()
         let interrupt: (SerialActuatorBackend) -> String? = { b in
@@ -306,6 +303,33 @@ struct RealtimeArguments: ParsableArguments {
 }
 
 /// Version and provenance for log headers: the git commit of the checkout `vigil` was built in.
+extension RunCommand {
+    /// The checks a profile enables that servos on the serial bus give no input for: they run,
+    /// but see only injected faults (or nothing), which a bench must know.
+    static func checksWithoutHardwareInput(_ safety: SafetyThresholds) -> [(check: String, reason: String)] {
+        var blind: [(check: String, reason: String)] = []
+        if safety.emergencyStop.threshold != nil {
+            blind.append((
+                "emergency_stop",
+                "the servos have no e-stop input, so the check sees only injected e-stop faults; the real e-stop must cut the servos' supply, which the host sees as lost communication (H09)"
+            ))
+        }
+        if safety.encoderPotentiometer.threshold != nil {
+            blind.append((
+                "encoder_potentiometer",
+                "a servo reports one position, given as both encoder and potentiometer, so the check sees only injected potentiometer faults; on the bus only encoder_stall detects a stuck encoder (H06)"
+            ))
+        }
+        if safety.brakeSlip.threshold != nil {
+            blind.append((
+                "brake_slip",
+                "the servos report no brake state, so the check, which watches engaged brakes, never runs: a brake that slips is not detected (H14)"
+            ))
+        }
+        return blind
+    }
+}
+
 func runMetadata(backend: String, gitCommit commit: String = gitCommit()) -> RunMetadata {
     RunMetadata(vigilVersion: Vigil.version, gitCommit: commit, backend: backend)
 }

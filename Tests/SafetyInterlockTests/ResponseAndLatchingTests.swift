@@ -187,6 +187,37 @@ import Testing
         #expect(v.gated.command.current == JointVector([0, 0]))
     }
 
+    /// The same after a reset: what the proposals asked before the fault (power on, brakes
+    /// released) is not what a dropped proposal gets afterwards.
+    @Test func aDroppedProposalAfterAResetCannotPowerUpTheArm() {
+        var h = Harness { $0.trackingError = JointVector([0.5, 0.5]) }
+        h.run(3)  // powered, brakes released
+        h.inputs.reference[0] = 0.7
+        #expect(h.step().state == .faulted(.powerOff))
+        h.inputs.reference[0] = 0
+        let accepted = h.interlock.reset(sensors: h.sensors)
+        #expect(accepted)
+        h.sensors.amplifiersEnabled = false
+        h.inputs.velocity[0] = 0.5  // coasting: a protective stop would otherwise take time
+        h.proposed.sequence = UInt64(h.tick + 1)  // a forged "power on, release the brakes"
+        let v = h.interlock.step(tick: Tick(h.tick), sensors: h.sensors, inputs: h.inputs, proposed: h.proposed)
+        #expect(v.tripped(.commandSequence) != nil)
+        #expect(!v.gated.command.powerOn && !v.gated.command.releaseBrakes)
+        #expect(v.state == .faulted(.protectiveStop))
+    }
+
+    /// A dropped proposal that asks for less (power off) gets less: never more than either.
+    @Test func aDroppedProposalNeverGetsMoreThanItAsks() {
+        var h = Harness()
+        h.run(3)
+        h.proposed.powerOn = false
+        h.proposed.releaseBrakes = false
+        h.proposed.sequence = UInt64(h.tick + 1)
+        let v = h.interlock.step(tick: Tick(h.tick), sensors: h.sensors, inputs: h.inputs, proposed: h.proposed)
+        #expect(v.tripped(.commandSequence) != nil)
+        #expect(!v.gated.command.powerOn && !v.gated.command.releaseBrakes)
+    }
+
     @Test func aSevereTripDuringAHoldEscalates() {
         var h = Harness { $0.maxShaftDistance = 0.001; $0.trackingError = JointVector([0.5, 0.5]) }
         h.inputs.shaftDistance = 0.0015

@@ -58,6 +58,18 @@ import Testing
         expectSingle(edit.diagnostics(), line: edit.line, field: "safety.encoder_potentiometer.latency", "is too long: at most 1099511627776 ticks")
     }
 
+    /// A round-trip budget of seconds is refused with its line (1e300 s used to trap when the
+    /// run converted it to microseconds); 1 s is the most a profile may give.
+    @Test(arguments: [("1e300 s", false), ("1.001 s", false), ("1 s", true), ("20 ms", true)])
+    func roundTripBudgetAboveASecondIsRefused(_ value: String, _ accepted: Bool) throws {
+        let edit = try EditedProfile("dvrk-psm.yaml", replacing: "max_round_trip: 900 us", with: "max_round_trip: \(value)")
+        if accepted {
+            #expect(throws: Never.self) { try ProfileLoader.decode(edit.text, path: "edited.yaml") }
+        } else {
+            expectSingle(edit.diagnostics(), line: edit.line, field: "safety.communication.max_round_trip", "is above 1 s")
+        }
+    }
+
     @Test func idleMotionWithoutASettlingTime() throws {
         let edit = try EditedProfile("dvrk-psm.yaml", replacing: "    settle: 100 ms", with: "    settle: 0 ms")
         expectSingle(edit.diagnostics(), line: edit.line, field: "safety.idle_motion.settle", "disabled: true")

@@ -91,6 +91,13 @@ import Glibc
             #expect(serial.status == simulated.status, "\(scenario) over serial:\n\(serial.stdout)\(serial.stderr)")
             #expect(verdicts(serial.stdout) == verdicts(simulated.stdout), "\(scenario)")
             #expect(verdicts(serial.stdout).count >= 2)
+            // The PSM profile enables checks no servo gives input for: each is named, in a
+            // warning and in the log's header, never left to look watched.
+            let header = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").first.map(String.init) ?? ""
+            for check in ["emergency_stop", "encoder_potentiometer", "brake_slip"] {
+                #expect(serial.stderr.contains("warning: \(check) has no hardware input on the serial bus"), "\(serial.stderr)")
+                #expect(header.contains("{\"check\":\"\(check)\",\"reason\":"), "\(header)")
+            }
         }
     }
 
