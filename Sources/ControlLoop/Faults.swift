@@ -266,6 +266,9 @@ public struct FaultInjector: Sendable {
             }
         }
         workOutEffects()
+        // A replayed command is at most as old as the run: a `by` drawn beyond the tick (the
+        // decoder refuses a fixed one) would stamp a tick before 0.
+        commandReplayAge = Swift.min(commandReplayAge, UInt64(Swift.max(0, tick)))
     }
 
     /// Applies `fault` (index `i`) to one joint value.

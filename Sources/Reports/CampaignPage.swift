@@ -54,6 +54,11 @@ extension CampaignReport {
             guard let id = item["scenario_id"] as? String, let statusText = item["status"] as? String,
                 let status = CampaignRun.Status(rawValue: statusText), let log = item["log"] as? String
             else { throw ReadError.malformed(path, "a run without scenario_id, status or log") }
+            // A campaign writes its logs under OUT/logs; a path elsewhere (absolute, or climbing
+            // out with '..') would have the report read, and write pages, outside the folder.
+            guard log.hasPrefix("logs/"), !log.split(separator: "/").contains("..") else {
+                throw ReadError.malformed(path, "run \(id): its log '\(log)' is not inside the campaign's logs/ folder")
+            }
             let expectations = (item["expectations"] as? [[String: Any]] ?? []).map {
                 ExpectationResult(expectation: $0["expectation"] as? String ?? "", passed: $0["passed"] as? Bool ?? false, figure: $0["figure"] as? String ?? "")
             }

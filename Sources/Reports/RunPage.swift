@@ -1,6 +1,6 @@
 import FaultLog
 import Foundation
-import Scenarios
+public import Scenarios
 
 /// One run's report: a single self-contained HTML page (inline CSS and SVG, no scripts, nothing
 /// fetched) built from the log, its trace, and the log's hash-chain check.
@@ -70,6 +70,22 @@ public struct RunPage {
     }
 
     var header: [String: Any] { records.first ?? [:] }
+
+    /// Where what a campaign recorded for this run (`runs.json`) disagrees with the log's own
+    /// summary (its verdict, or an expectation's text or outcome), or nil when they agree. A
+    /// log without a summary has nothing to compare.
+    public func disagreement(status: String, expectations: [ExpectationResult]) -> String? {
+        guard let summary, let verdict = summary["verdict"] as? String else { return nil }
+        if verdict != status { return "runs.json says \(status), the log's summary says \(verdict)" }
+        let logged = (summary["expectations"] as? [[String: Any]] ?? []).map {
+            ($0["expectation"] as? String ?? "", $0["passed"] as? Bool ?? false)
+        }
+        let recorded = expectations.map { ($0.expectation, $0.passed) }
+        guard logged.count == recorded.count, zip(logged, recorded).allSatisfy({ $0.0 == $1.0 && $0.1 == $1.1 }) else {
+            return "runs.json records other expectations or outcomes than the log's summary"
+        }
+        return nil
+    }
     var summary: [String: Any]? { records.last.flatMap { $0["type"] as? String == "summary" ? $0 : nil } }
     var rate: Double { header["rate_hz"] as? Double ?? 1000 }
 

@@ -106,6 +106,9 @@ public struct CampaignPlan: Sendable {
     /// in the folders (the bad ones that start checks use) are not scenarios and are skipped.
     /// The files are read and validated by `jobs` threads (nil: one per core; `--jobs 1`
     /// keeps every phase of the campaign on one core).
+    /// The most runs one campaign plans (its plan and its results are held in memory).
+    public static let maxRuns = 1_000_000
+
     public static func load(paths: [String], seeds: Int, jobs: Int? = nil) throws(ValidationError) -> CampaignPlan {
         var files: [(path: String, id: String)] = []
         var missing: [Diagnostic] = []
@@ -167,6 +170,15 @@ public struct CampaignPlan: Sendable {
                         Diagnostic(
                             location: FileLocation(file: file.path, line: 1, column: 1), field: "seed",
                             message: "seed \(scenario.seed) with \(count) seeds would go past the largest seed, \(UInt64.max)"))
+                    continue
+                }
+                guard items.count + count <= maxRuns else {
+                    if !diagnostics.contains(where: { $0.field == "campaign" }) {
+                        diagnostics.append(
+                            Diagnostic(
+                                location: FileLocation(file: file.path, line: 1, column: 1), field: "campaign",
+                                message: "with this scenario the campaign would have more than \(maxRuns) runs: give fewer seeds or fewer scenarios"))
+                    }
                     continue
                 }
                 for i in 0..<count {

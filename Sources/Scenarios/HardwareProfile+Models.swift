@@ -99,7 +99,7 @@ extension HardwareProfile {
         return PlantModel(
             joints: plantJoints, rate: rate, substeps: simulation.substeps, supplyVoltage: simulation.supplyVoltage,
             ambientTemperature: simulation.ambientTemperature, currentNoise: simulation.currentNoise,
-            temperatureNoise: simulation.temperatureNoise, watchdogTicks: Int64(safety.boardWatchdog.threshold ?? 30),
+            temperatureNoise: simulation.temperatureNoise, watchdogTicks: safety.boardWatchdog.threshold.map(Int64.init) ?? PlantModel.noWatchdog,
             minimumDriveVoltage: simulation.brownoutVoltage)
     }
 

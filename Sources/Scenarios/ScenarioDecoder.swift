@@ -363,6 +363,10 @@ struct ScenarioDecoding {
             reader.report(f, "is at or after the end of the run")
             return nil
         }
+        if case let .replay(age) = kind, Int64(age) > onset, let f = m.optional("by") {
+            reader.report(f, "\(f.text) reaches back before the run: the fault starts at tick \(onset), so a replayed command is at most \(onset) ticks old")
+            return nil
+        }
         let end = durationTicks.map { onset + $0 }
         let jointText = joint.map { " on \(profile.joints[$0].name)" } ?? ""
         let window = end.map { "ticks \(onset)..<\($0)" } ?? "from tick \(onset)"

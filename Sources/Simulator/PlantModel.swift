@@ -66,8 +66,10 @@ public struct PlantModel: Sendable {
     /// Standard deviation of current and temperature readings.
     public var currentNoise: Double
     public var temperatureNoise: Double
-    /// The boards remove power when no command arrived for more than this many ticks.
+    /// The boards remove power when no command arrived for more than this many ticks
+    /// (``noWatchdog``: never, the profile disables the boards' watchdog).
     public var watchdogTicks: Int64
+    public static let noWatchdog = Int64.max
     /// Below this supply the amplifiers cannot drive.
     public var minimumDriveVoltage: Double
 

@@ -43,6 +43,7 @@ struct CampaignCommand: ParsableCommand {
 
     func validate() throws {
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
+        guard seeds <= CampaignPlan.maxRuns else { throw ValidationError("--seeds must be at most \(CampaignPlan.maxRuns) (a campaign plans at most that many runs)") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
     }
 

@@ -19,7 +19,9 @@ struct ReportCommand: ParsableCommand {
             the summary, the traceability matrix, detection-latency and excursion distributions \
             per hazard and a link to each run's page, and a page beside every run's log.
             The pages use inline CSS and SVG only: no scripts, nothing fetched. Exits 0 when \
-            written, 2 when the input cannot be read.
+            written from intact evidence, 1 when written but a log is not intact (broken, \
+            missing, not the one the campaign wrote, or contradicting runs.json), 2 when the \
+            input cannot be read.
             """
     )
 
@@ -121,6 +123,9 @@ func writeCampaignReport(folder: String, out: String?, report given: CampaignRep
                 problem = "log broken at line \(line)"
             } else if !run.finalHash.isEmpty && checked.finalHash != run.finalHash {
                 problem = "log is not the one the campaign wrote (final hash differs)"
+            } else if let disagreement = checked.disagreement(status: run.status.rawValue, expectations: run.expectations) {
+                // runs.json carries no hash: a verdict edited there must not outvote the log.
+                problem = "\(disagreement) (runs.json was edited)"
             }
         } catch {
             // That run is listed without a page; the others still get theirs.

@@ -63,6 +63,23 @@ import Testing
         #expect(d.count == 1 && d[0].field == "expect[1]" && d[0].location.line == e.line + 1 && d[0].message.contains(fragment), "\(d.map(\.description))")
     }
 
+    /// A replay older than the fault's onset would replay a command from before the run (and
+    /// stamp a negative tick): refused on its line. As old as the onset is accepted.
+    @Test(arguments: [("51 ms", false), ("50 ms", true)])
+    func aReplayReachingBeforeTheRunIsRefused(_ age: String, _ accepted: Bool) throws {
+        let e = edited(
+            "{ target: potentiometer, joint: outer_yaw, type: offset, magnitude: 5.5 deg, onset: 50 ms }",
+            "{ target: command, joint: outer_yaw, type: replay, by: \(age), onset: 50 ms }")
+        if accepted {
+            _ = try ScenarioLoader.decode(e.text, path: repositoryRoot.appendingPathComponent("edited-scenario.yaml").path)
+        } else {
+            let d = diagnostics(e.text)
+            #expect(
+                d.count == 1 && d[0].field == "faults[0].by" && d[0].location.line == e.line
+                    && d[0].message.contains("reaches back before the run: the fault starts at tick 50"), "\(d.map(\.description))")
+        }
+    }
+
     @Test func twoFinalStatesAreRefused() {
         let e = edited("within: 11 ms }", "within: 11 ms }\n  - { final_state: FAULT }\n  - { final_state: ENABLED }")
         let d = diagnostics(e.text)

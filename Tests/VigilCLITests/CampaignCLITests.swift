@@ -199,6 +199,20 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("o").path))
     }
 
+    /// A campaign too large to plan is refused with a message (exit 2), not a failed
+    /// allocation: too many seeds on the command line, or a plan over the limit.
+    @Test func aCampaignTooLargeToPlanIsRefused() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let huge = try vigil("campaign", "Scenarios/nominal/psm-nominal-move.yaml", "--seeds", "100000000000", "--out", out.path)
+        #expect(huge.status == 2)
+        #expect(huge.stderr.contains("--seeds must be at most 1000000"), "\(huge.stderr)")
+        let plan = try vigil("campaign", "Scenarios/H16-power-loss", "--seeds", "1000000", "--out", out.path)
+        #expect(plan.status == 2)
+        #expect(plan.stderr.contains("error: campaign: with this scenario the campaign would have more than 1000000 runs"), "\(plan.stderr)")
+        #expect(!plan.stderr.contains("Fatal error"))
+    }
+
     /// Two different files with the same name would write the same logs, one over the other
     /// (and, on two jobs, into each other): refused before anything runs. The same file named
     /// twice runs once.

@@ -171,6 +171,40 @@ import Testing
         #expect(!flagged.contains("<td>PASS</td><td><b>H07</b>"))
     }
 
+    /// runs.json carries no hash: a verdict edited there (a failed run made PASS) must not
+    /// outvote the intact log, whose summary says FAIL; and a log path in it that leaves the
+    /// campaign's logs/ folder is refused, not followed.
+    @Test func runsJSONCannotOutvoteTheLogsNorLeadOutOfTheFolder() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let twin = try String(contentsOf: repositoryRoot.appendingPathComponent("Scenarios/H07-encoder-potentiometer/pot-offset-below.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "../../HardwareProfiles/dvrk-psm.yaml", with: profilePath("dvrk-psm.yaml"))
+            .replacingOccurrences(of: "  - { no_trip: any }", with: "  - { trips: encoder_potentiometer }")
+        let scenario = out.appendingPathComponent("expects-a-trip.yaml")
+        try twin.write(to: scenario, atomically: true, encoding: .utf8)
+        let campaign = out.appendingPathComponent("campaign")
+        let run = try vigil("campaign", scenario.path, "--seeds", "1", "--out", campaign.path)
+        #expect(run.status == 1, "the expected trip does not happen: \(run.stdout)")
+        let runsFile = campaign.appendingPathComponent("runs.json")
+        let recorded = try String(contentsOf: runsFile, encoding: .utf8)
+        #expect(recorded.contains("\"status\":\"FAIL\""))
+        try recorded.replacingOccurrences(of: "\"status\":\"FAIL\"", with: "\"status\":\"PASS\"")
+            .replacingOccurrences(of: "\"passed\":false", with: "\"passed\":true").write(to: runsFile, atomically: true, encoding: .utf8)
+        let forged = try vigil("report", campaign.path)
+        #expect(forged.status == 1, "\(forged.stdout)\(forged.stderr)")
+        #expect(forged.stderr.contains("runs.json says PASS, the log's summary says FAIL (runs.json was edited)"), "\(forged.stderr)")
+        let page = try String(contentsOf: campaign.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(page.contains("<span class=\"badge fail\">LOGS NOT INTACT</span>"))
+        #expect(!page.contains("<span class=\"badge pass\">PASS</span>"))
+
+        // A log path out of the folder: refused (exit 2), and nothing is written there.
+        try recorded.replacingOccurrences(of: "\"log\":\"logs/", with: "\"log\":\"../").write(to: runsFile, atomically: true, encoding: .utf8)
+        let escaped = try vigil("report", campaign.path)
+        #expect(escaped.status == 2, "\(escaped.stdout)\(escaped.stderr)")
+        #expect(escaped.stderr.contains("is not inside the campaign's logs/ folder"), "\(escaped.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == ["campaign", "expects-a-trip.yaml"])
+    }
+
     /// The page in a real browser, when one is installed (scripts/render-report installs
     /// Debian's chromium): it parses, and the plots are there.
     @Test func aBrowserRendersThePage() throws {

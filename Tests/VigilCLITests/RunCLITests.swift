@@ -93,6 +93,34 @@ import Testing
         }
     }
 
+    /// A profile that disables the boards' watchdog gets simulated boards without one: a host
+    /// stall then leaves the boards driving (no board stop), and the run says so, instead of
+    /// evidence of a stop that such hardware would not make.
+    @Test func boardsWithoutAWatchdogDoNotStopThemselves() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let profile = try String(contentsOfFile: profilePath("dvrk-psm.yaml"), encoding: .utf8)
+        let edited = profile.replacingOccurrences(
+            of: "  board_watchdog:          # dVRK default 30 ms\n    timeout: 30 ms",
+            with: "  board_watchdog:\n    disabled: true\n    reason: a test of boards without one")
+        #expect(edited != profile)
+        let profileFile = out.appendingPathComponent("no-watchdog.yaml")
+        try edited.write(to: profileFile, atomically: true, encoding: .utf8)
+        let scenario = try String(contentsOf: repositoryRoot.appendingPathComponent("Scenarios/H15-deadline-overrun/host-stall.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "../../HardwareProfiles/dvrk-psm.yaml", with: profileFile.path)
+        let scenarioFile = out.appendingPathComponent("host-stall.yaml")
+        try scenario.write(to: scenarioFile, atomically: true, encoding: .utf8)
+        let run = try vigil("run", scenarioFile.path, "--out", out.path)
+        #expect(run.status == 1, "\(run.stdout)")
+        #expect(run.stdout.contains("FAIL  the boards' watchdog removes power within 30 ms of onset — the boards' watchdog never removed power"), "\(run.stdout)")
+        #expect(run.stdout.contains("PASS  deadline_stop trips"), "the host's own check still stops the arm: \(run.stdout)")
+        let log = try String(contentsOf: out.appendingPathComponent("host-stall-seed1.jsonl"), encoding: .utf8)
+        #expect(!log.contains("\"type\":\"board_watchdog\""))
+        // The shipped profile's boards do stop themselves.
+        let shipped = try vigil("run", "Scenarios/H15-deadline-overrun/host-stall.yaml", "--out", out.path)
+        #expect(shipped.status == 0, "\(shipped.stdout)")
+    }
+
     @Test func anotherSeedGivesOtherNoiseButTheSameVerdicts() throws {
         let out = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }
