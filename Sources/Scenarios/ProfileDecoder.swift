@@ -113,9 +113,13 @@ struct ProfileDecoding {
 
         guard jointsValid, let id, let name, let control, let kinematics, let actuators, let safety, let simulation else { return nil }
         if let minimum = safety.supplyVoltage.threshold?.value, minimum >= simulation.supplyVoltage {
+            // Reported at the threshold (the value a check names), quoting both as written.
+            let minimumNode = safetyField?.node["supply_voltage"]?["min"]
+            let supplyText = root["simulation"]?["supply_voltage"]?.string ?? "\(simulation.supplyVoltage) V"
+            let location = minimumNode.map(reader.location) ?? FileLocation(file: path, line: 1, column: 1)
             reader.report(
-                line: 1, column: 1, field: "simulation.supply_voltage",
-                "\(simulation.supplyVoltage) V is not above safety.supply_voltage.min (\(minimum) V): every simulated run would trip")
+                line: location.line, column: location.column, field: "safety.supply_voltage.min",
+                "\(minimumNode?.string ?? "\(minimum) V") is not below simulation.supply_voltage (\(supplyText)): every simulated run would trip")
             return nil
         }
         if busField != nil && bus == nil { return nil }

@@ -69,6 +69,10 @@ struct ReportCommand: ParsableCommand {
     }
 
     static func write(_ text: String, to path: String) throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw VigilExit.invalid("error: cannot write \(path): it is a folder; give the page's file name, e.g. \((path as NSString).appendingPathComponent("report.html"))")
+        }
         do {
             let folder = (path as NSString).deletingLastPathComponent
             if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }

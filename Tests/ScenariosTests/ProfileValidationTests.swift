@@ -360,9 +360,12 @@ import Testing
     }
 
     @Test func simulatedSupplyMustBeAboveTheSafetyMinimum() throws {
+        // Reported at the threshold, which is what an H21 start check names, with both values as written.
         let edit = try EditedProfile("dvrk-psm.yaml", replacing: "  supply_voltage: 24 V", with: "  supply_voltage: 19 V")
-        let d = edit.diagnostics()
-        #expect(d.count == 1 && d[0].field == "simulation.supply_voltage" && d[0].message.contains("every simulated run would trip"))
+        let threshold = try #require(edit.text.components(separatedBy: "\n").firstIndex { $0.hasPrefix("    min: 20 V") })
+        expectSingle(
+            edit.diagnostics(), line: threshold + 1, field: "safety.supply_voltage.min",
+            "20 V is not below simulation.supply_voltage (19 V): every simulated run would trip")
     }
 
     func diagnostics(_ text: String) -> [Diagnostic] {

@@ -205,6 +205,17 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == ["campaign", "expects-a-trip.yaml"])
     }
 
+    /// --out naming a folder is refused with what to give instead (it said "NSCocoaErrorDomain
+    /// error 512").
+    @Test func aPageCannotBeWrittenOverAFolder() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        _ = try vigil("run", "Scenarios/H16-power-loss/supply-lost.yaml", "--out", out.path)
+        let report = try vigil("report", out.appendingPathComponent("supply-lost-seed1.jsonl").path, "--out", out.path)
+        #expect(report.status == 2)
+        #expect(report.stderr.contains("error: cannot write \(out.path): it is a folder; give the page's file name"), "\(report.stderr)")
+    }
+
     /// The page in a real browser, when one is installed (scripts/render-report installs
     /// Debian's chromium): it parses, and the plots are there.
     @Test func aBrowserRendersThePage() throws {
