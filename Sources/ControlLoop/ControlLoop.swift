@@ -365,16 +365,12 @@ public struct ControlLoop<Backend: ActuatorBackend> {
         if powered { inputs.standing = standingJoints }
         inputs.overruns = injector.injectedOverruns + measuredOverruns
         measuredOverruns = 0
-        // The tip of the limited proposal, kept for callers that need the tip of the same joints
-        // (the runner's excursion).
-        proposedTip = nil
         if configuration.limits.tipSpeed != nil, let lastTip = lastGatedTip, proposed.position.isFinite {
             // The tip speed of what can be sent: the setpoint within the joint limits (H05
             // clamps the rest), so a clamped setpoint does not look like a tip jump.
             let limited = withinLimits(proposed.position)
             let tip = tipPosition(limited)
             inputs.tipSpeed = (tip - lastTip).norm * rate
-            proposedTip = (limited, tip)
         }
         if configuration.limits.maxShaftDistance != nil {
             // H04 fault: the port is displaced from the model's RCM. Its direction is fixed on
@@ -515,9 +511,6 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     /// The check that started (or escalated) the hold or stop under way, and its response.
     var lastReason: CheckID?
     var lastReasonResponse = Response.none
-    /// The limited proposal of this tick and its tip, when the tip-speed check worked it out: a
-    /// caller that needs the tip of the same joints can take it from here.
-    public private(set) var proposedTip: (position: JointVector, tip: Vector3)?
     /// Take the reference from the next measurement (after enable).
     var resynchronize = false
     /// The servo's current of the previous tick.
@@ -528,11 +521,11 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     /// The last tip position worked out, and for which joint values. The same values often come
     /// again within a tick or the next (teleoperation's new reference is the proposal the
     /// tip-speed check judges, and the next tick's starting point): one forward kinematics, not
-    /// three.
+    /// three; the runner's excursion asks for the reference's tip, usually the one sent).
     var tipMemo: (joints: JointVector, tip: Vector3)?
 
-    /// The tool tip at `q`, from `tipMemo` when `q` is the same.
-    mutating func tipPosition(_ q: JointVector) -> Vector3 {
+    /// The tool tip at `q` (the arm's kinematics), from `tipMemo` when `q` is the same.
+    public mutating func tipPosition(_ q: JointVector) -> Vector3 {
         if let memo = tipMemo, memo.joints == q { return memo.tip }
         let tip = configuration.kinematics.tipPosition(q)
         tipMemo = (q, tip)

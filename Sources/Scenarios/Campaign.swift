@@ -100,15 +100,15 @@ public struct CampaignPlan: Sendable {
 
     public var items: [Item]
 
+    /// The most runs one campaign plans (its plan and its results are held in memory).
+    public static let maxRuns = 1_000_000
+
     /// Every scenario file under `paths` (files or folders, searched recursively, in sorted
     /// order), each with `seeds` consecutive seeds starting at its own (a start check, once).
     /// Hardware profiles found
     /// in the folders (the bad ones that start checks use) are not scenarios and are skipped.
     /// The files are read and validated by `jobs` threads (nil: one per core; `--jobs 1`
     /// keeps every phase of the campaign on one core).
-    /// The most runs one campaign plans (its plan and its results are held in memory).
-    public static let maxRuns = 1_000_000
-
     public static func load(paths: [String], seeds: Int, jobs: Int? = nil) throws(ValidationError) -> CampaignPlan {
         var files: [(path: String, id: String)] = []
         var missing: [Diagnostic] = []

@@ -134,11 +134,7 @@ public final class RunSession<Backend: ActuatorBackend> {
             tip = kinematics.tipPosition(q)
             // The reference's tip changes only when the reference does (not while holding).
             if heldReference != wantedFor {
-                if let known = loop.proposedTip, known.position == heldReference {
-                    wanted = known.tip  // the loop's tip-speed check worked it out already
-                } else {
-                    wanted = kinematics.tipPosition(heldReference)
-                }
+                wanted = loop.tipPosition(heldReference)  // usually known: the loop's tip-speed check worked it out
                 wantedFor = heldReference
             }
             if k >= onset && loop.everPowered { peak = max(peak, (tip - wanted).norm) }

@@ -302,7 +302,6 @@ struct RealtimeArguments: ParsableArguments {
     }
 }
 
-/// Version and provenance for log headers: the git commit of the checkout `vigil` was built in.
 extension RunCommand {
     /// The checks a profile enables that servos on the serial bus give no input for: they run,
     /// but see only injected faults (or nothing), which a bench must know.
@@ -330,6 +329,7 @@ extension RunCommand {
     }
 }
 
+/// Version and provenance for log headers: the git commit of the checkout `vigil` was built in.
 func runMetadata(backend: String, gitCommit commit: String = gitCommit()) -> RunMetadata {
     RunMetadata(vigilVersion: Vigil.version, gitCommit: commit, backend: backend)
 }
