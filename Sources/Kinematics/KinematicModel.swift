@@ -133,6 +133,24 @@ public struct KinematicModel: Sendable {
             && Swift.abs(x.cross(y).dot(z) - 1) < tol
     }
 
+    /// An upper bound on how far the tool tip can be from the base frame's origin with every
+    /// chain joint inside its limits, metres: each link moves the next frame by at most
+    /// \|a\| + \|d\| (for a prismatic link, d at the end of its travel that is farther from 0),
+    /// and the tool by its translation. Two tip positions are never farther apart than twice this.
+    public var reach: Double {
+        var total = tool.translation.norm
+        for link in links {
+            let d: Double
+            switch link.kind {
+            case .revolute: d = Swift.abs(link.d)
+            case .prismatic:
+                d = Swift.max(Swift.abs(link.lower + link.offset + link.d), Swift.abs(link.upper + link.offset + link.d))
+            }
+            total += Swift.abs(link.a) + d
+        }
+        return total
+    }
+
     /// `q` with every chain joint clamped into its limits.
     public func clamped(_ q: JointVector) -> JointVector {
         var r = q

@@ -4,33 +4,59 @@ import MotionTypes
 
 extension ProfileDecoding {
     /// Every check must be present: with its thresholds, or `disabled: true` with a `reason`.
+    ///
+    /// `jointsValid`: every joint's limits were read (else the joints carry placeholders, and
+    /// thresholds are not compared with their ranges). `reach`: the kinematic chain's
+    /// ``KinematicModel/reach``, when the chain was read.
     func safety(
-        _ field: Field, joints: [HardwareProfile.Joint], rate: Double?, actuators: [HardwareProfile.Actuator]?,
-        hasRemoteCenter: Bool
+        _ field: Field, joints: [HardwareProfile.Joint], jointsValid: Bool, rate: Double?,
+        actuators: [HardwareProfile.Actuator]?, hasRemoteCenter: Bool, reach: Double?
     ) -> SafetyThresholds? {
         guard let m = MappingReader(reader, field) else { return nil }
         typealias T = SafetyThresholds
+        // A threshold no pair of positions inside a joint's limits can exceed switches its check
+        // off without saying so (H21): refused like a 0.
+        var range: Ceilings?
+        var rangePerTick: Ceilings?
+        if jointsValid {
+            range = { i in
+                let span = joints[i].upper - joints[i].lower
+                return Ceiling(span, "the whole range of '\(joints[i].name)' (\(describe(span, joints[i].kind, .position)))")
+            }
+            if let rate {
+                rangePerTick = { i in
+                    let speed = (joints[i].upper - joints[i].lower) * rate
+                    return Ceiling(
+                        speed, "the whole range of '\(joints[i].name)' in one tick (\(describe(speed, joints[i].kind, .velocity)) at \(hertz(rate)))")
+                }
+            }
+        }
 
         let commandStep = check(m, "command_step", "H01") { c in
-            c.required("max_step", "per joint, largest command change in one tick").flatMap { perJoint($0, joints, .position) }
+            c.required("max_step", "per joint, largest command change in one tick").flatMap { perJoint($0, joints, .position, below: range) }
                 .map(T.PerJoint.init)
         }
         let idleMotion = check(m, "idle_motion", "H01") { c -> T.Persistent<T.PerJoint>? in
             let distance = c.required("max_distance", "per joint, how far a standing joint may be from where it was told to stand")
-                .flatMap { perJoint($0, joints, .position) }
+                .flatMap { perJoint($0, joints, .position, below: range) }
             let settle = c.required("settle", "how long a standing arm may take to come to rest before its position is watched")
                 .flatMap { ticks($0, rate: rate) }
             guard let distance, let settle else { return nil }
             return T.Persistent(value: T.PerJoint(values: distance), ticks: settle)
         }
         let trackingError = check(m, "tracking_error", "H02") { c in
-            c.required("limits", "per joint").flatMap { perJoint($0, joints, .position) }.map(T.PerJoint.init)
+            c.required("limits", "per joint").flatMap { perJoint($0, joints, .position, below: range) }.map(T.PerJoint.init)
         }
         let jointVelocity = check(m, "joint_velocity", "H02") { c in
-            c.required("limits", "per joint").flatMap { perJoint($0, joints, .velocity) }.map(T.PerJoint.init)
+            c.required("limits", "per joint").flatMap { perJoint($0, joints, .velocity, below: rangePerTick) }.map(T.PerJoint.init)
         }
         let tipSpeed = check(m, "tip_speed", "H03") { c -> T.TipSpeed? in
-            let limit = c.required("limit").flatMap { positive($0, .linearVelocity) }
+            var limit = c.required("limit").flatMap { positive($0, .linearVelocity) }
+            // Two tip positions are at most twice the reach apart.
+            if let reach, let rate, let value = limit, let f = c.optional("limit") {
+                let fastest = 2 * reach * rate
+                limit = below(f, value, Ceiling(fastest, "the arm's whole workspace in one tick (at most \(String(format: "%.4g", 2 * reach)) m across: \(String(format: "%.6g", fastest)) m/s at \(hertz(rate)))"))
+            }
             let hold = c.required("hold_after", "how long clamping may last before a hold").flatMap { ticks($0, rate: rate) }
             guard let limit, let hold else { return nil }
             return T.TipSpeed(limit: limit, holdAfter: hold)
@@ -45,11 +71,11 @@ extension ProfileDecoding {
         }
         let jointLimitMargin = check(m, "joint_limits", "H05") { c in
             c.required("margin", "per joint, how far beyond a limit a measured position may be").flatMap {
-                perJoint($0, joints, .position)
+                perJoint($0, joints, .position, below: range)
             }.map(T.PerJoint.init)
         }
         let encoderPotentiometer = check(m, "encoder_potentiometer", "H06/H07") { c -> T.Persistent<T.PerJoint>? in
-            let distance = c.required("distance", "per joint").flatMap { perJoint($0, joints, .position) }
+            let distance = c.required("distance", "per joint").flatMap { perJoint($0, joints, .position, below: range) }
             let latency = c.required("latency").flatMap { ticks($0, rate: rate) }
             guard let distance, let latency else { return nil }
             return T.Persistent(value: T.PerJoint(values: distance), ticks: latency)
@@ -61,7 +87,9 @@ extension ProfileDecoding {
             return T.Persistent(value: T.PerJoint(values: current), ticks: persistence)
         }
         let sensorFreshness = check(m, "sensor_freshness", "H08") { c in
-            c.required("max_age").flatMap { ticks($0, rate: rate) }
+            c.required("max_age").flatMap { f in
+                ticks(f, rate: rate).flatMap { withinCatalogue(f, $0, bound: 0.003, "H08 allows for detecting stale sensor data", rate: rate) }
+            }
         }
         let overcurrent = check(m, "overcurrent", "H12") { c -> T.Overcurrent? in
             let factor = c.required("factor", "of the drive's current_max").flatMap { positiveNumber($0) }
@@ -83,8 +111,10 @@ extension ProfileDecoding {
             return T.Temperature(warning: warning, error: error)
         }
         let brakeSlip = check(m, "brake_slip", "H14") { c -> T.Persistent<T.PerJoint>? in
-            let distance = c.required("distance", "per joint").flatMap { perJoint($0, joints, .position) }
-            let persistence = c.required("persistence").flatMap { ticks($0, rate: rate) }
+            let distance = c.required("distance", "per joint").flatMap { perJoint($0, joints, .position, below: range) }
+            let persistence = c.required("persistence").flatMap { f in
+                ticks(f, rate: rate).flatMap { withinCatalogue(f, $0, bound: 0.010, "H14 allows for detecting a slipping brake", rate: rate) }
+            }
             guard let distance, let persistence else { return nil }
             return T.Persistent(value: T.PerJoint(values: distance), ticks: persistence)
         }
@@ -96,7 +126,9 @@ extension ProfileDecoding {
         }
         let supplyVoltage = check(m, "supply_voltage", "H16") { c -> T.Persistent<Double>? in
             let minimum = c.required("min").flatMap { positive($0, .voltage) }
-            let persistence = c.required("persistence").flatMap { ticks($0, rate: rate) }
+            let persistence = c.required("persistence").flatMap { f in
+                ticks(f, rate: rate).flatMap { withinCatalogue(f, $0, bound: 0.002, "H16 allows for detecting a power loss", rate: rate) }
+            }
             guard let minimum, let persistence else { return nil }
             return T.Persistent(value: minimum, ticks: persistence)
         }
@@ -106,7 +138,11 @@ extension ProfileDecoding {
             }
         }
         let operatorStep = check(m, "operator_input", "H18") { c in
-            c.required("max_step", "largest Cartesian operator step in one tick").flatMap { positive($0, .length) }
+            c.required("max_step", "largest Cartesian operator step in one tick").flatMap { f in
+                positive(f, .length).flatMap { value in
+                    reach.map { below(f, value, Ceiling(2 * $0, "the arm's whole workspace (at most \(String(format: "%.4g", 2 * $0)) m across)")) } ?? value
+                }
+            }
         }
         let operatorDropout = check(m, "operator_dropout", "H19") { c -> T.Dropout? in
             let holdField = c.required("hold_after")
@@ -131,7 +167,17 @@ extension ProfileDecoding {
             return t
         }
         let communication = check(m, "communication", "H09-H11") { c -> T.Communication? in
-            let errors = c.required("max_consecutive_errors").flatMap { reader.integer($0, in: 1...1000) }
+            var errors = c.required("max_consecutive_errors").flatMap { reader.integer($0, in: Int.min...Int.max) }
+            // H09 bounds the host's stop at 3 cycles and H10 stops after 3 corrupt frames in a row.
+            if let n = errors, let f = c.optional("max_consecutive_errors") {
+                if n < 1 {
+                    reader.report(f, "\(n) is out of range (1 or 2; to turn the check off write 'disabled: true' with a 'reason')")
+                    errors = nil
+                } else if n > 2 {
+                    reader.report(f, "\(n) is above 2: H09 and H10 stop the arm at the 3rd failed bus cycle in a row")
+                    errors = nil
+                }
+            }
             let roundTripField = c.required("max_round_trip")
             var roundTrip = roundTripField.flatMap { positive($0, .time) }
             // A read waits at most 5 ms for its replies (a later one is lost, a failed cycle), so
@@ -259,4 +305,53 @@ extension ProfileDecoding {
         }
         return ok ? values : nil
     }
+    /// The value from which a threshold is off in effect, and what that value is, for the message.
+    struct Ceiling {
+        var value: Double
+        var what: String
+        init(_ value: Double, _ what: String) {
+            self.value = value
+            self.what = what
+        }
+    }
+    typealias Ceilings = (Int) -> Ceiling
+
+    /// `value`, unless it is not below `ceiling` (reported at `field`).
+    func below(_ field: Field, _ value: Double, _ ceiling: Ceiling) -> Double? {
+        guard value < ceiling.value else {
+            reader.report(
+                field,
+                "\(field.text) is not below \(ceiling.what), so the check is off in effect; give a smaller value, or write 'disabled: true' with a 'reason' to turn it off"
+            )
+            return nil
+        }
+        return value
+    }
+
+    /// A persistence HAZARDS.md bounds: a condition allowed to last longer than the bound before
+    /// the check trips cannot be detected within it. The bounds are given at 1 kHz (1 tick =
+    /// 1 ms); at other rates they are the same time.
+    func withinCatalogue(_ field: Field, _ ticks: Int, bound: Double, _ what: String, rate: Double?) -> Int? {
+        guard let rate else { return ticks }
+        let most = Int((bound * rate + 1e-9).rounded(.down))
+        guard ticks <= most else {
+            reader.report(
+                field,
+                "\(field.text) is above the \(String(format: "%g", bound * 1e3)) ms (\(most) \(most == 1 ? "tick" : "ticks") at \(hertz(rate))) \(what)")
+            return nil
+        }
+        return ticks
+    }
+
+    /// A joint position or velocity in the unit a profile would write it in.
+    func describe(_ value: Double, _ kind: KinematicModel.JointKind, _ quantity: JointQuantity) -> String {
+        switch (kind, quantity) {
+        case (.revolute, .velocity): String(format: "%.6g deg/s", value * 180 / .pi)
+        case (.prismatic, .velocity): String(format: "%.6g m/s", value)
+        case (.revolute, _): String(format: "%.6g deg", value * 180 / .pi)
+        case (.prismatic, _): String(format: "%.6g mm", value * 1e3)
+        }
+    }
+
+    func hertz(_ rate: Double) -> String { String(format: "%g Hz", rate) }
 }

@@ -106,8 +106,8 @@ struct ProfileDecoding {
         let actuators = actuatorsField.flatMap { self.actuators($0, joints: joints) }
         let safety = safetyField.flatMap {
             self.safety(
-                $0, joints: joints, rate: rate, actuators: actuators?.drives,
-                hasRemoteCenter: kinematics.map { $0.model.remoteCenter != nil } ?? true)
+                $0, joints: joints, jointsValid: jointsValid, rate: rate, actuators: actuators?.drives,
+                hasRemoteCenter: kinematics.map { $0.model.remoteCenter != nil } ?? true, reach: kinematics?.model.reach)
         }
         let bus = busField.flatMap { self.bus($0, joints: joints) }
 
@@ -359,13 +359,18 @@ struct ProfileDecoding {
     }
 
     /// A list with one value per joint, each in the unit its joint's kind needs.
-    func perJoint(_ field: Field, _ joints: [HardwareProfile.Joint], _ quantity: JointQuantity) -> JointVector? {
+    /// With `below`, each value must be less than its joint's ceiling.
+    func perJoint(_ field: Field, _ joints: [HardwareProfile.Joint], _ quantity: JointQuantity, below ceiling: Ceilings? = nil) -> JointVector? {
         guard let elements = reader.sequence(field, count: joints.count, what: "values, one per joint (\(joints.map(\.name).joined(separator: ", ")))")
         else { return nil }
         var values = JointVector(count: joints.count)
         var ok = true
         for (i, element) in elements.enumerated() {
-            if let v = positive(element, quantity.dimension(joints[i].kind)) { values[i] = v } else { ok = false }
+            if let v = positive(element, quantity.dimension(joints[i].kind)).flatMap({ v in ceiling.map { below(element, v, $0(i)) } ?? v }) {
+                values[i] = v
+            } else {
+                ok = false
+            }
         }
         return ok ? values : nil
     }

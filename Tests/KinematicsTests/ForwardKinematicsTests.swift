@@ -70,6 +70,26 @@ import Testing
         }
     }
 
+    /// `reach` bounds the tip's distance from the base origin everywhere inside the limits
+    /// (the profile refuses a tip-speed limit or operator step longer than twice it).
+    @Test(arguments: ["psm", "bench", "scara"])
+    func reachBoundsTheTipInsideTheLimits(_ name: String) async {
+        let model = name == "psm" ? Models.psm() : name == "bench" ? Models.bench() : Models.scara()
+        let reach = model.reach
+        await propertyCheck(count: 300, input: jointValues(model)) { q in
+            var scratch = KinematicScratch()
+            let tip = model.forward(JointVector(q), scratch: &scratch).translation - model.base.translation
+            #expect(tip.norm <= reach + 1e-12, "at q = \(q): \(tip.norm) m from the base, reach \(reach) m")
+        }
+    }
+
+    @Test func psmReachIsItsLinksEndToEnd() {
+        // a = 9.1 mm (wrist), d = 416.2 mm (tool shaft), insertion offset −431.8 mm at q = 0.
+        #expect(abs(Models.psm().reach - 0.8571) < 1e-12)
+        // Bench: d 77 mm, a 130 mm and 124 mm, tool 20 mm.
+        #expect(abs(Models.bench().reach - 0.351) < 1e-12)
+    }
+
     @Test mutating func benchArmPointsStraightUpAtZero() {
         // Shoulder offset 90°, elbow −90°: upper arm vertical, forearm + tool horizontal.
         let pose = Models.bench().forward(JointVector([0, 0, 0]), scratch: &scratch)

@@ -231,6 +231,94 @@ import Testing
         }
     }
 
+    /// A threshold as wide as a joint's whole range (from min to max) can only trip on readings
+    /// outside the joint's limits: the check is off in effect without saying so (H21), and is
+    /// refused like a 0. Just below the range is accepted. PSM ranges: outer_yaw 540 deg,
+    /// outer_pitch 106 deg, outer_insertion 240 mm, jaw 120 deg.
+    @Test(arguments: [
+        ("distance: [5 deg, 5 deg, 5 mm,", "distance: [539.999 deg, 5 deg, 5 mm,", "safety.encoder_potentiometer.distance[0]", true),
+        ("distance: [5 deg, 5 deg, 5 mm,", "distance: [540.001 deg, 5 deg, 5 mm,", "safety.encoder_potentiometer.distance[0]", false),
+        ("distance: [5 deg, 5 deg, 5 mm,", "distance: [1e6 deg, 5 deg, 5 mm,", "safety.encoder_potentiometer.distance[0]", false),
+        ("limits: [0.5 rad, 0.5 rad, 0.05 m,", "limits: [0.5 rad, 0.5 rad, 0.2399 m,", "safety.tracking_error.limits[2]", true),
+        ("limits: [0.5 rad, 0.5 rad, 0.05 m,", "limits: [0.5 rad, 0.5 rad, 0.24 m,", "safety.tracking_error.limits[2]", false),
+        ("max_step: [0.5 deg, 0.5 deg, 1 mm,", "max_step: [0.5 deg, 105.999 deg, 1 mm,", "safety.command_step.max_step[1]", true),
+        ("max_step: [0.5 deg, 0.5 deg, 1 mm,", "max_step: [0.5 deg, 106.001 deg, 1 mm,", "safety.command_step.max_step[1]", false),
+        ("max_distance: [0.2 deg, 0.2 deg, 0.2 mm,", "max_distance: [0.2 deg, 0.2 deg, 240.001 mm,", "safety.idle_motion.max_distance[2]", false),
+        ("margin: [2 deg, 2 deg, 2 mm, 5 deg, 5 deg, 5 deg, 5 deg]", "margin: [2 deg, 2 deg, 2 mm, 5 deg, 5 deg, 5 deg, 119.999 deg]", "safety.joint_limits.margin[6]", true),
+        ("margin: [2 deg, 2 deg, 2 mm, 5 deg, 5 deg, 5 deg, 5 deg]", "margin: [2 deg, 2 deg, 2 mm, 5 deg, 5 deg, 5 deg, 120.001 deg]", "safety.joint_limits.margin[6]", false),
+        ("distance: [0.5 deg, 0.5 deg, 0.5 mm,", "distance: [540.001 deg, 0.5 deg, 0.5 mm,", "safety.brake_slip.distance[0]", false),
+        // A joint cannot cross its whole range in one tick: 540 deg in 1 ms.
+        ("limits: [180 deg/s,", "limits: [539999 deg/s,", "safety.joint_velocity.limits[0]", true),
+        ("limits: [180 deg/s,", "limits: [540001 deg/s,", "safety.joint_velocity.limits[0]", false),
+    ])
+    func thresholdAsWideAsTheJointsRangeIsRefused(_ original: String, _ replacement: String, _ field: String, _ accepted: Bool) throws {
+        let edit = try EditedProfile("dvrk-psm.yaml", replacing: original, with: replacement)
+        if accepted {
+            #expect(throws: Never.self) { try ProfileLoader.decode(edit.text, path: "edited.yaml") }
+        } else {
+            expectSingle(edit.diagnostics(), line: edit.line, field: field, "so the check is off in effect")
+            #expect(edit.diagnostics().first?.message.contains("'disabled: true'") == true)
+        }
+    }
+
+    /// Two tip positions are at most twice the chain's reach apart (PSM: 2 × 0.8571 m), so a tip
+    /// speed or operator step beyond that can never trip.
+    @Test(arguments: [
+        ("    limit: 0.1 m/s", "    limit: 1714.1 m/s", "safety.tip_speed.limit", true),
+        ("    limit: 0.1 m/s", "    limit: 1714.3 m/s", "safety.tip_speed.limit", false),
+        ("    limit: 0.1 m/s", "    limit: 1e308 m/s", "safety.tip_speed.limit", false),
+        ("    max_step: 0.1 mm", "    max_step: 1.7141 m", "safety.operator_input.max_step", true),
+        ("    max_step: 0.1 mm", "    max_step: 1.7143 m", "safety.operator_input.max_step", false),
+    ])
+    func cartesianThresholdBeyondTheWorkspaceIsRefused(_ original: String, _ replacement: String, _ field: String, _ accepted: Bool) throws {
+        let edit = try EditedProfile("dvrk-psm.yaml", replacing: original, with: replacement)
+        if accepted {
+            #expect(throws: Never.self) { try ProfileLoader.decode(edit.text, path: "edited.yaml") }
+        } else {
+            expectSingle(edit.diagnostics(), line: edit.line, field: field, "is not below the arm's whole workspace")
+        }
+    }
+
+    /// A persistence longer than the bound HAZARDS.md gives its hazard cannot be detected within
+    /// that bound: refused, like a board watchdog above 30 ms.
+    @Test(arguments: [
+        ("    max_age: 3 ticks", "    max_age: 3 ms", "safety.sensor_freshness.max_age", nil),
+        ("    max_age: 3 ticks", "    max_age: 4 ticks", "safety.sensor_freshness.max_age", "4 ticks is above the 3 ms (3 ticks at 1000 Hz) H08 allows"),
+        ("    max_age: 3 ticks", "    max_age: 5000 ticks", "safety.sensor_freshness.max_age", "5000 ticks is above the 3 ms (3 ticks at 1000 Hz) H08 allows"),
+        ("    persistence: 2 ticks", "    persistence: 2 ms", "safety.supply_voltage.persistence", nil),
+        ("    persistence: 2 ticks", "    persistence: 3 ms", "safety.supply_voltage.persistence", "3 ms is above the 2 ms (2 ticks at 1000 Hz) H16 allows"),
+        ("    persistence: 10 ms", "    persistence: 10 ticks", "safety.brake_slip.persistence", nil),
+        ("    persistence: 10 ms", "    persistence: 11 ms", "safety.brake_slip.persistence", "11 ms is above the 10 ms (10 ticks at 1000 Hz) H14 allows"),
+        ("    max_consecutive_errors: 2", "    max_consecutive_errors: 1", "safety.communication.max_consecutive_errors", nil),
+        ("    max_consecutive_errors: 2", "    max_consecutive_errors: 3", "safety.communication.max_consecutive_errors", "3 is above 2: H09 and H10 stop the arm at the 3rd failed bus cycle in a row"),
+        ("    max_consecutive_errors: 2", "    max_consecutive_errors: 1000", "safety.communication.max_consecutive_errors", "1000 is above 2"),
+        ("    max_consecutive_errors: 2", "    max_consecutive_errors: 0", "safety.communication.max_consecutive_errors", "0 is out of range (1 or 2; to turn the check off"),
+    ] as [(String, String, String, String?)])
+    func persistenceBeyondTheCatalogueBoundIsRefused(_ original: String, _ replacement: String, _ field: String, _ refusal: String?) throws {
+        let edit = try EditedProfile("dvrk-psm.yaml", replacing: original, with: replacement)
+        if let refusal {
+            expectSingle(edit.diagnostics(), line: edit.line, field: field, refusal)
+        } else {
+            #expect(throws: Never.self) { try ProfileLoader.decode(edit.text, path: "edited.yaml") }
+        }
+    }
+
+    /// The catalogue's bounds are times (given at 1 kHz): at 2 kHz, H08's 3 ms are 6 ticks.
+    @Test(arguments: [("6 ticks", true), ("7 ticks", false)])
+    func catalogueBoundsAreTimesAtOtherRates(_ age: String, _ accepted: Bool) throws {
+        let text = try shippedProfileText("bench-3dof.yaml")
+            .replacingOccurrences(of: "  rate: 1 kHz", with: "  rate: 2 kHz")
+            .replacingOccurrences(of: "    max_age: 3 ticks", with: "    max_age: \(age)")
+        #expect(text.contains("rate: 2 kHz") && text.contains("max_age: \(age)"))
+        var d: [Diagnostic] = []
+        do { _ = try ProfileLoader.decode(text, path: "edited.yaml") } catch { d = error.diagnostics }
+        if accepted {
+            #expect(d.isEmpty, "\(d.map(\.description))")
+        } else {
+            #expect(d.map(\.message) == ["7 ticks is above the 3 ms (6 ticks at 2000 Hz) H08 allows for detecting stale sensor data"], "\(d.map(\.description))")
+        }
+    }
+
     @Test func unsupportedBaudRate() throws {
         let edit = try EditedProfile("bench-3dof.yaml", replacing: "  baud: 4500000", with: "  baud: 4600000")
         expectSingle(edit.diagnostics(), line: edit.line, field: "bus.baud", "not a DYNAMIXEL X-series baud rate")

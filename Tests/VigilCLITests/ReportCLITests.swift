@@ -129,14 +129,14 @@ import Testing
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         expectSelfContained(html)
-        #expect(html.contains("4 of 4 runs passed"))
+        #expect(html.contains("5 of 5 runs passed"))  // 2 seeds and the folder's 3 start checks
         #expect(html.contains("<b>H07</b> Encoder / potentiometer disagreement"))
         #expect(html.contains("<b>H04</b> RCM / port violation"), "uncovered hazards are listed too")
         #expect(html.contains("NOT COVERED"))
         // Every run's page link points at a page that exists, and each of those is a run page.
         let links = html.components(separatedBy: "<a href=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
         let pages = Set(links.filter { $0.hasSuffix(".html") })
-        #expect(pages.count == 4)
+        #expect(pages.count == 5)
         for page in pages {
             let file = out.appendingPathComponent(page)
             #expect(FileManager.default.fileExists(atPath: file.path), "\(page)")
@@ -162,7 +162,7 @@ import Testing
         #expect(checked.stderr.contains("pot-offset-above-seed1.jsonl: log broken at line"), "\(checked.stderr)")
         let flagged = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(flagged.contains("<span class=\"badge fail\">LOGS NOT INTACT</span>"))
-        #expect(flagged.contains("2 of 4 runs' logs are missing, broken or not the ones the campaign wrote"))
+        #expect(flagged.contains("2 of 5 runs' logs are missing, broken or not the ones the campaign wrote"))
         #expect(flagged.contains("<span class=\"bad\">log missing</span>"))
         #expect(!flagged.contains("href=\"logs/pot-offset-above-seed2.jsonl\""), "no link to a log that is gone")
         // The scenario's summary row and H07's traceability row say so too, not PASS.
