@@ -315,10 +315,11 @@ struct ScenarioDecoding {
         var probability = 1.0
         var probabilityOK = true
         if let f = m.optional("probability") {
-            if let p = reader.number(f), p > 0, p <= 1 {
+            let p = reader.number(f)  // reports a value that is not a finite number, once
+            if let p, p > 0, p <= 1 {
                 probability = p
             } else {
-                if reader.number(f) != nil { reader.report(f, "an intermittent fault's probability is above 0 and at most 1") }
+                if p != nil { reader.report(f, "an intermittent fault's probability is above 0 and at most 1") }
                 probabilityOK = false
             }
         }
@@ -336,8 +337,9 @@ struct ScenarioDecoding {
         }
         var kind: FaultKind?
         var distribution: ParameterDistribution?
-        // Where the parameter cannot be read (no target or type; a joint whose own error is
-        // reported, so its unit is unknown), its key is taken without a second error.
+        // Where the parameter cannot be read (no target or type, or a type the target does not
+        // take; a joint whose own error is reported, so its unit is unknown), its key is taken
+        // without a second error.
         func skipParameter() { for key in Self.parameterKeys { _ = m.optional(key) } }
         if let target, let typeName, let typeField {
             let allowed = FaultCatalogue.types[target] ?? []
@@ -345,6 +347,7 @@ struct ScenarioDecoding {
                 var message = "type '\(typeName)' does not apply to target '\(target.rawValue)' (it takes: \(allowed.joined(separator: ", ")))"
                 if let s = closest(typeName, in: allowed), s != typeName { message += "; did you mean '\(s)'?" }
                 reader.report(typeField, message)
+                skipParameter()
             } else if !jointOK {
                 skipParameter()
             } else {

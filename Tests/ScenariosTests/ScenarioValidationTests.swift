@@ -446,6 +446,19 @@ import Testing
         let d = problems(fault)
         #expect(d.contains { $0.field == "faults[0].\(field)" }, "got \(d.map(\.description))")
     }
+
+    /// One mistake, one error: a NaN probability is reported once, and a misspelt type does not
+    /// also make its parameter an "unknown field".
+    @Test(arguments: [
+        ("{ target: encoder, joint: outer_yaw, type: stuck, probability: .nan, onset: 10 ms }", "faults[0].probability", "'.nan' is not a finite number"),
+        ("{ target: potentiometer, joint: outer_yaw, type: offst, magnitude: 6 deg, onset: 10 ms }", "faults[0].type", "did you mean 'offset'?"),
+        ("{ target: bus, type: dealy, by: 2 ms, onset: 10 ms }", "faults[0].type", "did you mean 'delay'?"),
+    ])
+    func oneMistakeIsOneError(_ fault: String, _ field: String, _ message: String) {
+        let d = problems(fault)
+        #expect(d.count == 1, "got \(d.map(\.description))")
+        #expect(d.first?.field == field && d.first?.message.contains(message) == true, "got \(d.map(\.description))")
+    }
 }
 
 /// A stalled host takes no commands: the timeline's commands wait until it runs again.
