@@ -199,4 +199,67 @@ import Testing
         #expect((v.tripped(.operatorStep)?.response == .hold) == trips)
         #expect(v.operatorSampleRejected == trips)
     }
+    /// H11: a bus cycle's round trip is counted in whole microseconds; 900 µs is within a
+    /// 900 µs budget, 901 µs is a slow cycle (hold).
+    @Test(arguments: [(899, false), (900, false), (901, true)] as [(Int32, Bool)])
+    func roundTripBudget(_ microseconds: Int32, _ trips: Bool) {
+        var h = Harness { $0.maxRoundTripMicroseconds = 900; $0.maxBusFaults = 2 }
+        h.sensors.roundTripMicroseconds = microseconds
+        let v = h.step()
+        #expect((v.tripped(.roundTrip)?.response == .hold) == trips)
+        #expect((v.state == .holding) == trips)
+    }
+    /// A reading or command that is not a number is beyond every threshold: each check trips
+    /// with its own response (the comparisons are written `!(value <= limit)`, which NaN fails).
+    enum NotANumber: CaseIterable {
+        case velocity, measuredPosition, stallCurrent, measuredCurrent, commandedCurrent, temperature, brakedPosition, supply
+    }
+
+    @Test(arguments: NotANumber.allCases)
+    func aValueThatIsNotANumberTrips(_ input: NotANumber) {
+        var h: Harness
+        let check: CheckID
+        let response: Response
+        switch input {
+        case .velocity:
+            h = Harness { $0.jointVelocity = JointVector([3, 3]) }
+            h.inputs.velocity[1] = .nan
+            (check, response) = (.jointVelocity, .powerOff)
+        case .measuredPosition:
+            h = Harness { $0.jointLimitMargin = JointVector([0.05, 0.05]) }
+            h.sensors.encoder[0] = .nan
+            (check, response) = (.jointLimitMeasured, .protectiveStop)
+        case .stallCurrent:
+            h = Harness { $0.encoderStallCurrent = JointVector([0.5, 0.5]); $0.encoderStallPersistence = 0 }
+            h.inputs.encoderStill = 0b11
+            h.proposed.current[0] = .nan
+            (check, response) = (.encoderStall, .powerOff)
+        case .measuredCurrent:
+            h = Harness { $0.overcurrentFactor = 1.2; $0.overcurrentMargin = 0.05; $0.overcurrentPersistence = 0 }
+            h.sensors.current[0] = .nan
+            (check, response) = (.overcurrent, .protectiveStop)
+        case .commandedCurrent:
+            h = Harness()
+            h.proposed.current[1] = .nan
+            (check, response) = (.commandNonFinite, .protectiveStop)  // and every current zeroed
+        case .temperature:
+            h = Harness { $0.temperatureWarning = 60; $0.temperatureError = 65 }
+            h.sensors.temperature[0] = .nan
+            (check, response) = (.temperature, .powerOff)
+        case .brakedPosition:
+            h = Harness { $0.brakeSlip = JointVector([0.01, 0.01]); $0.brakeSlipPersistence = 0 }
+            h.sensors.brakesEngaged = 0b10
+            h.step()
+            h.sensors.encoder[1] = .nan
+            (check, response) = (.brakeSlip, .protectiveStop)
+        case .supply:
+            h = Harness { $0.minSupplyVoltage = 20; $0.supplyPersistence = 0 }
+            h.sensors.supplyVoltage = .nan
+            (check, response) = (.supplyVoltage, .powerOff)
+        }
+        let v = h.step()
+        #expect(v.tripped(check)?.response == response, "\(input): \(v.trips.count) trips")
+        #expect(v.gated.command.isFinite, "nothing that is not a number reaches an actuator")
+        if input == .commandedCurrent { #expect(v.gated.command.current == JointVector([0, 0])) }
+    }
 }
