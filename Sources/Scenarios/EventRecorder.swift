@@ -55,8 +55,13 @@ final class LogWriterThread: @unchecked Sendable {
     private var firstDropTick: Int64 = 0
     /// Events lost to a full ring (producer side; read after `finish`).
     private(set) var dropped = 0
-    /// The first error writing the log; the run throws it once the ticks are done.
+    /// The first error writing the log. Written by this thread before `failedFlag`; the loop
+    /// reads it only after seeing the flag.
     private(set) var error: (any Error)?
+    private let failedFlag = Atomic<Bool>(false)
+    /// The log could not be written: the loop stops the run at the end of the tick (never
+    /// drives an arm it can no longer account for).
+    var failed: Bool { failedFlag.load(ordering: .acquiring) }
 
     /// `avoiding`: the CPU the real-time loop is pinned to; the writer runs on the others.
     init(recorder: EventRecorder, capacity: Int = 4096, avoiding loopCPU: Int? = nil) {
@@ -137,6 +142,11 @@ final class LogWriterThread: @unchecked Sendable {
 
     private func write(_ body: () throws -> Void) {
         guard error == nil else { return }
-        do { try body() } catch { self.error = error }
+        do {
+            try body()
+        } catch {
+            self.error = error
+            failedFlag.store(true, ordering: .releasing)
+        }
     }
 }

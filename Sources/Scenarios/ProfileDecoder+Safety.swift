@@ -330,10 +330,11 @@ extension ProfileDecoding {
 
     /// A persistence HAZARDS.md bounds: a condition allowed to last longer than the bound before
     /// the check trips cannot be detected within it. The bounds are given at 1 kHz (1 tick =
-    /// 1 ms); at other rates they are the same time.
+    /// 1 ms); at other rates they are the same time, and at least one tick (at a rate whose
+    /// tick is longer than the bound, one tick is the soonest any check can respond).
     func withinCatalogue(_ field: Field, _ ticks: Int, bound: Double, _ what: String, rate: Double?) -> Int? {
         guard let rate else { return ticks }
-        let most = Int((bound * rate + 1e-9).rounded(.down))
+        let most = max(1, Int((bound * rate + 1e-9).rounded(.down)))
         guard ticks <= most else {
             reader.report(
                 field,

@@ -114,6 +114,13 @@ public final class RunSession<Backend: ActuatorBackend> {
         }
         if let writer {
             while let event = loop.events.pop() { writer.push(event) }
+            // A log that can no longer be written (a full disk, a pulled drive) ends the run:
+            // torque off now, not at the end of a run that records nothing.
+            if writer.failed {
+                loop.backend.stop()
+                stopped = true
+                throw LogWriteFailed(tick: k, underlying: writer.error)
+            }
         } else {
             while let event = loop.events.pop() { try recorder.handle(event) }
         }
@@ -197,5 +204,25 @@ public final class RunSession<Backend: ActuatorBackend> {
         if durable { try log.sync() }
         result.finalHash = log.lastHash
         return result
+    }
+}
+
+/// A file error as a person reads it: the system's reason ("No space left on device", "File too
+/// large") rather than Foundation's "The operation could not be completed".
+public func describeFileError(_ error: any Error) -> String {
+    let ns = error as NSError
+    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError {
+        return underlying.localizedDescription
+    }
+    if let posix = error as? POSIXError { return posix.localizedDescription }
+    return "\(error)"
+}
+
+/// The log writer failed during the run; the backend has been stopped.
+public struct LogWriteFailed: Error, CustomStringConvertible {
+    public var tick: Int64
+    public var underlying: (any Error)?
+    public var description: String {
+        "the log could not be written (\(underlying.map(describeFileError) ?? "unknown error")); the run was stopped at tick \(tick) and the actuators' power removed"
     }
 }

@@ -11,20 +11,39 @@ import Synchronization
 import Glibc
 #endif
 
-/// Set by SIGINT/SIGTERM; long-running commands poll it and shut down cleanly.
+/// Set by SIGINT/SIGTERM/SIGHUP; long-running commands poll it and shut down cleanly.
 let stopRequested = Atomic<Bool>(false)
+/// The signal that asked for the stop (the first one).
+let stopSignal = Atomic<Int32>(0)
 
-/// Catches SIGINT and SIGTERM, and unblocks them: a parent may have spawned us with them
-/// blocked (a process started from a Dispatch worker thread inherits its full signal mask), and
-/// a Ctrl-C that never arrives would leave a bench's servos powered.
+/// The signals that end a run cleanly: Ctrl-C, `kill`, and a closed terminal or a lost SSH
+/// session (SIGHUP), the usual way a bench session dies.
+let stopSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+
+/// Catches the stop signals, and unblocks them: a parent may have spawned us with them blocked
+/// (a process started from a Dispatch worker thread inherits its full signal mask), and a
+/// Ctrl-C that never arrives would leave a bench's servos powered.
 func installStopHandlers() {
-    signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
-    signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
     var set = sigset_t()
     sigemptyset(&set)
-    sigaddset(&set, SIGINT)
-    sigaddset(&set, SIGTERM)
+    for s in stopSignals {
+        signal(s) { received in
+            _ = stopSignal.compareExchange(expected: 0, desired: received, ordering: .relaxed)
+            stopRequested.store(true, ordering: .relaxed)
+        }
+        sigaddset(&set, s)
+    }
     pthread_sigmask(SIG_UNBLOCK, &set, nil)
+}
+
+/// "SIGINT", "SIGTERM" or "SIGHUP".
+func signalName(_ s: Int32) -> String {
+    switch s {
+    case SIGINT: "SIGINT"
+    case SIGTERM: "SIGTERM"
+    case SIGHUP: "SIGHUP"
+    default: "signal \(s)"
+    }
 }
 
 struct HardwareCommand: ParsableCommand {

@@ -103,7 +103,7 @@ struct RunCommand: ParsableCommand {
                     realtime: realtime ? enterRealtime() : nil, trace: !noTrace,
                     interrupt: realtime ? Self.stopReason : nil)
             } catch {
-                throw VigilExit.invalid("error: cannot write the log \(logPath): \(error.localizedDescription)")
+                throw Self.logFailure(error, logPath)
             }
         case .serial:
             result = try runOnSerial(loaded, seed: seed, logPath: logPath)
@@ -129,9 +129,9 @@ extension RunCommand {
         print("report: \(page)")
     }
 
-    /// Why a run must stop now (SIGINT or SIGTERM arrived), or nil.
+    /// Why a run must stop now (SIGINT, SIGTERM or SIGHUP arrived), or nil.
     @Sendable static func stopReason() -> String? {
-        stopRequested.load(ordering: .relaxed) ? "interrupted (SIGINT or SIGTERM)" : nil
+        stopRequested.load(ordering: .relaxed) ? "interrupted (\(signalName(stopSignal.load(ordering: .relaxed))))" : nil
     }
 
     /// Sets this thread up for the paced loop and prints, one line each, what was refused.
@@ -239,8 +239,17 @@ extension RunCommand {
                 scenario, backend: backend, seed: seed, logPath: logPath, metadata: metadata,
                 started: true, realtime: realtime, trace: !noTrace, interrupt: interrupt)
         } catch {
-            throw VigilExit.invalid("error: cannot write the log \(logPath): \(error.localizedDescription)")
+            throw Self.logFailure(error, logPath)
         }
+    }
+
+    /// A log that failed mid-run stopped the run (exit 1, a failed run); one that could not be
+    /// written at all is an output problem (exit 2), as before.
+    static func logFailure(_ error: any Error, _ logPath: String) -> VigilExit {
+        if let failed = error as? LogWriteFailed {
+            return VigilExit(code: VigilExit.failure, message: "error: \(logPath): \(failed)")
+        }
+        return VigilExit.invalid("error: cannot write the log \(logPath): \(describeFileError(error))")
     }
 
 }

@@ -24,6 +24,47 @@ import Glibc
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// A paced run whose log can no longer be written (here the file-size limit; a full disk
+    /// or a pulled drive alike) stops at once with power off, exit 1, instead of driving the arm
+    /// for the rest of a 20 s run that records nothing.
+    @Test func aLogThatCannotBeWrittenStopsAPacedRun() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-rt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: out) }
+        var timeline = "  - { at: 0 ms, command: enable }\n  - { at: 1 ms, command: home }\n"
+        for i in 1..<100 { timeline += "  - { at: \(i * 100) ms, command: \(i % 2 == 1 ? "pause" : "resume") }\n" }
+        let scenario = out.appendingPathComponent("long.yaml")
+        try """
+            format: vigil-scenario/1
+            name: many pauses
+            description: an event every 100 ms for 20 s
+            hazards: [H01]
+            profile: \(profilePath("bench-3dof.yaml"))
+            seed: 1
+            duration: 20 s
+            timeline:
+            \(timeline)expect:
+              - { no_trip: any }
+            """.write(to: scenario, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        // 6 KiB of log at most; the run's events fill that in under a second of its 20 s.
+        process.arguments = ["-c", "trap '' XFSZ; ulimit -f 6; exec \"$0\" run \"$1\" --realtime --out \"$2\"", try vigilExecutable().path, scenario.path, out.path]
+        process.currentDirectoryURL = repositoryRoot
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = Pipe()
+        try process.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1, "\(stderr)")
+        #expect(stderr.contains("the log could not be written (") && stderr.contains("File too large"), "\(stderr)")
+        #expect(stderr.contains("the run was stopped at tick") && stderr.contains("power removed"), "\(stderr)")
+        #expect(!stderr.contains("NSCocoaErrorDomain"), "\(stderr)")
+        let tick = stderr.components(separatedBy: "stopped at tick ").dropFirst().first.flatMap { Int($0.prefix { $0.isNumber }) }
+        #expect((tick ?? .max) < 19_000, "stopped when the log failed, not at the run's end: \(stderr)")
+    }
+
     @Test func aPacedRunLogsWhatAnUnpacedRunLogsPlusItsTiming() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-rt-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }
@@ -75,9 +116,10 @@ import Glibc
         }
     }
 
-    /// Ctrl-C (or SIGTERM) during a paced simulator run ends it at the end of a tick: the log
-    /// says why and verifies, and the exit code is 1, as on the serial backend.
-    @Test(arguments: [SIGINT, SIGTERM])
+    /// Ctrl-C (or SIGTERM, or SIGHUP: a closed terminal) during a paced simulator run ends it at
+    /// the end of a tick: the log says why and verifies, and the exit code is 1, as on the
+    /// serial backend.
+    @Test(arguments: [SIGINT, SIGTERM, SIGHUP])
     func aSignalEndsAPacedRunWithAnIntactLog(_ signal: Int32) throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-rt-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }
@@ -87,7 +129,8 @@ import Glibc
         let text = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         run.waitUntilExit()
         #expect(run.terminationReason == .exit && run.terminationStatus == 1, "\(run.terminationReason) \(run.terminationStatus): \(text)")
-        #expect(text.contains("STOPPED EARLY: interrupted (SIGINT or SIGTERM)"), "\(text)")
+        let name = [SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGHUP: "SIGHUP"][signal]!
+        #expect(text.contains("STOPPED EARLY: interrupted (\(name))"), "\(text)")
         let log = out.appendingPathComponent("psm-nominal-move-seed1.jsonl").path
         #expect(try vigil("verify-log", log).status == 0)
         let records = try records(log)

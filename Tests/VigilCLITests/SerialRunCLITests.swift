@@ -189,7 +189,7 @@ import Glibc
         run.waitUntilExit()
         let stopped = emulator.interrupt()
         #expect(run.terminationStatus == 1)
-        #expect(text.contains("STOPPED EARLY: interrupted (SIGINT or SIGTERM)"), "\(text)")
+        #expect(text.contains("STOPPED EARLY: interrupted (SIGINT)"), "\(text)")
         for id in 1...7 {
             let on = stopped.stderr.range(of: "id \(id): torque on")
             let off = stopped.stderr.range(of: "id \(id): torque off", options: .backwards)
