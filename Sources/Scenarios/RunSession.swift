@@ -200,6 +200,14 @@ public final class RunSession<Backend: ActuatorBackend> {
             result.expectations.append(
                 ExpectationResult(expectation: "the run completes", passed: false, figure: "stopped after tick \(lastTick - 1): \(interruption)"))
         }
+        // A log with gaps is not evidence, whatever the expectations that do not read events
+        // (final_state, max_excursion) say: the run cannot pass on it.
+        if result.eventsLost > 0 {
+            result.expectations.append(
+                ExpectationResult(
+                    expectation: "the log holds every event", passed: false,
+                    figure: "\(result.eventsLost) events were lost: the evidence is incomplete"))
+        }
         try log.append(ScenarioRunner.summary(result, scenario, endTick: lastTick))
         if durable { try log.sync() }
         result.finalHash = log.lastHash

@@ -63,7 +63,18 @@ struct CampaignCommand: ParsableCommand {
         // Where the results go is checked before anything runs: a campaign must not run for
         // minutes and then have nowhere to write.
         try prepareFolder(out, what: "the output folder (--out)")
-        if let junit { try prepareFile(junit, what: "the JUnit file (--junit)") }
+        if let junit {
+            // The campaign owns its folder's logs/ and reports: a JUnit file there would
+            // overwrite evidence, or be removed with the previous campaign's.
+            let folder = URL(fileURLWithPath: out).standardizedFileURL.resolvingSymlinksInPath().path
+            let file = URL(fileURLWithPath: junit).standardizedFileURL.resolvingSymlinksInPath().path
+            let owned = ["summary.json", "traceability.md", "traceability.csv", "report.html", "runs.json"].map { folder + "/" + $0 }
+            if file.hasPrefix(folder + "/logs/") || owned.contains(file) {
+                throw VigilExit.invalid(
+                    "error: --junit \(junit) is a file the campaign writes in \(out); give a path outside \(out)/logs and other than its reports")
+            }
+            try prepareFile(junit, what: "the JUnit file (--junit)")
+        }
         try removePreviousCampaign()
         let scenarioCount = Set(plan.items.map(\.scenarioID)).count
         let startChecks = Set(plan.items.filter { if case .startCheck = $0.scenario { true } else { false } }.map(\.scenarioID)).count

@@ -319,6 +319,23 @@ import Testing
         }
     }
 
+    /// Below 500 Hz a tick is longer than H16's 2 ms: one tick, the soonest any check can
+    /// respond, is allowed (the bound was once floored to 0 ticks, refusing every value).
+    @Test(arguments: [("1 tick", true), ("2 ticks", false)])
+    func aTickLongerThanTheBoundAllowsOneTick(_ persistence: String, _ accepted: Bool) throws {
+        let text = try shippedProfileText("bench-3dof.yaml")
+            .replacingOccurrences(of: "  rate: 1 kHz", with: "  rate: 400 Hz")
+            .replacingOccurrences(of: "    max_age: 3 ticks", with: "    max_age: 1 tick")
+            .replacingOccurrences(of: "    persistence: 2 ticks", with: "    persistence: \(persistence)")
+        var d: [Diagnostic] = []
+        do { _ = try ProfileLoader.decode(text, path: "edited.yaml") } catch { d = error.diagnostics }
+        if accepted {
+            #expect(d.isEmpty, "\(d.map(\.description))")
+        } else {
+            #expect(d.map(\.message) == ["2 ticks is above the 2 ms (1 tick at 400 Hz) H16 allows for detecting a power loss"], "\(d.map(\.description))")
+        }
+    }
+
     @Test func unsupportedBaudRate() throws {
         let edit = try EditedProfile("bench-3dof.yaml", replacing: "  baud: 4500000", with: "  baud: 4600000")
         expectSingle(edit.diagnostics(), line: edit.line, field: "bus.baud", "not a DYNAMIXEL X-series baud rate")

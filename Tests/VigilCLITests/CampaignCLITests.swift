@@ -58,6 +58,20 @@ import Testing
         #expect(withoutFolder(a.stdout) == withoutFolder(b.stdout))
     }
 
+    /// --junit may not name a file of the campaign's own evidence (a log, a report): it would
+    /// overwrite it. Refused before anything runs.
+    @Test(arguments: ["logs/pot-offset-above-seed1.jsonl", "runs.json"])
+    func junitCannotOverwriteTheCampaignsEvidence(_ inside: String) throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let run = try vigil(
+            "campaign", "Scenarios/H07-encoder-potentiometer/pot-offset-above.yaml", "--seeds", "1", "--out", out.path,
+            "--junit", out.appendingPathComponent(inside).path)
+        #expect(run.status == 2, "\(run.stdout)\(run.stderr)")
+        #expect(run.stderr.contains("is a file the campaign writes"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("logs").path), "nothing ran")
+    }
+
     @Test func junitIsValidAndReadByJunitparser() throws {
         let out = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }
