@@ -31,6 +31,18 @@ extension ProfileDecoding {
                 }
             }
         }
+        // Likewise for the tip: two tip positions are at most twice the chain's reach apart.
+        var workspace: Ceiling?
+        var workspacePerTick: Ceiling?
+        if let reach {
+            let across = String(format: "%.4g", 2 * reach)
+            workspace = Ceiling(2 * reach, "the arm's whole workspace (at most \(across) m across)")
+            if let rate {
+                let fastest = 2 * reach * rate
+                workspacePerTick = Ceiling(
+                    fastest, "the arm's whole workspace in one tick (at most \(across) m across: \(String(format: "%.6g", fastest)) m/s at \(hertz(rate)))")
+            }
+        }
 
         let commandStep = check(m, "command_step", "H01") { c in
             c.required("max_step", "per joint, largest command change in one tick").flatMap { perJoint($0, joints, .position, below: range) }
@@ -51,12 +63,7 @@ extension ProfileDecoding {
             c.required("limits", "per joint").flatMap { perJoint($0, joints, .velocity, below: rangePerTick) }.map(T.PerJoint.init)
         }
         let tipSpeed = check(m, "tip_speed", "H03") { c -> T.TipSpeed? in
-            var limit = c.required("limit").flatMap { positive($0, .linearVelocity) }
-            // Two tip positions are at most twice the reach apart.
-            if let reach, let rate, let value = limit, let f = c.optional("limit") {
-                let fastest = 2 * reach * rate
-                limit = below(f, value, Ceiling(fastest, "the arm's whole workspace in one tick (at most \(String(format: "%.4g", 2 * reach)) m across: \(String(format: "%.6g", fastest)) m/s at \(hertz(rate)))"))
-            }
+            let limit = c.required("limit").flatMap { f in positive(f, .linearVelocity).flatMap { below(f, $0, workspacePerTick) } }
             let hold = c.required("hold_after", "how long clamping may last before a hold").flatMap { ticks($0, rate: rate) }
             guard let limit, let hold else { return nil }
             return T.TipSpeed(limit: limit, holdAfter: hold)
@@ -139,9 +146,7 @@ extension ProfileDecoding {
         }
         let operatorStep = check(m, "operator_input", "H18") { c in
             c.required("max_step", "largest Cartesian operator step in one tick").flatMap { f in
-                positive(f, .length).flatMap { value in
-                    reach.map { below(f, value, Ceiling(2 * $0, "the arm's whole workspace (at most \(String(format: "%.4g", 2 * $0)) m across)")) } ?? value
-                }
+                positive(f, .length).flatMap { below(f, $0, workspace) }
             }
         }
         let operatorDropout = check(m, "operator_dropout", "H19") { c -> T.Dropout? in
@@ -316,8 +321,10 @@ extension ProfileDecoding {
     }
     typealias Ceilings = (Int) -> Ceiling
 
-    /// `value`, unless it is not below `ceiling` (reported at `field`).
-    func below(_ field: Field, _ value: Double, _ ceiling: Ceiling) -> Double? {
+    /// `value`, unless it is not below `ceiling` (reported at `field`); without a ceiling (the
+    /// joints or the chain were not read), `value`.
+    func below(_ field: Field, _ value: Double, _ ceiling: Ceiling?) -> Double? {
+        guard let ceiling else { return value }
         guard value < ceiling.value else {
             reader.report(
                 field,

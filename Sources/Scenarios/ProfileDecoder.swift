@@ -366,7 +366,7 @@ struct ProfileDecoding {
         var values = JointVector(count: joints.count)
         var ok = true
         for (i, element) in elements.enumerated() {
-            if let v = positive(element, quantity.dimension(joints[i].kind)).flatMap({ v in ceiling.map { below(element, v, $0(i)) } ?? v }) {
+            if let v = positive(element, quantity.dimension(joints[i].kind)).flatMap({ below(element, $0, ceiling?(i)) }) {
                 values[i] = v
             } else {
                 ok = false
