@@ -111,15 +111,17 @@ public struct PacketEncoder: Sendable {
         finish()
     }
 
-    /// SYNC WRITE of one 4-byte value per id at `address`.
-    public mutating func syncWrite32(address: UInt16, ids: some Collection<UInt8>, values: some Collection<UInt32>) {
+    /// SYNC WRITE of one 4-byte value per id at `address`. Arrays, not any collection: a generic
+    /// called from another module (`vigil bench`) is not specialised, and looked up type
+    /// metadata on every call, so the bench timed a slower encoder than the tick's.
+    public mutating func syncWrite32(address: UInt16, ids: [UInt8], values: [UInt32]) {
         precondition(ids.count == values.count)
         begin(id: Dynamixel.broadcastID, instruction: .syncWrite)
         u16(address)
         u16(4)
-        for (id, value) in zip(ids, values) {
-            payload(id)
-            u32(value)
+        for i in ids.indices {
+            payload(ids[i])
+            u32(values[i])
         }
         finish()
     }
