@@ -32,6 +32,10 @@ public protocol ActuatorBackend {
     /// The actuators move in wall-clock time between reads (real boards), so a missed period
     /// of a real-time run is time they moved in. A simulator advances one period per read.
     var runsOnWallClock: Bool { get }
+    /// The actuators (servo ids) that did not confirm, at the last `stop()`, that their power
+    /// is off: a silent bus leaves the host unable to say they are stopped. Empty when every
+    /// one confirmed, or when there is nothing to confirm (a simulator).
+    var torqueOffUnconfirmed: [Int] { get }
 }
 
 extension ActuatorBackend {
@@ -39,6 +43,7 @@ extension ActuatorBackend {
     public mutating func idle(tick: Tick) {}
     public var boardWatchdogExpired: Bool? { nil }
     public var runsOnWallClock: Bool { false }
+    public var torqueOffUnconfirmed: [Int] { [] }
 }
 
 /// Physical faults a simulator applies to its plant.

@@ -200,6 +200,18 @@ public final class RunSession<Backend: ActuatorBackend> {
             result.expectations.append(
                 ExpectationResult(expectation: "the run completes", passed: false, figure: "stopped after tick \(lastTick - 1): \(interruption)"))
         }
+        // A servo that never confirmed its torque off may still be powered: the run cannot say
+        // the arm was left stopped, so it cannot pass, and the operator is told which to check.
+        result.torqueOffUnconfirmed = loop.backend.torqueOffUnconfirmed
+        if !result.torqueOffUnconfirmed.isEmpty {
+            let ids = result.torqueOffUnconfirmed
+            result.expectations.append(
+                ExpectationResult(
+                    expectation: "every actuator confirmed torque off", passed: false,
+                    figure: ids.count == 1
+                        ? "servo id \(ids[0]) did not confirm: it may still be powered; check it before anyone touches the arm"
+                        : "servo ids \(ids.map(String.init).joined(separator: ", ")) did not confirm: they may still be powered; check them before anyone touches the arm"))
+        }
         // A log with gaps is not evidence, whatever the expectations that do not read events
         // (final_state, max_excursion) say: the run cannot pass on it.
         if result.eventsLost > 0 {

@@ -68,6 +68,9 @@ public struct RunResult: Sendable {
     public var boardStopTick: Int64?
     /// The backend can tell when the boards' watchdog acts (a simulator; not real boards).
     public var boardWatchdogObservable = true
+    /// Servo ids that did not confirm torque off when the run stopped (serial runs): the host
+    /// cannot say they are unpowered. Empty when every one did, and on the simulator.
+    public var torqueOffUnconfirmed: [Int] = []
 
     public var passed: Bool { expectations.allSatisfy(\.passed) }
 }
@@ -415,6 +418,9 @@ public enum ScenarioRunner {
         r.add("worst_response", result.worstResponse.name)
         r.add("trips", result.trips.count)
         r.add("events_lost", result.eventsLost)
+        if !result.torqueOffUnconfirmed.isEmpty {
+            r.add("torque_off_unconfirmed", raw: "[" + result.torqueOffUnconfirmed.map(String.init).joined(separator: ",") + "]")
+        }
         if let trace = result.trace {
             var o = JSONRecord.object()
             o.add("file", trace.file)

@@ -26,6 +26,8 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
     var ids: [UInt8]
     var goals: [UInt32]
     var torqueOn = false
+    /// The ids that did not confirm torque off at the last ``stop()``.
+    var unconfirmed: [Int] = []
     var sequence: UInt64 = 0
     var lastFrame: SensorFrame
     var consecutiveFaults: Int32 = 0
@@ -52,6 +54,7 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
         seen = Array(repeating: false, count: bus.servos.count)
         ids = bus.servos.map(\.id)
         goals = Array(repeating: 0, count: bus.servos.count)
+        unconfirmed.reserveCapacity(bus.servos.count)
         lastFrame = SensorFrame(jointCount: bus.jointCount)
     }
 
@@ -416,16 +419,23 @@ public struct SerialActuatorBackend: ActuatorBackend, BackendStatistics {
         }
     }
 
-    /// Torque off on every id: a sync write, then each id individually (confirmed where it
-    /// answers). Called on every exit path.
+    /// Torque off on every id: a sync write, then each id individually, confirmed by its status
+    /// (three tries). The ids that never confirmed are kept in ``torqueOffUnconfirmed``. Called
+    /// on every exit path.
     public mutating func stop() {
         setTorque(false)
+        unconfirmed.removeAll(keepingCapacity: true)
         for id in ids {
             encoder.write(id: id, address: Dynamixel.Address.torqueEnable, data: [0])
-            _ = transact(expecting: id, parameters: 1, attempts: 3)
+            // A WRITE's status carries the error byte only; an error other than the alert bit
+            // (access, range, CRC…) means the write was not carried out.
+            let answered = transact(expecting: id, parameters: 1, attempts: 3)
+            if !answered || packet[0] & 0x7F != 0 { unconfirmed.append(Int(id)) }
         }
         torqueOn = false
     }
+
+    public var torqueOffUnconfirmed: [Int] { unconfirmed }
 
     public mutating func disturb(_ disturbance: PlantDisturbance) {}
 

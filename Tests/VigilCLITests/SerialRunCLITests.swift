@@ -133,6 +133,11 @@ import Glibc
         #expect(log.contains("\"check\":\"communication\""), "the interlock tripped on the bus (H09)", sourceLocation: sourceLocation)
         #expect(log.contains("\"to\":\"FAULT\""), sourceLocation: sourceLocation)
         #expect(log.contains("\"type\":\"interrupted\""), sourceLocation: sourceLocation)
+        // Nobody answered the torque-off writes: the run cannot say the arm was left stopped.
+        #expect(
+            text.contains("FAIL  every actuator confirmed torque off — servo ids 1, 2, 3, 4, 5, 6, 7 did not confirm: they may still be powered"),
+            "\(text)", sourceLocation: sourceLocation)
+        #expect(log.contains("\"torque_off_unconfirmed\":[1,2,3,4,5,6,7]"), sourceLocation: sourceLocation)
         let verify = try vigil("verify-log", path)
         #expect(verify.status == 0, "the log of a cut run is intact: \(verify.stderr)", sourceLocation: sourceLocation)
     }
@@ -190,6 +195,7 @@ import Glibc
         let stopped = emulator.interrupt()
         #expect(run.terminationStatus == 1)
         #expect(text.contains("STOPPED EARLY: interrupted (SIGINT)"), "\(text)")
+        #expect(!text.contains("confirmed torque off"), "every servo answered the torque-off write: \(text)")
         for id in 1...7 {
             let on = stopped.stderr.range(of: "id \(id): torque on")
             let off = stopped.stderr.range(of: "id \(id): torque off", options: .backwards)
