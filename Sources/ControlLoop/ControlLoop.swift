@@ -40,7 +40,9 @@ public struct ControlLoop<Backend: ActuatorBackend> {
     var standingJoints: UInt8
     var referenceVelocity: JointVector
     var referenceAcceleration: JointVector
-    var rawFrame: SensorFrame
+    /// The frame as the backend read it, before sensor-side fault injection: on hardware, the
+    /// nearest thing to the truth there is.
+    public private(set) var rawFrame: SensorFrame
     /// The last tick's encoder positions (valid once `hasPreviousEncoder`). Not an Optional: an
     /// element read from a vector bound out of an Optional copies the whole vector each time.
     var previousEncoder: JointVector

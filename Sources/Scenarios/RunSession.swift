@@ -132,8 +132,10 @@ public final class RunSession<Backend: ActuatorBackend> {
         }
         // Excursion: the true tip against the tip of the last powered reference.
         if loop.state == .enabled || loop.state == .paused { heldReference = loop.reference }
+        // Without a simulator's truth, the servos' readings as they arrived: an injected sensor
+        // fault (a sign flip, a frozen encoder) fools the loop, not the excursion.
         let trueJoints = loop.truePosition
-        let q = trueJoints ?? loop.frame.encoder
+        let q = trueJoints ?? loop.rawFrame.encoder
         let measurable = q.isFinite && heldReference.isFinite
         var tip = Vector3(.nan, .nan, .nan)
         var referenceTip = tip

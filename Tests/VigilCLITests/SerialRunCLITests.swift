@@ -101,6 +101,43 @@ import Glibc
         }
     }
 
+    /// On hardware the excursion has no simulator's truth to read; it must not read the faulty
+    /// encoder either. An encoder sign flip injected on a serial run (H02) once showed an
+    /// excursion of a third of a metre that never happened; the servos' own readings show the
+    /// arm stopped where it was.
+    @Test func anInjectedSensorFaultDoesNotFakeTheExcursionOnHardware() throws {
+        let folder = try Self.workspace(scenarios: [])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // initial_joints is not applied on hardware: the arm is moved away from zero first, or
+        // the flipped reading would equal the true one.
+        let scenario = folder.appendingPathComponent("Scenarios/sign-flip.yaml")
+        try FileManager.default.createDirectory(at: scenario.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try """
+            format: vigil-scenario/1
+            name: bench shoulder encoder sign flip, away from zero
+            description: The shoulder encoder changes sign at 20 deg on a serial run.
+            hazards: [H02]
+            profile: ../HardwareProfiles/bench-3dof.yaml
+            seed: 1
+            duration: 1200 ms
+            timeline:
+              - { at: 0 ms, command: enable }
+              - { at: 1 ms, command: home }
+              - { at: 10 ms, command: move_jp, goal: [10 deg, 20 deg, -30 deg] }
+            faults:
+              - { target: encoder, joint: shoulder_pitch, type: sign_flip, onset: 900 ms }
+            expect:
+              - { trips: joint_velocity, joint: shoulder_pitch, within: 5 ms }
+              - { max_excursion: 20 mm }
+            """.write(to: scenario, atomically: true, encoding: .utf8)
+        let emulator = try EmulatorProcess(profile: folder.appendingPathComponent("HardwareProfiles/bench-3dof.yaml").path)
+        defer { _ = emulator.interrupt() }
+        let run = try vigil(
+            "run", scenario.path, "--backend", "serial", "--port", emulator.link, "--no-pacing", "--out", folder.appendingPathComponent("out").path)
+        #expect(run.stdout.contains("PASS  joint_velocity trips on shoulder_pitch"), "the fault was injected and caught: \(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("PASS  tip excursion at most 20 mm"), "\(run.stdout)")
+    }
+
     /// Waits until the paced nominal run's log has its first command (start-up, with its
     /// broadcast ping of about 0.8 s, is over and the ticks run), then `seconds` more: 0.5 s
     /// into a 3 s run, whatever a test does then happens mid-run.
