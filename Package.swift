@@ -110,7 +110,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReportsTests",
-            dependencies: ["Reports", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["Reports", "Scenarios", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "KinematicsTests",

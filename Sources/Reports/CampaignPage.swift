@@ -19,6 +19,7 @@ extension CampaignReport {
             if let message = run.errorMessage { o.add("error", message) } else { o.addNull("error") }
             o.add("log", run.relativeLogPath)
             o.add("final_hash", run.finalHash)
+            if let t = run.firstOnsetTick { o.add("first_onset_tick", t) } else { o.addNull("first_onset_tick") }
             if let t = run.detectionLatencyTicks { o.add("detection_latency_ticks", t) } else { o.addNull("detection_latency_ticks") }
             o.add("peak_excursion_m", run.peakExcursion)
             o.add("false_trips", run.falseTrips)
@@ -62,7 +63,7 @@ extension CampaignReport {
             let expectations = (item["expectations"] as? [[String: Any]] ?? []).map {
                 ExpectationResult(expectation: $0["expectation"] as? String ?? "", passed: $0["passed"] as? Bool ?? false, figure: $0["figure"] as? String ?? "")
             }
-            runs.append(
+            var run =
                 CampaignRun(
                     scenarioPath: item["scenario"] as? String ?? id, scenarioName: item["name"] as? String ?? id, scenarioID: id,
                     hazards: item["hazards"] as? [String] ?? [], seed: (item["seed"] as? NSNumber)?.uint64Value ?? 0, status: status,
@@ -72,7 +73,9 @@ extension CampaignReport {
                     detectionLatencyTicks: (item["detection_latency_ticks"] as? NSNumber)?.int64Value,
                     peakExcursion: item["peak_excursion_m"] as? Double ?? 0, falseTrips: item["false_trips"] as? Int ?? 0,
                     simulatedSeconds: item["simulated_seconds"] as? Double ?? 0, period: item["period_s"] as? Double ?? 0,
-                    trippedChecks: item["tripped_checks"] as? [String] ?? []))
+                    trippedChecks: item["tripped_checks"] as? [String] ?? [])
+            run.firstOnsetTick = (item["first_onset_tick"] as? NSNumber)?.int64Value
+            runs.append(run)
         }
         self.init(runs: runs)
     }
@@ -107,7 +110,7 @@ extension CampaignReport {
             let first = runs.first { $0.scenarioID == row.scenarioID }
             let link = first.flatMap { runPages[$0.relativeLogPath] }.map { "<a href=\"\(escape($0))\">\(escape(row.scenarioID))</a>" } ?? escape(row.scenarioID)
             let verdict = unverified.contains(row.scenarioID) ? "LOG NOT INTACT" : row.allPassed ? "PASS" : "FAIL"
-            html += "<tr class=\"\(verdict == "PASS" ? "pass" : "fail")\"><td>\(verdict)</td><td>\(escape(row.hazards.joined(separator: " ")))</td><td>\(link)<br><small>\(escape(row.name))</small></td><td>\(row.runs)</td><td>\(row.passed)</td><td>\(row.worstDetectionMs.map { String(format: "%.0f ms", $0) } ?? "–")</td><td>\(String(format: "%.3f mm", row.worstExcursionMm))</td><td>\(row.falseTrips)</td></tr>"
+            html += "<tr class=\"\(verdict == "PASS" ? "pass" : "fail")\"><td>\(verdict)</td><td>\(escape(row.hazards.joined(separator: " ")))</td><td>\(link)<br><small>\(escape(row.name))</small></td><td>\(row.runs)</td><td>\(row.passed)</td><td>\(escape(row.worstDetectionText))</td><td>\(String(format: "%.3f mm", row.worstExcursionMm))</td><td>\(row.falseTrips)</td></tr>"
         }
         return html + "</table>\n"
     }
@@ -124,7 +127,7 @@ extension CampaignReport {
 
     /// Per hazard: every run's detection latency and tip excursion as a dot, failures in red.
     func distributions() -> String {
-        var html = "<h2>Detection latency and tip excursion, per hazard</h2><p>One dot per run (failed runs in red); a run with no fault or no trip has no latency.</p>\n"
+        var html = "<h2>Detection latency and tip excursion, per hazard</h2><p>One dot per run (failed runs in red); a run with no fault or no trip has no latency (the summary counts runs whose fault was not detected as “none”).</p>\n"
         for hazard in HazardCatalogue.hazards {
             let relevant = runs.filter { $0.hazards.contains(hazard.id) }
             guard !relevant.isEmpty else { continue }
@@ -144,7 +147,7 @@ extension CampaignReport {
             let problem = logProblems[run.relativeLogPath]
             let cls = run.status == .passed && problem == nil ? "pass" : "fail"
             let page = runPages[run.relativeLogPath].map { "<a href=\"\(escape($0))\">report</a>" } ?? "–"
-            let latency = run.detectionLatencyMs.map { String(format: "%.0f ms", $0) } ?? "–"
+            let latency = run.detectionLatencyMs.map { String(format: "%.0f ms", $0) } ?? (run.firstOnsetTick != nil && run.status != .error ? "none" : "–")
             let log: String
             switch problem {
             case nil: log = "<a href=\"\(escape(run.relativeLogPath))\">log</a>"

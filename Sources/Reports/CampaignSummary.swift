@@ -10,13 +10,25 @@ public struct ScenarioSummary: Sendable {
     public var runs: Int
     public var passed: Int
     public var errors: Int
-    /// Worst detection latency over the runs, ms (nil when nothing was detected or no fault).
+    /// Worst detection latency over the runs that detected their fault, ms (nil when none did,
+    /// or there is no fault).
     public var worstDetectionMs: Double?
+    /// Runs with a fault in which nothing was detected: the worst case is then no detection.
+    public var undetected = 0
+    /// Runs with a fault.
+    public var faulted = 0
     /// Worst tip excursion, mm.
     public var worstExcursionMm: Double
     public var falseTrips: Int
 
     public var allPassed: Bool { passed == runs }
+
+    /// The worst detection as the tables show it: `none` when a run with a fault detected
+    /// nothing (with how many, when others did), `-` without faults.
+    public var worstDetectionText: String {
+        if undetected > 0 { return undetected == faulted ? "none" : "none (\(undetected) of \(faulted))" }
+        return worstDetectionMs.map { formatNumber($0) + " ms" } ?? "-"
+    }
 }
 
 /// The campaign's results and everything written from them. All outputs are functions of the
@@ -45,6 +57,10 @@ public struct CampaignReport: Sendable {
             if run.status == .passed { row.passed += 1 }
             if run.status == .error { row.errors += 1 }
             if let ms = run.detectionLatencyMs { row.worstDetectionMs = max(row.worstDetectionMs ?? 0, ms) }
+            if run.firstOnsetTick != nil && run.status != .error {
+                row.faulted += 1
+                if run.detectionLatencyTicks == nil { row.undetected += 1 }
+            }
             row.worstExcursionMm = max(row.worstExcursionMm, run.peakExcursion * 1000)
             row.falseTrips += run.falseTrips
             rows[run.scenarioID] = row
@@ -59,7 +75,7 @@ public struct CampaignReport: Sendable {
         for s in scenarios {
             body.append([
                 s.hazards.joined(separator: " "), s.scenarioID, "\(s.runs)", s.allPassed ? "\(s.passed)" : "\(s.passed) FAIL",
-                s.worstDetectionMs.map { formatNumber($0) + " ms" } ?? "-", formatNumber(s.worstExcursionMm) + " mm", "\(s.falseTrips)",
+                s.worstDetectionText, formatNumber(s.worstExcursionMm) + " mm", "\(s.falseTrips)",
             ])
         }
         let widths = header.indices.map { i in ([header[i]] + body.map { $0[i] }).map(\.count).max()! }
@@ -84,6 +100,7 @@ public struct CampaignReport: Sendable {
             o.add("passed", s.passed)
             o.add("errors", s.errors)
             if let d = s.worstDetectionMs { o.add("worst_detection_ms", d) } else { o.addNull("worst_detection_ms") }
+            o.add("undetected_runs", s.undetected)
             o.add("worst_excursion_mm", s.worstExcursionMm)
             o.add("false_trips", s.falseTrips)
             rows.append(o.json)

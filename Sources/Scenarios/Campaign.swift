@@ -31,8 +31,11 @@ public struct CampaignRun: Sendable {
     public var detectionLatencyTicks: Int64?
     /// Metres.
     public var peakExcursion: Double
-    /// Trips before the first fault's onset, or in a run without faults.
+    /// Trips nothing called for: before the first fault's onset; in a run without faults,
+    /// those of checks its expectations do not require to trip (`trips:`).
     public var falseTrips: Int
+    /// The first fault's onset tick (nil: no faults, or a start check).
+    public var firstOnsetTick: Int64? = nil
     /// Simulated duration, seconds.
     public var simulatedSeconds: Double
     /// Control period, seconds (for converting ticks).
@@ -58,6 +61,19 @@ public struct CampaignRun: Sendable {
         // A passing start check that was refused expected the refusal.
         for check in trippedChecks where ["hardware_identity", "profile_validation"].contains(check) { add(check) }
         return names
+    }
+
+    /// Of `trips` (tick, check), those nothing called for: before `onset`; without faults, of
+    /// checks the run's expectations do not require to trip (a scenario that drives the arm
+    /// into a check, such as H04's insertion pair, calls for those trips). The expectations'
+    /// texts are ``ScenarioRunner``'s (`CHECK trips …`), so a log's header gives the same.
+    public static func falseTrips(_ trips: [(tick: Int64, check: String)], onset: Int64?, expectations: [ExpectationResult]) -> Int {
+        if let onset { return trips.filter { $0.tick < onset }.count }
+        let required = Set(expectations.compactMap { e -> String? in
+            let words = e.expectation.split(separator: " ")
+            return words.count >= 2 && words[1] == "trips" ? String(words[0]) : nil
+        })
+        return trips.filter { !required.contains($0.check) }.count
     }
 
     /// `detectionLatencyTicks` in milliseconds.
@@ -254,9 +270,9 @@ public enum CampaignRunner {
             run.expectations = result.expectations
             run.finalHash = result.finalHash
             run.peakExcursion = result.peakExcursion
+            run.firstOnsetTick = s.firstOnset
             if let onset = s.firstOnset, let detection = result.firstDetectionTick { run.detectionLatencyTicks = detection - onset }
-            let onset = s.firstOnset ?? Int64.max
-            run.falseTrips = result.trips.filter { $0.tick < onset }.count
+            run.falseTrips = CampaignRun.falseTrips(result.trips.map { ($0.tick, $0.trip.check.name) }, onset: s.firstOnset, expectations: run.expectations)
             var checks: [String] = []
             for trip in result.trips where !checks.contains(trip.trip.check.name) { checks.append(trip.trip.check.name) }
             run.trippedChecks = checks
