@@ -86,13 +86,19 @@ extension CampaignReport {
     /// its own page, for links; `logProblems` maps it to what is wrong with its log (missing,
     /// broken, not the one the campaign wrote). Any such problem is the headline: the verdicts
     /// below are then what the campaign recorded, not what its logs still show.
-    public func html(title: String, runPages: [String: String], logProblems: [String: String] = [:]) -> String {
+    /// `unlisted`: logs in the campaign's logs/ folder that no run lists (a run taken out of
+    /// runs.json leaves its log behind).
+    public func html(title: String, runPages: [String: String], logProblems: [String: String] = [:], unlisted: [String] = []) -> String {
         let passedRuns = runs.filter { $0.status == .passed }.count
-        let verdict = !logProblems.isEmpty ? "LOGS NOT INTACT" : passed ? "PASS" : "FAIL"
+        let verdict = !logProblems.isEmpty || !unlisted.isEmpty ? "LOGS NOT INTACT" : passed ? "PASS" : "FAIL"
         var body = "<header><h1>\(escape(title))</h1><span class=\"badge \(verdict == "PASS" ? "pass" : "fail")\">\(verdict)</span></header>\n"
         if !logProblems.isEmpty {
             body += "<p class=\"bad\">\(logProblems.count) of \(runs.count) runs' logs are missing, broken or not the ones the campaign wrote (see the Runs table). "
                 + "The verdicts below are what the campaign recorded; for those runs the logs no longer show them.</p>\n"
+        }
+        if !unlisted.isEmpty {
+            body += "<p class=\"bad\">\(unlisted.count) log\(unlisted.count == 1 ? "" : "s") in logs/ \(unlisted.count == 1 ? "is" : "are") not listed in runs.json, so the tables below leave \(unlisted.count == 1 ? "that run" : "those runs") out: "
+                + unlisted.map { "<a href=\"\(escape($0))\">\(escape($0))</a>" }.joined(separator: ", ") + ".</p>\n"
         }
         body += "<p>\(passedRuns) of \(runs.count) runs passed, \(scenarios.count) scenarios. Every run is a scenario with one seed on the deterministic simulator; each links to its own page and log.</p>\n"
         // Scenarios and hazards with a run whose log is not intact are flagged in every table.

@@ -42,7 +42,7 @@ struct ReportCommand: ParsableCommand {
             let (page, problems) = try writeCampaignReport(folder: path, out: out)
             print("report: \(page)")
             if problems > 0 {
-                throw VigilExit(code: VigilExit.failure, message: "error: \(problems) run\(problems == 1 ? "'s log is" : "s' logs are") not intact (see the warnings above)")
+                throw VigilExit(code: VigilExit.failure, message: "error: \(problems) run\(problems == 1 ? "'s log is" : "s' logs are") not intact or not listed in runs.json (see the warnings above)")
             }
         } else {
             let page = out ?? Self.pagePath(forLog: path)
@@ -127,9 +127,13 @@ func writeCampaignReport(folder: String, out: String?, report given: CampaignRep
                 problem = "log broken at line \(line)"
             } else if !run.finalHash.isEmpty && checked.finalHash != run.finalHash {
                 problem = "log is not the one the campaign wrote (final hash differs)"
-            } else if let disagreement = checked.disagreement(status: run.status.rawValue, expectations: run.expectations) {
-                // runs.json carries no hash: a verdict edited there must not outvote the log.
+            } else if let disagreement = checked.disagreement(with: run) {
+                // runs.json carries no hash: nothing edited there may outvote the log.
                 problem = "\(disagreement) (runs.json was edited)"
+            } else if let trace = checked.evidenceProblem {
+                // The trace's SHA-256 is in the log's summary: a changed or deleted trace is
+                // evidence changed after the run, as a changed log is.
+                problem = trace
             }
         } catch {
             // That run is listed without a page; the others still get theirs.
@@ -139,13 +143,25 @@ func writeCampaignReport(folder: String, out: String?, report given: CampaignRep
         }
         if let problem { problems.withLock { $0[run.relativeLogPath] = problem } }
     }
+    // A run taken out of runs.json must not vanish from the evidence unnoticed: every log in
+    // logs/ is a run's.
+    let listed = Set(report.runs.map(\.relativeLogPath))
+    let unlisted = campaignLogs(in: folder).filter { !listed.contains($0) }
+    for log in unlisted { printError("warning: \(log): a log in the campaign's folder that runs.json does not list (a run taken out of runs.json?)") }
     let links = written.withLock { $0 }
     let title = "Campaign \(URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent)"
     let logProblems = problems.withLock { $0 }
     // (A missing log was already named above.)
     for (log, problem) in logProblems.sorted(by: { $0.key < $1.key }) where problem != "log missing" { printError("warning: \(log): \(problem)") }
-    try ReportCommand.write(relinked.html(title: title, runPages: links, logProblems: logProblems), to: page)
-    return (page, logProblems.count)
+    try ReportCommand.write(relinked.html(title: title, runPages: links, logProblems: logProblems, unlisted: unlisted), to: page)
+    return (page, logProblems.count + unlisted.count)
+}
+
+/// The logs (`.jsonl`) under `folder`/logs, as paths relative to `folder`, sorted.
+func campaignLogs(in folder: String) -> [String] {
+    let logs = (folder as NSString).appendingPathComponent("logs")
+    guard let walker = FileManager.default.enumerator(atPath: logs) else { return [] }
+    return walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".jsonl") }.map { "logs/" + $0 }.sorted()
 }
 
 /// `target` relative to the folder `base` (both absolute, standardized).

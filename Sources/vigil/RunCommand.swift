@@ -386,11 +386,19 @@ struct VerifyLogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-log",
         abstract: "Check a fault-injection log's hash chain.",
-        discussion: "Exits 0 for an intact log, 1 naming the first bad line for an edited or truncated one, 2 when the file cannot be read."
+        discussion: """
+            Checks the log's hash chain, then the trace the log names (its SHA-256 is in the \
+            log's summary). Exits 0 when both are intact, 1 naming the first bad line for an \
+            edited or truncated log, or for a trace that was changed or is missing, 2 when the \
+            log cannot be read. With --log-only the trace is not checked (a log copied on its own).
+            """
     )
 
     @Argument(help: "Log file (JSON Lines).")
     var file: String
+
+    @Flag(help: "Check the log's chain only, not the trace it names.")
+    var logOnly = false
 
     func run() throws {
         let report: FaultLogVerifier.Report
@@ -404,7 +412,7 @@ struct VerifyLogCommand: ParsableCommand {
             throw VigilExit(code: VigilExit.failure, message: "\(file):\(problem.line): error: \(problem.reason)\(intact)")
         }
         print("\(file): intact — \(report.records) records, final hash \(report.finalHash)")
-        try verifyTrace()
+        if !logOnly { try verifyTrace() }
     }
 
     /// The trace the log names must match the SHA-256 its summary records.
@@ -416,8 +424,9 @@ struct VerifyLogCommand: ParsableCommand {
         else { return }
         let path = ((file as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name)
         guard FileManager.default.fileExists(atPath: path) else {
-            print("\(path): the trace the log names is missing (the log alone is intact)")
-            return
+            throw VigilExit(
+                code: VigilExit.failure,
+                message: "\(path): error: the trace the log names is missing (the log alone is intact; --log-only checks just the log)")
         }
         let actual = (try? FaultLogWriter.fileHash(path)) ?? ""
         guard actual == expected else {

@@ -76,6 +76,13 @@ import Testing
         let html = try String(contentsOf: out.appendingPathComponent("pot-offset-above-seed1.html"), encoding: .utf8)
         #expect(html.contains("<p class=\"note\">The trace pot-offset-above-seed1.trace does not match the SHA-256 in the log&#39;s summary"))
         #expect(html.contains("<span class=\"ok\">intact</span> — 8 records"), "the log itself is still intact")
+        // A deleted trace is evidence gone: exit 1, unless only the log is asked about.
+        try FileManager.default.removeItem(at: trace)
+        let gone = try vigil("verify-log", log)
+        #expect(gone.status == 1 && gone.stderr.contains("the trace the log names is missing"), "\(gone.stdout)\(gone.stderr)")
+        #expect(gone.stdout.contains("intact — 8 records"), "the log's own chain is still reported intact")
+        let logOnly = try vigil("verify-log", "--log-only", log)
+        #expect(logOnly.status == 0, "\(logOnly.stderr)")
 
         let bare = out.appendingPathComponent("bare")
         let run = try vigil("run", "Scenarios/H07-encoder-potentiometer/pot-offset-above.yaml", "--out", bare.path, "--no-trace", "--report")
@@ -158,7 +165,7 @@ import Testing
         try FileManager.default.removeItem(at: out.appendingPathComponent("logs/pot-offset-above-seed2.jsonl"))
         let checked = try vigil("report", out.path)
         #expect(checked.status == 1)
-        #expect(checked.stderr.contains("error: 2 runs' logs are not intact"), "\(checked.stderr)")
+        #expect(checked.stderr.contains("error: 2 runs' logs are not intact or not listed in runs.json"), "\(checked.stderr)")
         #expect(checked.stderr.contains("pot-offset-above-seed1.jsonl: log broken at line"), "\(checked.stderr)")
         let flagged = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(flagged.contains("<span class=\"badge fail\">LOGS NOT INTACT</span>"))
@@ -207,6 +214,81 @@ import Testing
 
     /// --out naming a folder is refused with what to give instead (it said "NSCocoaErrorDomain
     /// error 512").
+    /// Every figure the campaign's page shows from runs.json is checked against the hash-chained
+    /// log: an untouched campaign reports cleanly; an edited figure, a run taken out of
+    /// runs.json, and a changed or deleted trace each make `vigil report` exit 1.
+    @Test func everyFigureInRunsJSONMustMatchItsLog() throws {
+        let out = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let run = try vigil(
+            "campaign", "Scenarios/H07-encoder-potentiometer/pot-offset-above.yaml",
+            "Scenarios/H04-remote-center/insertion-shallow-held-too-long.yaml", "Scenarios/H20-wrong-hardware-profile",
+            "--seeds", "2", "--out", out.path)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let clean = try vigil("report", out.path)
+        #expect(clean.status == 0, "the campaign's own runs.json agrees with its logs: \(clean.stderr)")
+
+        let runsFile = out.appendingPathComponent("runs.json")
+        let original = try Data(contentsOf: runsFile)
+        /// runs.json with `edit` applied to the run whose log is `log`, then `vigil report`.
+        func report(editing log: String, _ edit: (inout [String: Any]) -> Void) throws -> VigilRun {
+            var root = try #require(try JSONSerialization.jsonObject(with: original) as? [String: Any])
+            var runs = try #require(root["runs"] as? [[String: Any]])
+            let i = try #require(runs.firstIndex { $0["log"] as? String == log })
+            edit(&runs[i])
+            root["runs"] = runs
+            try JSONSerialization.data(withJSONObject: root).write(to: runsFile)
+            defer { try? original.write(to: runsFile) }
+            return try vigil("report", out.path)
+        }
+        let pot = "logs/pot-offset-above-seed1.jsonl"
+        let edits: [(String, String, (inout [String: Any]) -> Void)] = [
+            (pot, "hazards", { $0["hazards"] = ["H01"] }),
+            (pot, "seed", { $0["seed"] = 7 }),
+            (pot, "scenario name", { $0["name"] = "something else" }),
+            (pot, "detection latency", { $0["detection_latency_ticks"] = 1 }),
+            (pot, "first fault onset", { $0["first_onset_tick"] = NSNull() }),
+            (pot, "peak excursion", { $0["peak_excursion_m"] = 0.0 }),
+            (pot, "tripped checks", { $0["tripped_checks"] = [String]() }),
+            ("logs/insertion-shallow-held-too-long-seed2.jsonl", "false trips", { $0["false_trips"] = 0 == ($0["false_trips"] as? Int ?? 0) ? 3 : 0 }),
+            ("logs/H20-wrong-hardware-profile/bench-profile-psm-attached-seed1.jsonl", "detection latency", { $0["detection_latency_ticks"] = NSNull() }),
+        ]
+        for (log, field, edit) in edits {
+            let edited = try report(editing: log, edit)
+            #expect(edited.status == 1, "\(field): \(edited.stderr)")
+            #expect(edited.stderr.contains("\(log): runs.json records another \(field) than the log (runs.json was edited)"), "\(field): \(edited.stderr)")
+        }
+
+        // A run taken out of runs.json leaves its log behind.
+        let removed = try report(editing: pot) { _ in }
+        #expect(removed.status == 0)
+        var root = try #require(try JSONSerialization.jsonObject(with: original) as? [String: Any])
+        root["runs"] = (root["runs"] as? [[String: Any]] ?? []).filter { $0["log"] as? String != pot }
+        try JSONSerialization.data(withJSONObject: root).write(to: runsFile)
+        let dropped = try vigil("report", out.path)
+        try original.write(to: runsFile)
+        #expect(dropped.status == 1)
+        #expect(dropped.stderr.contains("warning: \(pot): a log in the campaign's folder that runs.json does not list"), "\(dropped.stderr)")
+        let page = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(page.contains("<span class=\"badge fail\">LOGS NOT INTACT</span>") && page.contains("1 log in logs/ is not listed in runs.json"))
+
+        // The trace is evidence too: its SHA-256 is in the log's summary.
+        let trace = out.appendingPathComponent("logs/pot-offset-above-seed2.trace")
+        let bytes = try Data(contentsOf: trace)
+        var changed = bytes
+        changed[changed.count - 1] ^= 1
+        try changed.write(to: trace)
+        let tampered = try vigil("report", out.path)
+        #expect(tampered.status == 1)
+        #expect(tampered.stderr.contains("pot-offset-above-seed2.jsonl: The trace pot-offset-above-seed2.trace does not match the SHA-256"), "\(tampered.stderr)")
+        try FileManager.default.removeItem(at: trace)
+        let deleted = try vigil("report", out.path)
+        #expect(deleted.status == 1)
+        #expect(deleted.stderr.contains("pot-offset-above-seed2.jsonl: The trace pot-offset-above-seed2.trace named by the log is missing"), "\(deleted.stderr)")
+        try bytes.write(to: trace)
+        #expect(try vigil("report", out.path).status == 0, "the original trace back: intact again")
+    }
+
     @Test func aPageCannotBeWrittenOverAFolder() throws {
         let out = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }
