@@ -232,12 +232,15 @@ public final class RunSession<Backend: ActuatorBackend> {
 /// A file error as a person reads it: the system's reason ("No space left on device", "File too
 /// large") rather than Foundation's "The operation could not be completed".
 public func describeFileError(_ error: any Error) -> String {
+    if let posix = error as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
     let ns = error as NSError
-    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError {
-        return underlying.localizedDescription
+    if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+    // Foundation's file errors carry the system's in their user info (as an NSError, or on
+    // Linux sometimes as a Swift error).
+    if let underlying = ns.userInfo[NSUnderlyingErrorKey] {
+        if let inner = underlying as? any Error { return describeFileError(inner) }
     }
-    if let posix = error as? POSIXError { return posix.localizedDescription }
-    return "\(error)"
+    return ns.localizedDescription
 }
 
 /// The log writer failed during the run; the backend has been stopped.

@@ -182,7 +182,7 @@ struct CampaignCommand: ParsableCommand {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(content.utf8).write(to: url, options: .atomic)
         } catch {
-            throw VigilExit(code: VigilExit.failure, message: "error: cannot write \(path): \(error.localizedDescription)")
+            throw VigilExit(code: VigilExit.failure, message: "error: cannot write \(path): \(describeFileError(error))")
         }
     }
 }

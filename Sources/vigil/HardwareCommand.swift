@@ -191,7 +191,7 @@ struct HardwareCommand: ParsableCommand {
                 do {
                     try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: pty.slavePath)
                 } catch {
-                    throw VigilExit(code: VigilExit.failure, message: "error: cannot make the link \(link): \(error.localizedDescription)")
+                    throw VigilExit(code: VigilExit.failure, message: "error: cannot make the link \(link): \(describeFileError(error))")
                 }
             }
             defer { if let link { try? FileManager.default.removeItem(atPath: link) } }

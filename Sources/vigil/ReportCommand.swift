@@ -78,7 +78,7 @@ struct ReportCommand: ParsableCommand {
             if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
-            throw VigilExit.invalid("error: cannot write \(path): \(error.localizedDescription)")
+            throw VigilExit.invalid("error: cannot write \(path): \(describeFileError(error))")
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Scenarios
 
 @main
 struct Vigil: ParsableCommand {
@@ -18,6 +19,10 @@ struct Vigil: ParsableCommand {
 
     /// Runs the command; invalid arguments exit 2 like invalid files, not ArgumentParser's 64.
     static func main() {
+        // Past a file-size limit (ulimit -f) a write fails with "File too large" rather than
+        // killing the process with SIGXFSZ: a run then stops with torque off and says why,
+        // instead of dying with the actuators as they were.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -59,7 +64,7 @@ func prepareFolder(_ path: String, what: String) throws {
     do {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     } catch {
-        throw VigilExit.invalid("error: cannot make \(what) \(path): \(error.localizedDescription)")
+        throw VigilExit.invalid("error: cannot make \(what) \(path): \(describeFileError(error))")
     }
     guard FileManager.default.isWritableFile(atPath: path) else {
         throw VigilExit.invalid("error: \(what) \(path) cannot be written to")
