@@ -32,7 +32,7 @@ extension RunPage {
         if startCheck {
             let refusal = records.first { $0["type"] as? String == "start_refused" }?["reason"] as? String
             latency = refusal == nil ? nil : 0
-            if let refusal { tripped = [refusal == "invalid_profile" ? "profile_validation" : "hardware_identity"] }
+            if let refusal { tripped = [CampaignRun.startCheckControl(refusal: refusal)] }
         } else {
             let detection = (summary["first_detection_tick"] as? NSNumber)?.int64Value
             latency = onset.flatMap { o in detection.map { $0 - o } }

@@ -54,8 +54,7 @@ public struct CampaignRun: Sendable {
         var names: [String] = []
         func add(_ name: String) { if !names.contains(name) { names.append(name) } }
         for e in expectations where e.passed {
-            let words = e.expectation.split(separator: " ")
-            if words.count >= 2 && words[1] == "trips" { add(String(words[0])) }
+            if let check = Self.requiredTrip(e.expectation) { add(check) }
             if e.expectation.hasPrefix("the boards' watchdog removes power within") { add("board watchdog") }
         }
         // A passing start check that was refused expected the refusal.
@@ -69,11 +68,20 @@ public struct CampaignRun: Sendable {
     /// texts are ``ScenarioRunner``'s (`CHECK trips …`), so a log's header gives the same.
     public static func falseTrips(_ trips: [(tick: Int64, check: String)], onset: Int64?, expectations: [ExpectationResult]) -> Int {
         if let onset { return trips.filter { $0.tick < onset }.count }
-        let required = Set(expectations.compactMap { e -> String? in
-            let words = e.expectation.split(separator: " ")
-            return words.count >= 2 && words[1] == "trips" ? String(words[0]) : nil
-        })
+        let required = Set(expectations.compactMap { requiredTrip($0.expectation) })
         return trips.filter { !required.contains($0.check) }.count
+    }
+
+    /// The check a `trips` expectation requires (its text is `CHECK trips …`), or nil.
+    static func requiredTrip(_ expectation: String) -> String? {
+        let words = expectation.split(separator: " ")
+        return words.count >= 2 && words[1] == "trips" ? String(words[0]) : nil
+    }
+
+    /// The control a start check's refusal shows acting, for the traceability matrix, from the
+    /// refusal's name in the log (`invalid_profile`, `hardware_mismatch`).
+    public static func startCheckControl(refusal: String) -> String {
+        refusal == StartCheckScenario.Refusal.invalidProfile.rawValue ? "profile_validation" : "hardware_identity"
     }
 
     /// `detectionLatencyTicks` in milliseconds.
@@ -310,7 +318,7 @@ extension CampaignRunner {
             run.finalHash = outcome.finalHash
             // The refusal is the detection, at start: latency 0.
             if outcome.refusal != nil { run.detectionLatencyTicks = 0 }
-            run.trippedChecks = outcome.refusal.map { [$0 == .invalidProfile ? "profile_validation" : "hardware_identity"] } ?? []
+            run.trippedChecks = outcome.refusal.map { [CampaignRun.startCheckControl(refusal: $0.rawValue)] } ?? []
         } catch {
             run.status = .error
             run.errorMessage = "\(error)"

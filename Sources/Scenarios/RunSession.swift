@@ -82,8 +82,14 @@ public final class RunSession<Backend: ActuatorBackend> {
 
     deinit {
         // Torque off on every way out, errors included.
-        if !stopped { loop.backend.stop() }
+        stopBackend()
         writer?.finish()
+    }
+
+    /// Torque off, once: a stopped backend is not written to again.
+    func stopBackend() {
+        if !stopped { loop.backend.stop() }
+        stopped = true
     }
 
     /// One control period: the timeline's commands for tick `k`, the loop's step, its events
@@ -117,8 +123,7 @@ public final class RunSession<Backend: ActuatorBackend> {
             // A log that can no longer be written (a full disk, a pulled drive) ends the run:
             // torque off now, not at the end of a run that records nothing.
             if writer.failed {
-                loop.backend.stop()
-                stopped = true
+                stopBackend()
                 throw LogWriteFailed(tick: k, underlying: writer.error)
             }
         } else {
@@ -159,8 +164,7 @@ public final class RunSession<Backend: ActuatorBackend> {
     public func interrupt(at k: Int64, reason: String) throws {
         interruption = reason
         lastTick = k + 1
-        loop.backend.stop()
-        stopped = true
+        stopBackend()
         writer?.finish()
         var r = JSONRecord(type: "interrupted", tick: k)
         r.add("reason", reason)
@@ -170,8 +174,7 @@ public final class RunSession<Backend: ActuatorBackend> {
     /// Stops the backend, waits for the log writer, writes the trace and the summary. Torque
     /// goes off first; the timing percentiles are worked out after.
     public func finish(timing timingRecorder: TimingRecorder? = nil) throws -> RunResult {
-        if !stopped { loop.backend.stop() }
-        stopped = true
+        stopBackend()
         writer?.finish()
         if let error = writer?.error { throw error }
         let timing = timingRecorder?.summary
@@ -237,9 +240,7 @@ public func describeFileError(_ error: any Error) -> String {
     if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
     // Foundation's file errors carry the system's in their user info (as an NSError, or on
     // Linux sometimes as a Swift error).
-    if let underlying = ns.userInfo[NSUnderlyingErrorKey] {
-        if let inner = underlying as? any Error { return describeFileError(inner) }
-    }
+    if let inner = ns.userInfo[NSUnderlyingErrorKey] as? any Error { return describeFileError(inner) }
     return ns.localizedDescription
 }
 

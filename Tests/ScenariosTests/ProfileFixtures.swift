@@ -43,6 +43,16 @@ struct EditedProfile {
             return error.diagnostics
         }
     }
+
+    /// With `refusal` nil, expects the edited profile to load; otherwise exactly one diagnostic
+    /// at the edited line, for `field`, containing `refusal`.
+    func expect(refusal: String?, field: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        if let refusal {
+            expectSingle(diagnostics(sourceLocation: sourceLocation), line: line, field: field, refusal, sourceLocation: sourceLocation)
+        } else {
+            #expect(throws: Never.self, sourceLocation: sourceLocation) { try ProfileLoader.decode(text, path: "edited.yaml") }
+        }
+    }
 }
 
 /// Expects exactly one diagnostic, on `line`, for `field`, whose message contains `fragment`.

@@ -62,12 +62,8 @@ import Testing
     /// run converted it to microseconds); 1 s is the most a profile may give.
     @Test(arguments: [("1e300 s", false), ("1.001 s", false), ("1 s", true), ("20 ms", true)])
     func roundTripBudgetAboveASecondIsRefused(_ value: String, _ accepted: Bool) throws {
-        let edit = try EditedProfile("dvrk-psm.yaml", replacing: "max_round_trip: 900 us", with: "max_round_trip: \(value)")
-        if accepted {
-            #expect(throws: Never.self) { try ProfileLoader.decode(edit.text, path: "edited.yaml") }
-        } else {
-            expectSingle(edit.diagnostics(), line: edit.line, field: "safety.communication.max_round_trip", "is above 1 s")
-        }
+        try EditedProfile("dvrk-psm.yaml", replacing: "max_round_trip: 900 us", with: "max_round_trip: \(value)")
+            .expect(refusal: accepted ? nil : "is above 1 s", field: "safety.communication.max_round_trip")
     }
 
     @Test func idleMotionWithoutASettlingTime() throws {
@@ -253,12 +249,8 @@ import Testing
     ])
     func thresholdAsWideAsTheJointsRangeIsRefused(_ original: String, _ replacement: String, _ field: String, _ accepted: Bool) throws {
         let edit = try EditedProfile("dvrk-psm.yaml", replacing: original, with: replacement)
-        if accepted {
-            #expect(throws: Never.self) { try ProfileLoader.decode(edit.text, path: "edited.yaml") }
-        } else {
-            expectSingle(edit.diagnostics(), line: edit.line, field: field, "so the check is off in effect")
-            #expect(edit.diagnostics().first?.message.contains("'disabled: true'") == true)
-        }
+        edit.expect(refusal: accepted ? nil : "so the check is off in effect", field: field)
+        if !accepted { #expect(edit.diagnostics().first?.message.contains("'disabled: true'") == true) }
     }
 
     /// Two tip positions are at most twice the chain's reach apart (PSM: 2 × 0.8571 m), so a tip
@@ -271,12 +263,8 @@ import Testing
         ("    max_step: 0.1 mm", "    max_step: 1.7143 m", "safety.operator_input.max_step", false),
     ])
     func cartesianThresholdBeyondTheWorkspaceIsRefused(_ original: String, _ replacement: String, _ field: String, _ accepted: Bool) throws {
-        let edit = try EditedProfile("dvrk-psm.yaml", replacing: original, with: replacement)
-        if accepted {
-            #expect(throws: Never.self) { try ProfileLoader.decode(edit.text, path: "edited.yaml") }
-        } else {
-            expectSingle(edit.diagnostics(), line: edit.line, field: field, "is not below the arm's whole workspace")
-        }
+        try EditedProfile("dvrk-psm.yaml", replacing: original, with: replacement)
+            .expect(refusal: accepted ? nil : "is not below the arm's whole workspace", field: field)
     }
 
     /// A persistence longer than the bound HAZARDS.md gives its hazard cannot be detected within
@@ -295,12 +283,7 @@ import Testing
         ("    max_consecutive_errors: 2", "    max_consecutive_errors: 0", "safety.communication.max_consecutive_errors", "0 is out of range (1 or 2; to turn the check off"),
     ] as [(String, String, String, String?)])
     func persistenceBeyondTheCatalogueBoundIsRefused(_ original: String, _ replacement: String, _ field: String, _ refusal: String?) throws {
-        let edit = try EditedProfile("dvrk-psm.yaml", replacing: original, with: replacement)
-        if let refusal {
-            expectSingle(edit.diagnostics(), line: edit.line, field: field, refusal)
-        } else {
-            #expect(throws: Never.self) { try ProfileLoader.decode(edit.text, path: "edited.yaml") }
-        }
+        try EditedProfile("dvrk-psm.yaml", replacing: original, with: replacement).expect(refusal: refusal, field: field)
     }
 
     /// The catalogue's bounds are times (given at 1 kHz): at 2 kHz, H08's 3 ms are 6 ticks.

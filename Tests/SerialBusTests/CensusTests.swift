@@ -4,13 +4,15 @@ import Testing
 
 /// Boards that answer broadcast pings round by round as scripted: per round, the ids that
 /// answer, and those whose answer arrives with a damaged header.
-final class CensusBoards: SerialTransport, @unchecked Sendable {
+final class CensusBoards: QueuedReplies, SerialTransport, @unchecked Sendable {
     let path = "census"
     var rounds: [(ids: [UInt8], damaged: Set<UInt8>)]
     private(set) var pings = 0
-    var pending: [UInt8] = []
 
-    init(_ rounds: [(ids: [UInt8], damaged: Set<UInt8>)]) { self.rounds = rounds }
+    init(_ rounds: [(ids: [UInt8], damaged: Set<UInt8>)]) {
+        self.rounds = rounds
+        super.init()
+    }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws(SerialError) {
         guard bytes.count > 7, bytes[4] == Dynamixel.broadcastID, bytes[7] == Dynamixel.Instruction.ping.rawValue else { return }
@@ -25,17 +27,12 @@ final class CensusBoards: SerialTransport, @unchecked Sendable {
         }
     }
 
-    func read(into buffer: UnsafeMutableRawBufferPointer, timeoutMicroseconds: Int) throws(SerialError) -> Int {
-        let n = min(buffer.count, pending.count)
-        for i in 0..<n { buffer[i] = pending[i] }
-        pending.removeFirst(n)
+    /// An empty read waits (up to 5 ms), as a port would, so a census's wait is in time.
+    override func read(into buffer: UnsafeMutableRawBufferPointer, timeoutMicroseconds: Int) throws(SerialError) -> Int {
+        let n = try super.read(into: buffer, timeoutMicroseconds: timeoutMicroseconds)
         if n == 0 { usleep(UInt32(min(timeoutMicroseconds, 5_000))) }
         return n
     }
-
-    func flushInput() throws(SerialError) { pending.removeAll() }
-    func drain() throws(SerialError) {}
-    func close() {}
 }
 
 /// H20's census of the bus (each broadcast ping waits about 0.8 s, as ROBOTIS's SDK does).

@@ -3,10 +3,26 @@ import SafetyInterlock
 import SerialBus
 import Testing
 
-/// Two servos that answer every sync read at once with the present blocks the test sets.
-final class ScriptedBoards: SerialTransport, @unchecked Sendable {
-    let path = "scripted"
+/// The replies a scripted transport has queued, read back as a port would give them (at once:
+/// nothing is ever late). Subclasses queue replies in `write`.
+class QueuedReplies: @unchecked Sendable {
     var pending: [UInt8] = []
+
+    func read(into buffer: UnsafeMutableRawBufferPointer, timeoutMicroseconds: Int) throws(SerialError) -> Int {
+        let n = min(buffer.count, pending.count)
+        for i in 0..<n { buffer[i] = pending[i] }
+        pending.removeFirst(n)
+        return n
+    }
+
+    func flushInput() throws(SerialError) { pending.removeAll() }
+    func drain() throws(SerialError) {}
+    func close() {}
+}
+
+/// Two servos that answer every sync read at once with the present blocks the test sets.
+final class ScriptedBoards: QueuedReplies, SerialTransport, @unchecked Sendable {
+    let path = "scripted"
     /// Per id: current (units), position (pulses), voltage (0.1 V), temperature (°C).
     var blocks: [UInt8: (current: Int16, position: Int32, voltage: UInt16, temperature: UInt8)] = [:]
 
@@ -27,17 +43,6 @@ final class ScriptedBoards: SerialTransport, @unchecked Sendable {
             pending += e.bytes
         }
     }
-
-    func read(into buffer: UnsafeMutableRawBufferPointer, timeoutMicroseconds: Int) throws(SerialError) -> Int {
-        let n = min(buffer.count, pending.count)
-        for i in 0..<n { buffer[i] = pending[i] }
-        pending.removeFirst(n)
-        return n
-    }
-
-    func flushInput() throws(SerialError) { pending.removeAll() }
-    func drain() throws(SerialError) {}
-    func close() {}
 }
 
 /// H10: a reply whose CRC is good but whose values no servo reports is dropped and counted.

@@ -3,12 +3,11 @@ import Testing
 
 /// Servos that answer each torque-off WRITE as the test says: with a status carrying `error`,
 /// or (ids in `silent`) not at all.
-final class TorqueOffBoards: SerialTransport, @unchecked Sendable {
+final class TorqueOffBoards: QueuedReplies, SerialTransport, @unchecked Sendable {
     let path = "torque-off"
     var silent: Set<UInt8> = []
     var error: [UInt8: UInt8] = [:]
     private(set) var writesTo: [UInt8: Int] = [:]
-    var pending: [UInt8] = []
 
     func write(_ bytes: UnsafeRawBufferPointer) throws(SerialError) {
         // FF FF FD 00 ID LEN LEN INST ADDR_L ADDR_H DATA: a WRITE of 0 at Torque Enable.
@@ -22,17 +21,6 @@ final class TorqueOffBoards: SerialTransport, @unchecked Sendable {
         e.status(id: id, error: error[id] ?? 0, parameters: [])
         pending += e.bytes
     }
-
-    func read(into buffer: UnsafeMutableRawBufferPointer, timeoutMicroseconds: Int) throws(SerialError) -> Int {
-        let n = min(buffer.count, pending.count)
-        for i in 0..<n { buffer[i] = pending[i] }
-        pending.removeFirst(n)
-        return n
-    }
-
-    func flushInput() throws(SerialError) { pending.removeAll() }
-    func drain() throws(SerialError) {}
-    func close() {}
 }
 
 /// `stop()` says which servos did not confirm torque off, so that a run on a silent bus cannot
